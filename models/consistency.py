@@ -1,0 +1,236 @@
+"""Cross-checks that span several parts of a scenario.
+
+Field validators see one value; these see the whole document: ids that must exist or be
+unique, audiences naming roles, courses that no trainer can teach or no room can host, dates
+outside the period, counts that cannot add up. Each problem names its field path, the
+offending value and the fix, so a coordinator can mend the file without reading code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path} = {self.value!r}: {self.message}"
+
+
+class ScenarioInconsistent(ValueError):
+    """Raised with every cross-check problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _duplicates(kind: str, path: str, ids: list[str]) -> list[Problem]:
+    counts = Counter(ids)
+    return [
+        Problem(f"{path}[{ids.index(i)}].id", i, f"{kind} id {i!r} is used {n} times; give each {kind} its own id")
+        for i, n in counts.items()
+        if n > 1
+    ]
+
+
+def _unknown(path: str, value: str, kind: str, known: set[str]) -> Problem:
+    listed = ", ".join(sorted(known)[:12]) or "none defined"
+    return Problem(path, value, f"no {kind} has this id; use one of: {listed}")
+
+
+def _check_ids(s: Scenario) -> list[Problem]:
+    problems = _duplicates("role", "roles", [r.id for r in s.roles])
+    problems += _duplicates("practice", "practices", [p.id for p in s.practices])
+    problems += _duplicates("course", "courses", [c.id for c in s.courses])
+    problems += _duplicates("trainer", "trainers", [t.id for t in s.trainers])
+    problems += _duplicates("venue", "venues", [v.id for v in s.venues])
+    problems += _duplicates("room", "rooms", [r.id for _, r in s.all_rooms()])
+    problems += _duplicates("cover provider", "cover_providers", [c.id for c in s.cover_providers])
+    ods = [p.ods_code for p in s.practices]
+    problems += [
+        Problem(f"practices[{ods.index(code)}].ods_code", code, "ODS code used by two practices; each needs its own")
+        for code, n in Counter(ods).items()
+        if n > 1
+    ]
+    return problems
+
+
+def _check_roles_and_courses(s: Scenario) -> list[Problem]:
+    roles = {r.id for r in s.roles}
+    courses = {c.id for c in s.courses}
+    problems: list[Problem] = []
+    for i, course in enumerate(s.courses):
+        for j, role in enumerate(course.audience):
+            if role not in roles:
+                problems.append(_unknown(f"courses[{i}].audience[{j}]", role, "role", roles))
+    for i, practice in enumerate(s.practices):
+        for role in practice.headcount:
+            if role not in roles:
+                problems.append(_unknown(f"practices[{i}].headcount.{role}", role, "role", roles))
+        for j, member in enumerate(practice.staff):
+            if member.role not in roles:
+                problems.append(_unknown(f"practices[{i}].staff[{j}].role", member.role, "role", roles))
+            for course in member.last_completed:
+                if course not in courses:
+                    problems.append(
+                        _unknown(f"practices[{i}].staff[{j}].last_completed.{course}", course, "course", courses)
+                    )
+        named = Counter(m.role for m in practice.staff)
+        for role, n in named.items():
+            if n > practice.headcount.get(role, 0):
+                problems.append(
+                    Problem(
+                        f"practices[{i}].headcount.{role}",
+                        practice.headcount.get(role, 0),
+                        f"{n} named staff have this role but the headcount is lower; raise the headcount to at least {n}",
+                    )
+                )
+    for i, target in enumerate(s.demand.development_targets):
+        if target.course not in courses:
+            problems.append(_unknown(f"demand.development_targets[{i}].course", target.course, "course", courses))
+        elif target.role not in s.course(target.course).audience:
+            problems.append(
+                Problem(
+                    f"demand.development_targets[{i}].role",
+                    target.role,
+                    f"course {target.course} is not for this role; add the role to the course's audience or drop the target",
+                )
+            )
+        if target.role not in roles:
+            problems.append(_unknown(f"demand.development_targets[{i}].role", target.role, "role", roles))
+    return problems
+
+
+def _check_teachable(s: Scenario) -> list[Problem]:
+    """Every course needs a trainer with its skill and, face to face, a room that can host it."""
+    problems: list[Problem] = []
+    rooms = s.all_rooms()
+    for i, course in enumerate(s.courses):
+        skill = course.needed_skill
+        trainers = [t for t in s.trainers if skill in t.skills]
+        if course.delivery.value == "on_site":
+            trainers = [t for t in trainers if t.on_site]
+        if not trainers:
+            where = " who delivers on site" if course.delivery.value == "on_site" else ""
+            problems.append(
+                Problem(
+                    f"courses[{i}].skill" if course.skill else f"courses[{i}].id",
+                    skill,
+                    f"no trainer{where} has skill {skill!r}, so course {course.id} can never run; "
+                    "add the skill to a trainer or remove the course",
+                )
+            )
+        if course.on_site and course.delivery.value != "on_site" and not any(t.on_site for t in trainers):
+            problems.append(
+                Problem(
+                    f"courses[{i}].on_site",
+                    True,
+                    f"no trainer with skill {skill!r} delivers on site; set on_site: true on such a trainer "
+                    "or set the course's on_site to false",
+                )
+            )
+        if course.delivery.value == "face_to_face":
+            fitting = [
+                r for _, r in rooms if set(course.room_features) <= set(r.features) and r.capacity >= course.min_group
+            ]
+            if not fitting:
+                need = f" with features {course.room_features}" if course.room_features else ""
+                problems.append(
+                    Problem(
+                        f"courses[{i}].room_features",
+                        course.room_features,
+                        f"no room{need} holds the minimum group of {course.min_group}, so course {course.id} "
+                        "can never run; add such a room, lower min_group or change the features",
+                    )
+                )
+        if course.blocks > len(s.calendar.blocks):
+            problems.append(
+                Problem(
+                    f"courses[{i}].blocks",
+                    course.blocks,
+                    f"the afternoon has only {len(s.calendar.blocks)} blocks; shorten the course or add blocks",
+                )
+            )
+    return problems
+
+
+def _check_dates(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    period = s.period
+
+    def inside(path: str, day: dt.date) -> None:
+        if not period.contains(day):
+            problems.append(
+                Problem(path, day.isoformat(), f"date lies outside the period {period.start} to {period.end}; remove or correct it")
+            )
+
+    for i, p in enumerate(s.practices):
+        for j, d in enumerate(p.cannot_close):
+            inside(f"practices[{i}].cannot_close[{j}]", d)
+    for i, t in enumerate(s.trainers):
+        for j, d in enumerate(t.unavailable):
+            inside(f"trainers[{i}].unavailable[{j}]", d)
+    for i, c in enumerate(s.cover_providers):
+        for j, d in enumerate(c.unavailable):
+            inside(f"cover_providers[{i}].unavailable[{j}]", d)
+    for i, pin in enumerate(s.pins):
+        inside(f"pins[{i}].date", pin.date)
+        known = {e for e, _ in s.event_ids()}
+        if pin.event not in known:
+            problems.append(_unknown(f"pins[{i}].event", pin.event, "afternoon", known))
+    prog = s.programme
+    for name in ("earliest", "latest"):
+        day = getattr(prog, name)
+        if day is not None:
+            inside(f"programme.{name}", day)
+    if prog.earliest and prog.latest and prog.latest < prog.earliest:
+        problems.append(Problem("programme.latest", prog.latest.isoformat(), "latest is before earliest; swap them"))
+    return problems
+
+
+def _check_counts(s: Scenario) -> list[Problem]:
+    problems: list[Problem] = []
+    largest = max(s.practices, key=lambda p: p.list_size)
+    biggest_cover = max(c.capacity for c in s.cover_providers)
+    if largest.list_size > biggest_cover:
+        i = s.practices.index(largest)
+        problems.append(
+            Problem(
+                f"practices[{i}].list_size",
+                largest.list_size,
+                f"no cover provider can take {largest.name} (largest capacity {biggest_cover}); "
+                "raise a provider's capacity or add a provider",
+            )
+        )
+    if s.programme.external_afternoons and not any(c.delivery.value != "on_site" for c in s.courses):
+        problems.append(
+            Problem("programme.external_afternoons", s.programme.external_afternoons,
+                    "external afternoons need face-to-face or virtual courses, and every course is on site; add one or set this to 0")
+        )
+    if s.staff_count == 0:
+        problems.append(Problem("practices", len(s.practices), "no practice has any staff; fill in headcount per role"))
+    return problems
+
+
+def find_problems(s: Scenario) -> list[Problem]:
+    problems = _check_ids(s)
+    if problems:
+        return problems  # later checks look things up by id
+    return _check_roles_and_courses(s) + _check_teachable(s) + _check_dates(s) + _check_counts(s)
+
+
+def cross_check(s: Scenario) -> None:
+    problems = find_problems(s)
+    if problems:
+        raise ScenarioInconsistent(problems)

@@ -1,0 +1,139 @@
+"""Reading scenarios from YAML or JSON, and error messages a coordinator can act on.
+
+Every failure becomes a `ScenarioError` that names the file and lists one line per problem:
+the field path (list items shown with their id), the offending value, what is wrong and how
+to fix it. The CLI prints these and exits with code 2; nothing here prints or exits.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .consistency import ScenarioInconsistent
+from .scenario import Scenario
+
+_FIXES = {
+    "missing": "add this field",
+    "extra_forbidden": "remove it or correct its spelling",
+    "int_parsing": "give a whole number",
+    "int_type": "give a whole number",
+    "float_parsing": "give a number",
+    "bool_parsing": "write true or false",
+    "bool_type": "write true or false",
+    "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_parsing": "write the date as YYYY-MM-DD",
+    "date_type": "write the date as YYYY-MM-DD",
+    "time_parsing": "write the time as 'HH:MM' in quotes",
+    "time_type": "write the time as 'HH:MM' in quotes",
+    "string_type": "write it as text",
+    "list_type": "give a list",
+    "dict_type": "give a mapping of names to values",
+    "model_type": "give a mapping of fields",
+    "string_pattern_mismatch": "use letters, digits, '-', '_' or '.' (ODS codes: capitals and digits)",
+    "too_short": "give at least one item",
+    "greater_than_equal": "raise the value",
+    "greater_than": "raise the value",
+    "less_than_equal": "lower the value",
+    "enum": "use one of the listed values",
+    "literal_error": "use one of the listed values",
+}
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used, with every problem found in it."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [f"{self.source}: the scenario is not valid ({len(self.problems)} problem(s)):"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _path(loc: tuple[Any, ...], data: Any) -> str:
+    """Dotted field path; list items carry their id when they have one: practices[3](D82008)."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int):
+            label = f"[{key}]"
+            if isinstance(node, list) and 0 <= key < len(node):
+                node = node[key]
+                if isinstance(node, dict) and "id" in node:
+                    label += f"({node['id']})"
+            else:
+                node = None
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(document)"
+
+
+def _describe(err: dict[str, Any], data: Any) -> list[str]:
+    loc = tuple(k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-")))
+    cause = err.get("ctx", {}).get("error")
+    if isinstance(cause, ScenarioInconsistent):
+        return [str(p) for p in cause.problems]
+    message = err["msg"].removeprefix("Value error, ")
+    fix = _FIXES.get(err["type"])
+    text = f"{_path(loc, data)}: {message}"
+    if err["type"] != "missing":
+        text = f"{_path(loc, data)} = {err['input']!r}: {message}"
+    return [f"{text}; {fix}" if fix else text]
+
+
+def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    if not isinstance(data, dict):
+        raise ScenarioError(source, [f"the document is a {type(data).__name__}, not a mapping of fields; start with 'name:' and 'period:'"])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = [line for err in exc.errors() for line in _describe(err, data)]
+        raise ScenarioError(source, problems) from None
+
+
+def read_document(path: str | Path) -> Any:
+    """YAML or JSON (by extension; YAML otherwise, which also reads JSON)."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(str(path), ["the file does not exist; check the path"])
+    if path.is_dir():
+        candidate = path / "scenario.yaml"
+        if candidate.exists():
+            return read_document(candidate)
+        raise ScenarioError(str(path), ["this is a folder without scenario.yaml; give the scenario file"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), [f"cannot read the file ({exc}); save it as UTF-8 text"]) from None
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(str(path), [f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(str(path), [f"{where}not valid YAML ({what}); check indentation and quotes"]) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    source = str(path / "scenario.yaml") if path.is_dir() else str(path)
+    return parse_scenario(read_document(path), source)
+
+
+def dump_scenario(scenario: Scenario) -> dict[str, Any]:
+    """JSON-ready mapping that `parse_scenario` reads back to an equal scenario."""
+    return scenario.model_dump(mode="json", exclude_defaults=False)

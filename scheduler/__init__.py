@@ -1,0 +1,1 @@
+"""The application: command line, file I/O, iCal feeds, reports and orchestration."""
