@@ -1,0 +1,125 @@
+"""The CP-SAT back end: builds the model, solves it with progress reports, extracts the plan.
+
+The solve runs in a worker thread so that Ctrl-C in the main thread can stop the search and
+keep the best plan found so far.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ortools.sat.python import cp_model
+
+from models.plan import Plan, SolverReport, scenario_digest
+from models.scenario import Scenario
+
+from ..base import Progress, SolveOptions, normalise_status
+from ..instance import build_instance
+from . import extract
+from .build import build_model
+from .model import PltModel
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, options: SolveOptions) -> None:
+        super().__init__()
+        self.options = options
+        self.found = 0
+
+    def on_solution_callback(self) -> None:
+        self.found += 1
+        if self.options.on_progress:
+            self.options.on_progress(Progress(self.wall_time, self.objective_value, self.best_objective_bound))
+
+
+def _parameters(solver: cp_model.CpSolver, options: SolveOptions) -> None:
+    params = solver.parameters
+    params.max_time_in_seconds = float(options.time_limit)
+    params.num_workers = max(1, int(options.workers))
+    params.random_seed = int(options.seed)
+    # With one worker the search is deterministic; with several, make it as repeatable as it can be.
+    params.interleave_search = False
+
+
+def run_solver(model: cp_model.CpModel, options: SolveOptions) -> tuple[cp_model.CpSolver, int, bool]:
+    """Solve, letting Ctrl-C stop the search. Returns the solver, its status and whether it was interrupted."""
+    solver = cp_model.CpSolver()
+    _parameters(solver, options)
+    reporter = _Reporter(options)
+    result: dict[str, int] = {}
+    thread = threading.Thread(target=lambda: result.setdefault("status", solver.solve(model, reporter)), daemon=True)
+    thread.start()
+    interrupted = False
+    while thread.is_alive():
+        try:
+            thread.join(0.2)
+        except KeyboardInterrupt:
+            interrupted = True
+            reporter.stop_search()
+    thread.join()
+    return solver, result["status"], interrupted
+
+
+class CpSatSolver:
+    name = "cpsat"
+
+    def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
+        started = time.perf_counter()
+        instance = build_instance(scenario)
+        m, terms = build_model(instance)
+        if options.hint is not None:
+            from .hints import add_hints
+
+            add_hints(m, options.hint)
+        built = time.perf_counter() - started
+        solver, status, interrupted = run_solver(m.model, options)
+        status_name = normalise_status(solver.status_name(status))
+        report = SolverReport(
+            name=self.name, status=status_name, seconds=round(time.perf_counter() - started, 3),
+            time_limit=options.time_limit, workers=options.workers, seed=options.seed,
+            stats=_stats(m, solver, built, interrupted),
+        )
+        plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
+        if status_name in ("OPTIMAL", "FEASIBLE"):
+            value = _valuer(solver)
+            report.objective = round(solver.objective_value)
+            report.bound = solver.best_objective_bound
+            report.gap = _gap(solver.objective_value, solver.best_objective_bound)
+            report.stats["model_terms"] = ", ".join(
+                f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
+            _fill(plan, m, value)
+        return plan
+
+
+def _valuer(solver: cp_model.CpSolver):
+    def value(x: object) -> int:
+        return x if isinstance(x, int) else int(solver.value(x))
+    return value
+
+
+def _fill(plan: Plan, m: PltModel, value) -> None:
+    plan.afternoons = extract.afternoons(m, value)
+    plan.runs = extract.course_runs(m, value)
+    plan.on_site = extract.on_site(m, value)
+    plan.cover = extract.cover(m, value)
+
+
+def _gap(objective: float, bound: float) -> float:
+    if abs(objective) < 1e-9:
+        return 0.0 if abs(bound) < 1e-9 else 1.0
+    return round(abs(objective - bound) / abs(objective), 6)
+
+
+def _stats(m: PltModel, solver: cp_model.CpSolver, built: float, interrupted: bool) -> dict:
+    proto = m.model.proto
+    return {
+        "variables": len(proto.variables),
+        "constraints": len(proto.constraints),
+        "build_seconds": round(built, 3),
+        "waves": m.instance.waves,
+        "candidate_dates": sum(len(d) for d in m.instance.dates.values()),
+        "branches": solver.num_branches,
+        "conflicts": solver.num_conflicts,
+        "interrupted": interrupted,
+    }

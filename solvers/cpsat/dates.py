@@ -1,0 +1,105 @@
+"""Hard rules H1 (dates, waves, spacing) and the spread and preference terms of the date choice."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from .model import PltModel
+
+
+def choose_dates(m: PltModel) -> None:
+    """Hard: each event's first wave on exactly one candidate date; later waves optional, ordered."""
+    inst = m.instance
+    for event, _ in inst.events:
+        dates = inst.dates[event]
+        for wave in range(1, inst.waves + 1):
+            xs = []
+            for d in dates:
+                x = m.model.new_bool_var(f"afternoon({event},w{wave})={d}")
+                m.on_date[event, wave, d] = x
+                xs.append(x)
+            if wave == 1:
+                m.model.add_exactly_one(xs)
+                m.active[event, wave] = 1
+            else:
+                used = m.model.new_bool_var(f"wave_used({event},w{wave})")
+                m.model.add(sum(xs) == used)
+                if wave > 2:
+                    m.model.add_implication(used, m.active[event, wave - 1])
+                m.active[event, wave] = used
+            m.day[event, wave] = sum(inst.day(d) * m.on_date[event, wave, d] for d in dates)
+
+
+def waves_in_order(m: PltModel) -> None:
+    """Hard: waves of one event on later, distinct dates within the wave window of the first."""
+    inst = m.instance
+    window = inst.scenario.programme.wave_window_days
+    for event, _ in inst.events:
+        for wave in range(2, inst.waves + 1):
+            used = m.active[event, wave]
+            m.model.add(m.day[event, wave] >= m.day[event, wave - 1] + 1).only_enforce_if(used)
+            m.model.add(m.day[event, wave] <= m.day[event, 1] + window).only_enforce_if(used)
+
+
+def afternoons_too_close(m: PltModel) -> None:
+    """Hard: the next event's first wave at least the minimum spacing after this event's last wave."""
+    inst = m.instance
+    for (event, _), (following, _) in zip(inst.events, inst.events[1:]):
+        for wave in range(1, inst.waves + 1):
+            m.model.add(m.day[following, 1] >= m.day[event, wave] + inst.gap_days * m.active[event, wave])
+
+
+def practices_close_once_per_event(m: PltModel) -> None:
+    """Hard: every practice closes in exactly one wave of every event, never on a date it cannot."""
+    inst = m.instance
+    for event, _ in inst.events:
+        for practice in inst.scenario.practices:
+            if inst.waves == 1:
+                m.in_wave[event, practice.id, 1] = 1
+                continue
+            ws = [m.model.new_bool_var(f"closes({practice.id},{event},w{w})") for w in range(1, inst.waves + 1)]
+            m.model.add_exactly_one(ws)
+            for w, var in enumerate(ws, start=1):
+                m.in_wave[event, practice.id, w] = var
+                if w > 1:
+                    m.model.add_implication(var, m.active[event, w])
+                blocked = set(practice.cannot_close)
+                for d in inst.dates[event]:
+                    if d in blocked:
+                        m.model.add_bool_or([var.Not(), m.on_date[event, w, d].Not()])
+        if inst.waves > 1:
+            for w in range(2, inst.waves + 1):
+                members = [m.in_wave[event, p.id, w] for p in inst.scenario.practices]
+                m.model.add(sum(members) >= m.active[event, w])
+
+
+def spread_of_afternoons(m: PltModel) -> cp_model.LinearExpr:
+    """Soft: each day a gap between consecutive afternoons differs from the even gap."""
+    inst = m.instance
+    period = inst.scenario.period
+    n = len(inst.events)
+    if n < 2:
+        return 0
+    ideal = ((period.end - period.start).days + 1) // n
+    horizon = (period.end - period.start).days + 1
+    deviations = []
+    for (event, _), (following, _) in zip(inst.events, inst.events[1:]):
+        dev = m.model.new_int_var(0, horizon, f"spread({event}->{following})")
+        gap = m.day[following, 1] - m.day[event, 1]
+        m.model.add(dev >= gap - ideal)
+        m.model.add(dev >= ideal - gap)
+        deviations.append(dev)
+    return sum(deviations)
+
+
+def broken_date_preferences(m: PltModel) -> cp_model.LinearExpr:
+    """Soft: each afternoon on a weekday or in a month the policy does not prefer."""
+    policy = m.instance.scenario.policy
+    weekdays = {w.number for w in policy.preferred_weekdays}
+    months = set(policy.preferred_months)
+    terms = []
+    for (event, wave, d), x in m.on_date.items():
+        broken = (bool(weekdays) and d.weekday() not in weekdays) + (bool(months) and d.month not in months)
+        if broken:
+            terms.append(broken * x)
+    return sum(terms)

@@ -1,0 +1,58 @@
+"""Hard rule H6 (mandatory training) and the demand terms: unmet demand weighted by priority,
+and max-min equity for the worst-served practice and role (per mille of their demand)."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from .model import PltModel
+
+
+def demand_met(m: PltModel) -> None:
+    """Met seats per practice, role and course: external seats plus on-site reach."""
+    inst = m.instance
+    parts: dict[tuple[str, str, str], list] = {key: [] for key in inst.demand}
+    for (e, w, p, r, c, b), var in m.seats.items():
+        parts[p, r, c].append(var)
+    heads = {p.id: p.headcount for p in inst.scenario.practices}
+    for (e, w, p, c), var in m.on_site.items():
+        for r in inst.scenario.course(c).audience:
+            if (p, r, c) in parts and not inst.scenario.role(r).bank:
+                parts[p, r, c].append(heads[p][r] * var)
+    mandatory_hard = inst.scenario.policy.mandatory == "hard"
+    for key, d in inst.demand.items():
+        met = sum(parts[key])
+        m.met[key] = met
+        top = 0 if mandatory_hard and inst.scenario.course(key[2]).mandatory else d
+        u = m.model.new_int_var(0, top, f"unmet(practice={key[0]},role={key[1]},course={key[2]})")
+        m.model.add(u >= d - met)
+        m.unmet[key] = u
+
+
+def unmet_demand(m: PltModel) -> cp_model.LinearExpr:
+    """Soft: each unmet seat, times its course's priority."""
+    priority = {c.id: c.priority for c in m.instance.scenario.courses}
+    return sum(priority[c] * u for (p, r, c), u in m.unmet.items())
+
+
+def _worst_share(m: PltModel, name: str, index: int) -> cp_model.LinearExpr:
+    groups: dict[str, tuple[int, list]] = {}
+    for key, u in m.unmet.items():
+        total, us = groups.get(key[index], (0, []))
+        groups[key[index]] = (total + m.instance.demand[key], us + [u])
+    if not groups:
+        return 0
+    worst = m.model.new_int_var(0, 1000, f"worst_{name}_unmet_per_mille")
+    for group, (total, us) in sorted(groups.items()):
+        m.model.add(total * worst >= 1000 * sum(us))
+    return worst
+
+
+def worst_practice_share(m: PltModel) -> cp_model.LinearExpr:
+    """Soft: per mille of its demand unmet at the worst-served practice."""
+    return _worst_share(m, "practice", 0)
+
+
+def worst_role_share(m: PltModel) -> cp_model.LinearExpr:
+    """Soft: per mille of its demand unmet for the worst-served role."""
+    return _worst_share(m, "role", 1)

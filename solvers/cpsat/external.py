@@ -1,0 +1,127 @@
+"""External afternoons: course runs, rooms (H3), trainers (H4) and seats (H5).
+
+Runs are counted per (event, wave, course, start block, room class); class -1 means virtual
+(no room). Trainers are booleans per (event, wave, trainer, course, start block) and their
+number equals the runs. Seats are integer counts per practice and role. Concrete rooms are
+assigned after solving (interval colouring within a class), so identical rooms cause no
+symmetry.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from models.scenario import Delivery
+
+from .model import PltModel
+
+VIRTUAL = -1
+
+
+def _starts(m: PltModel, blocks: int) -> range:
+    return range(len(m.instance.blocks) - blocks + 1)
+
+
+def course_runs(m: PltModel) -> None:
+    """Hard: runs only in rooms whose class has the features and holds the minimum group."""
+    inst = m.instance
+    for event, wave in m.sessions("external"):
+        for course in inst.external_courses:
+            trainers = inst.trainers_for(course)
+            for b in _starts(m, course.blocks):
+                if course.delivery is Delivery.virtual:
+                    var = m.model.new_int_var(0, len(trainers), f"runs({course.id},{event},w{wave},b{b},virtual)")
+                    m.runs[event, wave, course.id, b, VIRTUAL] = var
+                    continue
+                for k in inst.classes_for(course):
+                    top = min(len(k.rooms), len(trainers))
+                    var = m.model.new_int_var(0, top, f"runs({course.id},{event},w{wave},b{b},class{k.index})")
+                    m.runs[event, wave, course.id, b, k.index] = var
+
+
+def room_double_booked(m: PltModel) -> None:
+    """Hard: per block, runs in a room class never exceed its rooms available that afternoon."""
+    inst = m.instance
+    courses = {c.id: c for c in inst.external_courses}
+    for event, wave in m.sessions("external"):
+        for k in inst.room_classes:
+            available = m.available(event, wave, set(k.unavailable))
+            used = m.model.new_int_var(0, len(k.rooms), f"rooms_used(class{k.index},{event},w{wave})")
+            m.rooms_used[event, wave, k.index] = used
+            for block in range(len(inst.blocks)):
+                occupying = [var for (e, w, c, b, cls), var in m.runs.items()
+                             if e == event and w == wave and cls == k.index
+                             and m.covering(courses[c].blocks, b, block)]
+                if occupying:
+                    m.model.add(sum(occupying) <= len(k.rooms) * available)
+                    m.model.add(sum(occupying) <= used)
+
+
+def trainer_for_every_run(m: PltModel) -> None:
+    """Hard: each run has one trainer with the skill; a trainer is in one place per block."""
+    inst = m.instance
+    for event, wave in m.sessions("external"):
+        for course in inst.external_courses:
+            for b in _starts(m, course.blocks):
+                runs = [var for (e, w, c, bb, _), var in m.runs.items()
+                        if (e, w, c, bb) == (event, wave, course.id, b)]
+                teachers = []
+                for trainer in inst.trainers_for(course):
+                    var = m.model.new_bool_var(f"teaches({trainer.id},{course.id},{event},w{wave},b{b})")
+                    m.teaches[event, wave, trainer.id, course.id, b] = var
+                    teachers.append(var)
+                m.model.add(sum(teachers) == sum(runs))
+
+
+def seats_in_runs(m: PltModel) -> None:
+    """Hard: seats only for audience roles of practices closing in the wave, run sizes in bounds."""
+    inst = m.instance
+    by_course: dict[str, list[tuple[str, str, int]]] = {}
+    for (p, r, c), d in inst.demand.items():
+        by_course.setdefault(c, []).append((p, r, d))
+    heads = {p.id: p.headcount for p in inst.scenario.practices}
+    classes = {k.index: k for k in inst.room_classes}
+    for event, wave in m.sessions("external"):
+        for course in inst.external_courses:
+            for b in _starts(m, course.blocks):
+                runs = {cls: var for (e, w, c, bb, cls), var in m.runs.items()
+                        if (e, w, c, bb) == (event, wave, course.id, b)}
+                if not runs:
+                    continue
+                seats = []
+                for p, r, d in by_course.get(course.id, []):
+                    top = min(d, heads[p][r])
+                    var = m.model.new_int_var(0, top, f"seats({p},{r},{course.id},{event},w{wave},b{b})")
+                    m.seats[event, wave, p, r, course.id, b] = var
+                    if inst.waves > 1:
+                        m.model.add(var <= top * m.in_wave[event, p, wave])
+                    seats.append(var)
+                capacity = [min(course.max_group, classes[cls].capacity if cls != VIRTUAL else course.max_group) * n
+                            for cls, n in runs.items()]
+                m.model.add(sum(seats) <= sum(capacity))
+                m.model.add(sum(seats) >= course.min_group * sum(runs.values()))
+
+
+def person_in_two_runs(m: PltModel) -> None:
+    """Hard: per block, a practice's staff of one role in runs never exceed its headcount."""
+    inst = m.instance
+    lengths = {c.id: c.blocks for c in inst.external_courses}
+    grouped: dict[tuple[str, int, str, str, int], list[cp_model.IntVar]] = {}
+    for (e, w, p, r, c, b), var in m.seats.items():
+        for block in range(b, b + lengths[c]):
+            grouped.setdefault((e, w, p, r, block), []).append(var)
+    heads = {p.id: p.headcount for p in inst.scenario.practices}
+    for (e, w, p, r, block), vars_ in grouped.items():
+        # each seat variable is at most min(demand, headcount); skip sums that cannot exceed it
+        if len(vars_) > 1 and sum(_upper(v) for v in vars_) > heads[p][r]:
+            m.model.add(sum(vars_) <= heads[p][r])
+
+
+def _upper(var: cp_model.IntVar) -> int:
+    return var.proto.domain[-1]
+
+
+def room_cost(m: PltModel) -> cp_model.LinearExpr:
+    """Soft: each room's cost per afternoon it is used."""
+    costs = {k.index: k.cost for k in m.instance.room_classes}
+    return sum(costs[cls] * var for (e, w, cls), var in m.rooms_used.items())

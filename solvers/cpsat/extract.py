@@ -1,0 +1,121 @@
+"""Turns a CP-SAT solution into plan decisions: dates, waves, runs with concrete rooms and
+trainers, seats split across runs within their bounds, on-site courses and cover."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from models.plan import Afternoon, CourseRun, Cover, OnSiteCourse, Seat, Wave
+
+from .external import VIRTUAL
+from .model import PltModel
+
+Value = Callable[[object], int]
+
+
+def afternoons(m: PltModel, value: Value) -> list[Afternoon]:
+    inst = m.instance
+    out = []
+    for event, kind in inst.events:
+        waves = []
+        for wave in range(1, inst.waves + 1):
+            chosen = [d for d in inst.dates[event] if value(m.on_date[event, wave, d])]
+            if not chosen:
+                continue
+            members = [p.id for p in inst.scenario.practices if value(m.in_wave[event, p.id, wave])]
+            waves.append(Wave(number=wave, date=chosen[0], practices=members))
+        out.append(Afternoon(event=event, kind=kind, waves=waves))
+    return out
+
+
+def _assign_rooms(m: PltModel, value: Value, event: str, wave: int) -> dict[tuple[str, int, int], list[str]]:
+    """(course, start, class) -> rooms, by interval colouring: earliest start takes the first free room."""
+    inst = m.instance
+    lengths = {c.id: c.blocks for c in inst.external_courses}
+    rooms_of = {k.index: list(k.rooms) for k in inst.room_classes}
+    busy: dict[str, set[int]] = {}
+    out: dict[tuple[str, int, int], list[str]] = {}
+    keys = sorted(((b, c, cls) for (e, w, c, b, cls), var in m.runs.items()
+                   if (e, w) == (event, wave) and cls != VIRTUAL and value(var)))
+    for b, c, cls in keys:
+        span = set(range(b, b + lengths[c]))
+        for _ in range(value(m.runs[event, wave, c, b, cls])):
+            room = next(r for r in rooms_of[cls] if not busy.get(r, set()) & span)
+            busy.setdefault(room, set()).update(span)
+            out.setdefault((c, b, cls), []).append(room)
+    return out
+
+
+def _targets(sizes_min: int, caps: list[int], total: int) -> list[int]:
+    """Run sizes: every run at least the minimum, the rest spread one seat at a time."""
+    sizes = [min(sizes_min, cap) for cap in caps]
+    left = total - sum(sizes)
+    while left > 0:
+        progressed = False
+        for i, cap in enumerate(caps):
+            if left and sizes[i] < cap:
+                sizes[i] += 1
+                left -= 1
+                progressed = True
+        if not progressed:
+            raise RuntimeError("seats exceed the runs' capacity; the model should have prevented this")
+    return sizes
+
+
+def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
+    inst = m.instance
+    courses = {c.id: c for c in inst.external_courses}
+    classes = {k.index: k for k in inst.room_classes}
+    out: list[CourseRun] = []
+    for event, wave in m.sessions("external"):
+        rooms = _assign_rooms(m, value, event, wave)
+        for course in inst.external_courses:
+            for b in range(len(inst.blocks) - course.blocks + 1):
+                slots: list[tuple[str | None, int]] = []
+                for cls in sorted(k for (e, w, c, bb, k) in m.runs if (e, w, c, bb) == (event, wave, course.id, b)):
+                    n = value(m.runs[event, wave, course.id, b, cls])
+                    if cls == VIRTUAL:
+                        slots += [(None, course.max_group)] * n
+                    else:
+                        cap = min(course.max_group, classes[cls].capacity)
+                        slots += [(room, cap) for room in rooms.get((course.id, b, cls), [])]
+                if not slots:
+                    continue
+                teachers = sorted(t for (e, w, t, c, bb), var in m.teaches.items()
+                                  if (e, w, c, bb) == (event, wave, course.id, b) and value(var))
+                seats = [(p, r, value(var)) for (e, w, p, r, c, bb), var in m.seats.items()
+                         if (e, w, c, bb) == (event, wave, course.id, b) and value(var)]
+                sizes = _targets(course.min_group, [cap for _, cap in slots], sum(n for _, _, n in seats))
+                block_ids = inst.blocks[b:b + course.blocks]
+                for i, ((room, _), trainer, size) in enumerate(zip(slots, teachers, sizes, strict=True)):
+                    taken: list[Seat] = []
+                    while size > 0:
+                        p, r, n = seats[0]
+                        take = min(n, size)
+                        taken.append(Seat(practice=p, role=r, count=take))
+                        size -= take
+                        seats[0] = (p, r, n - take)
+                        if seats[0][2] == 0:
+                            seats.pop(0)
+                    where = room or f"virtual-{i + 1}"
+                    out.append(CourseRun(id=f"{event}/w{wave}/{course.id}/{block_ids[0]}/{where}", event=event,
+                                         wave=wave, course=course.id, blocks=block_ids, room=room,
+                                         trainer=trainer, seats=_merge(taken)))
+    return out
+
+
+def _merge(seats: list[Seat]) -> list[Seat]:
+    merged: dict[tuple[str, str], int] = {}
+    for s in seats:
+        merged[s.practice, s.role] = merged.get((s.practice, s.role), 0) + s.count
+    return [Seat(practice=p, role=r, count=n) for (p, r), n in merged.items()]
+
+
+def on_site(m: PltModel, value: Value) -> list[OnSiteCourse]:
+    return [OnSiteCourse(event=e, wave=w, practice=p, course=c, trainer=t)
+            for (e, w, p, c, t), var in m.visits.items() if value(var)]
+
+
+def cover(m: PltModel, value: Value) -> list[Cover]:
+    return [Cover(event=e, wave=w, practice=p, provider=prov)
+            for (e, w, p, prov), var in m.covers.items() if value(var)]

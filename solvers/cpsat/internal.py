@@ -1,0 +1,42 @@
+"""Internal afternoons: which course each practice runs on site, and which trainer visits.
+
+A practice runs at most one visiting-trainer course per internal afternoon; it reaches every
+substantive member of the course's audience at that practice (bank staff are not on site).
+A trainer visits at most one practice per afternoon.
+"""
+
+from __future__ import annotations
+
+from .model import PltModel
+
+
+def on_site_value(m: PltModel, practice: str, course: str) -> int:
+    """Staff of the practice that an on-site run of the course would reach and who need it."""
+    inst = m.instance
+    return sum(d for (p, r, c), d in inst.demand.items()
+               if p == practice and c == course and not inst.scenario.role(r).bank)
+
+
+def on_site_courses(m: PltModel) -> None:
+    """Hard: at most one on-site course per practice per internal afternoon, each with a visiting trainer."""
+    inst = m.instance
+    for event, wave in m.sessions("internal"):
+        for practice in inst.scenario.practices:
+            chosen = []
+            for course in inst.on_site_courses:
+                if on_site_value(m, practice.id, course.id) == 0:
+                    continue
+                trainers = inst.trainers_for(course, on_site=True)
+                if not trainers:
+                    continue
+                var = m.model.new_bool_var(f"on_site({practice.id},{course.id},{event},w{wave})")
+                m.on_site[event, wave, practice.id, course.id] = var
+                chosen.append(var)
+                visits = []
+                for trainer in trainers:
+                    v = m.model.new_bool_var(f"visit({trainer.id},{practice.id},{course.id},{event},w{wave})")
+                    m.visits[event, wave, practice.id, course.id, trainer.id] = v
+                    visits.append(v)
+                m.model.add(sum(visits) == var)
+            if chosen:
+                m.model.add(sum(chosen) <= m.in_wave[event, practice.id, wave])

@@ -1,0 +1,148 @@
+"""What every back end needs before it models: the scenario reduced to indices and sets.
+
+Candidate dates are filtered here (calendar rules, spacing room at either end, dates on which
+the whole area cannot close in the waves available), rooms that are interchangeable are
+grouped into classes, and availability is precomputed per date so that a model ties trainers,
+rooms and cover to dates through these sets rather than per-run implications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from models.calendar import candidate_dates
+from models.demand import compute_demand
+from models.scenario import Course, EventKind, Room, Scenario, Trainer, Venue
+
+
+@dataclass(frozen=True)
+class RoomClass:
+    """Rooms with the same capacity, features, unavailable dates and cost: interchangeable."""
+
+    index: int
+    rooms: tuple[str, ...]
+    capacity: int
+    features: frozenset[str]
+    unavailable: frozenset[dt.date]
+    cost: int
+
+
+@dataclass
+class Instance:
+    scenario: Scenario
+    events: list[tuple[str, EventKind]]
+    waves: int
+    gap_days: int
+    dates: dict[str, list[dt.date]]  # event id -> candidate dates
+    demand: dict[tuple[str, str, str], int]
+    room_classes: list[RoomClass]
+    room_venue: dict[str, Venue]
+    rooms: dict[str, Room]
+    blocks: list[str]
+    external_courses: list[Course] = field(default_factory=list)
+    on_site_courses: list[Course] = field(default_factory=list)
+
+    @property
+    def scenario_start(self) -> dt.date:
+        return self.scenario.period.start
+
+    def day(self, date: dt.date) -> int:
+        return (date - self.scenario.period.start).days
+
+    def classes_for(self, course: Course) -> list[RoomClass]:
+        need = set(course.room_features)
+        return [k for k in self.room_classes if need <= k.features and k.capacity >= course.min_group]
+
+    def trainers_for(self, course: Course, on_site: bool = False) -> list[Trainer]:
+        skill = course.needed_skill
+        return [t for t in self.scenario.trainers if skill in t.skills and (t.on_site or not on_site)]
+
+    def session_ids(self) -> list[tuple[str, int]]:
+        return [(e, w) for e, _ in self.events for w in range(1, self.waves + 1)]
+
+
+def _room_classes(scenario: Scenario) -> list[RoomClass]:
+    groups: dict[tuple, list[str]] = {}
+    for venue, room in scenario.all_rooms():
+        key = (room.capacity, frozenset(room.features), frozenset(room.unavailable) | frozenset(venue.unavailable),
+               room.cost_per_afternoon)
+        groups.setdefault(key, []).append(room.id)
+    return [RoomClass(i, tuple(sorted(ids)), *key) for i, (key, ids) in enumerate(sorted(
+        groups.items(), key=lambda kv: (-kv[0][0], sorted(kv[0][1]), sorted(kv[0][2]), kv[0][3], kv[1])))]
+
+
+def _fits_in_waves(list_sizes: list[int], capacities: list[int], waves: int) -> bool:
+    """First-fit decreasing of practices into `waves` copies of the providers' capacities."""
+    bins = sorted(capacities * waves, reverse=True)
+    free = list(bins)
+    for size in sorted(list_sizes, reverse=True):
+        for i, room in enumerate(free):
+            if size <= room:
+                free[i] -= size
+                break
+        else:
+            return False
+    return True
+
+
+def wave_count(scenario: Scenario) -> int:
+    if scenario.programme.max_waves is not None:
+        return scenario.programme.max_waves
+    sizes = [p.list_size for p in scenario.practices]
+    caps = [c.capacity for c in scenario.cover_providers]
+    waves = max(1, math.ceil(sum(sizes) / sum(caps)))
+    while not _fits_in_waves(sizes, caps, waves) and waves < 12:
+        waves += 1
+    return waves
+
+
+def _whole_area_can_close(scenario: Scenario, day: dt.date) -> bool:
+    """With one wave every practice closes on the date: nobody may object, cover must suffice."""
+    if any(day in p.cannot_close for p in scenario.practices):
+        return False
+    capacity = sum(c.capacity for c in scenario.cover_providers if day not in c.unavailable)
+    return capacity >= sum(p.list_size for p in scenario.practices)
+
+
+def event_dates(scenario: Scenario, waves: int, gap_days: int) -> dict[str, list[dt.date]]:
+    """Candidate dates per event, leaving room for the spacing of the events before and after."""
+    allowed = candidate_dates(scenario)
+    if waves == 1:
+        allowed = [d for d in allowed if _whole_area_can_close(scenario, d)]
+    events = scenario.event_ids()
+    if not allowed:
+        return {e: [] for e, _ in events}
+    first, last = allowed[0], allowed[-1]
+    span = gap_days + scenario.programme.wave_window_days * (waves > 1)
+    out: dict[str, list[dt.date]] = {}
+    for k, (event, _) in enumerate(events):
+        lo = first + dt.timedelta(days=k * span)
+        hi = last - dt.timedelta(days=(len(events) - 1 - k) * span)
+        out[event] = [d for d in allowed if lo <= d <= hi]
+    for pin in scenario.pins:
+        if pin.event in out:
+            out[pin.event] = [d for d in out[pin.event] if d == pin.date]
+    return out
+
+
+def build_instance(scenario: Scenario) -> Instance:
+    waves = wave_count(scenario)
+    gap = max(1, 7 * scenario.calendar.min_weeks_between)
+    demand = compute_demand(scenario)
+    wanted = {c for (_, _, c) in demand}
+    return Instance(
+        scenario=scenario,
+        events=scenario.event_ids(),
+        waves=waves,
+        gap_days=gap,
+        dates=event_dates(scenario, waves, gap),
+        demand=demand,
+        room_classes=_room_classes(scenario),
+        room_venue={room.id: venue for venue, room in scenario.all_rooms()},
+        rooms={room.id: room for _, room in scenario.all_rooms()},
+        blocks=[b.id for b in scenario.calendar.blocks],
+        external_courses=[c for c in scenario.courses if c.external and c.id in wanted],
+        on_site_courses=[c for c in scenario.courses if c.runs_on_site and c.id in wanted],
+    )
