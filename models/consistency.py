@@ -184,11 +184,18 @@ def _check_dates(s: Scenario) -> list[Problem]:
     for i, c in enumerate(s.cover_providers):
         for j, d in enumerate(c.unavailable):
             inside(f"cover_providers[{i}].unavailable[{j}]", d)
+    for i, venue in enumerate(s.venues):
+        for j, d in enumerate(venue.unavailable):
+            inside(f"venues[{i}].unavailable[{j}]", d)
+        for k, room in enumerate(venue.rooms):
+            for j, d in enumerate(room.unavailable):
+                inside(f"venues[{i}].rooms[{k}].unavailable[{j}]", d)
     for i, pin in enumerate(s.pins):
         inside(f"pins[{i}].date", pin.date)
         known = {e for e, _ in s.event_ids()}
         if pin.event not in known:
-            problems.append(_unknown(f"pins[{i}].event", pin.event, "afternoon", known))
+            problems.append(Problem(f"pins[{i}].event", pin.event,
+                                    f"no afternoon has this id; use plt-1 to plt-{len(known)}"))
     prog = s.programme
     for name in ("earliest", "latest"):
         day = getattr(prog, name)

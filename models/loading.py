@@ -8,6 +8,7 @@ to fix it. The CLI prints these and exits with code 2; nothing here prints or ex
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,20 +79,31 @@ def _path(loc: tuple[Any, ...], data: Any) -> str:
     return "".join(parts) or "(document)"
 
 
+_STEP = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def _labelled(path: str, data: Any) -> str:
+    """A cross-check path such as courses[3].skill, with ids added as in field paths."""
+    loc = tuple(int(index) if index else key for index, key in _STEP.findall(path))
+    return _path(loc, data)
+
+
 def _describe(err: dict[str, Any], data: Any) -> list[str]:
     loc = tuple(k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-")))
     cause = err.get("ctx", {}).get("error")
     if isinstance(cause, ScenarioInconsistent):
-        return [str(p) for p in cause.problems]
+        return [f"{_labelled(p.path, data)} = {p.value!r}: {p.message}" for p in cause.problems]
     message = err["msg"].removeprefix("Value error, ")
     fix = _FIXES.get(err["type"])
     text = f"{_path(loc, data)}: {message}"
-    if err["type"] != "missing":
+    if err["type"] != "missing" and not isinstance(err["input"], dict):
         text = f"{_path(loc, data)} = {err['input']!r}: {message}"
     return [f"{text}; {fix}" if fix else text]
 
 
 def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
+    if data is None:
+        raise ScenarioError(source, ["the file is empty; start with 'name:' and 'period:' (see examples/norwich)"])
     if not isinstance(data, dict):
         raise ScenarioError(source, [f"the document is a {type(data).__name__}, not a mapping of fields; start with 'name:' and 'period:'"])
     try:

@@ -14,6 +14,7 @@ from enum import Enum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SCHEMA_VERSION = "1.0"
@@ -134,6 +135,17 @@ class BankHolidays(Strict):
 
     country: str = "GB"
     subdivision: str | None = Field("ENG", description="ENG or WLS for England and Wales")
+
+    @model_validator(mode="after")
+    def _known_to_holidays(self) -> BankHolidays:
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError as exc:
+            raise ValueError(
+                f"the holidays package has no calendar for country {self.country!r}, subdivision "
+                f"{self.subdivision!r} ({exc}); use country GB with subdivision ENG or WLS"
+            ) from None
+        return self
 
 
 class CalendarRules(Strict):

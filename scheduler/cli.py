@@ -17,6 +17,7 @@ import yaml
 from models import Scenario, ScenarioError, dump_scenario, load_scenario
 from models.calendar import candidate_dates, verdicts
 from models.demand import compute_demand
+from models.plan import Plan
 
 from .io import write_atomic
 
@@ -139,6 +140,122 @@ def generate(practices: int, networks: int, seed: int, out: str | None) -> None:
         click.echo(f"wrote {out}: {len(s.practices)} practices, {s.staff_count:,} staff", err=True)
     else:
         sys.stdout.write(text)
+
+
+def read_plan(path: str) -> Plan:
+    from pydantic import ValidationError
+
+    from models.plan import Plan
+
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{path}: the plan file does not exist; give the plan.json that solve wrote")
+    try:
+        return Plan.model_validate_json(file.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        lines = [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()[:20]]
+        raise InputError(f"{path}: not a valid plan ({exc.error_count()} problem(s)); "
+                         "give a plan.json written by plt-scheduler solve\n" + "\n".join(lines)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the plan ({exc})") from None
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+
+    def report(p) -> None:
+        click.echo(f"  {p.seconds:7.1f}s  better plan {p.objective:,.0f}   bound {p.bound:,.0f}", err=True)
+
+    return report
+
+
+def print_summary(plan, out_file: Path | None) -> None:
+    rep = plan.solver
+    click.echo(f"status     {rep.status}")
+    if rep.objective is not None:
+        click.echo(f"objective  {rep.objective:,}   bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %")
+    click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
+    for afternoon in plan.afternoons:
+        waves = ", ".join(f"{w.date:%a %d %b %Y} ({len(w.practices)} practices)" for w in afternoon.waves)
+        click.echo(f"  {afternoon.event:<7} {afternoon.kind.value:<9} {waves}")
+    if plan.score:
+        click.echo("score      " + f"{plan.score.total:,}")
+        for name, term in plan.score.terms.items():
+            click.echo(f"  {name:<16} {term.raw:>9,} x {term.weight:<4} = {term.weighted:>10,}")
+        met = sum(a.met for a in plan.score.by_course.values())
+        demand = sum(a.demand for a in plan.score.by_course.values())
+        click.echo(f"demand met {met:,} of {demand:,} seats ({100 * met / max(1, demand):.1f} %)")
+    if out_file:
+        click.echo(f"wrote {out_file}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder for plan.json.")
+@click.option("--solver", "solver_name", type=click.Choice(["cpsat", "greedy"]), default="cpsat", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds.")
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Search workers; with 1 the same seed gives the same plan.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
+          quiet: bool) -> None:
+    """Plan the PLT year and write OUT/plan.json (Ctrl-C keeps the best plan so far).
+
+    Example: plt-scheduler solve examples/norwich/scenario.yaml --out out --time-limit 30
+    """
+    from solvers.base import SolveOptions
+
+    from .orchestrate import solve_and_check
+
+    s = read_scenario(scenario)
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=_progress(quiet))
+    if not quiet:
+        click.echo(f"solving {s.name} with {solver_name} ({time_limit:g} s limit)...", err=True)
+    outcome = solve_and_check(s, solver_name, options)
+    plan = outcome.plan
+    if not outcome.solved:
+        print_summary(plan, None)
+        if plan.solver.status == "INFEASIBLE":
+            raise click.ClickException("the scenario is infeasible: no plan meets every hard rule. "
+                                       f"Run `plt-scheduler explain {scenario}` to see which rules conflict.")
+        raise click.ClickException("no plan found within the time limit; raise --time-limit")
+    out_file = Path(out_dir) / "plan.json"
+    write_atomic(out_file, plan.model_dump_json(indent=2) + "\n")
+    print_summary(plan, out_file)
+    if outcome.violations:
+        for v in outcome.violations:
+            click.echo(f"  {v.rule} {v.code}: {v.message}", err=True)
+        raise click.ClickException(f"the plan breaks {len(outcome.violations)} hard rule(s); this is a solver bug")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+def check(scenario: str, plan_file: str) -> None:
+    """Test every hard rule (H1 to H6) of a plan against its scenario, without the solver.
+
+    Exit 0 when every rule holds, 1 with the violations listed.
+
+    Example: plt-scheduler check examples/norwich/scenario.yaml out/plan.json
+    """
+    from models.checker import check_plan
+
+    from models.plan import scenario_digest
+
+    s = read_scenario(scenario)
+    plan = read_plan(plan_file)
+    if plan.scenario_digest != scenario_digest(s):
+        click.echo("note: the plan was made for a different version of this scenario", err=True)
+    violations = check_plan(s, plan)
+    if not violations:
+        click.echo(f"ok: {plan_file} keeps every hard rule (H1-H6) of {s.name}")
+        return
+    click.echo(f"{len(violations)} violation(s):")
+    for v in violations:
+        click.echo(f"  {v.rule} {v.code}: {v.message}")
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@ def demand_met(m: PltModel) -> None:
     parts: dict[tuple[str, str, str], list] = {key: [] for key in inst.demand}
     for (e, w, p, r, c, b), var in m.seats.items():
         parts[p, r, c].append(var)
+    # Seats go to staff who need the course: never more external seats than the demand.
+    for key, seats in parts.items():
+        if len(seats) > 1:
+            m.model.add(sum(seats) <= inst.demand[key])
     heads = {p.id: p.headcount for p in inst.scenario.practices}
     for (e, w, p, c), var in m.on_site.items():
         for r in inst.scenario.course(c).audience:

@@ -64,7 +64,6 @@ def _targets(sizes_min: int, caps: list[int], total: int) -> list[int]:
 
 def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
     inst = m.instance
-    courses = {c.id: c for c in inst.external_courses}
     classes = {k.index: k for k in inst.room_classes}
     out: list[CourseRun] = []
     for event, wave in m.sessions("external"):

@@ -1,0 +1,52 @@
+"""Hints: a previous plan (a baseline, or the greedy plan) given to CP-SAT as a starting point.
+
+Every decision variable gets the value the plan implies, so a complete, feasible plan becomes
+CP-SAT's first solution and re-planning starts from what was published.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from models.plan import Plan
+
+from .external import VIRTUAL
+from .model import PltModel
+
+
+def add_hints(m: PltModel, plan: Plan) -> None:
+    inst = m.instance
+    block_index = {b: i for i, b in enumerate(inst.blocks)}
+    room_class = {room: k.index for k in inst.room_classes for room in k.rooms}
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    members = {(a.event, p, w.number) for a in plan.afternoons for w in a.waves for p in w.practices}
+    for (event, wave, day), var in m.on_date.items():
+        m.model.add_hint(var, dates.get((event, wave)) == day)
+    for (event, practice, wave), var in m.in_wave.items():
+        if not isinstance(var, int):
+            m.model.add_hint(var, (event, practice, wave) in members)
+    runs: Counter = Counter()
+    teaches: set = set()
+    seats: Counter = Counter()
+    for run in plan.runs:
+        start = block_index.get(run.blocks[0])
+        cls = VIRTUAL if run.room is None else room_class.get(run.room)
+        runs[run.event, run.wave, run.course, start, cls] += 1
+        teaches.add((run.event, run.wave, run.trainer, run.course, start))
+        for seat in run.seats:
+            seats[run.event, run.wave, seat.practice, seat.role, run.course, start] += seat.count
+    for key, var in m.runs.items():
+        m.model.add_hint(var, runs[key])
+    for key, var in m.teaches.items():
+        m.model.add_hint(var, key in teaches)
+    for key, var in m.seats.items():
+        m.model.add_hint(var, seats[key])
+    visits = {(o.event, o.wave, o.practice, o.course, o.trainer) for o in plan.on_site}
+    for key, var in m.visits.items():
+        m.model.add_hint(var, key in visits)
+    for (e, w, p, c), var in m.on_site.items():
+        m.model.add_hint(var, any(v[:4] == (e, w, p, c) for v in visits))
+    cover = {(c.event, c.wave, c.practice, c.provider) for c in plan.cover}
+    if len(inst.scenario.cover_providers) > 1:  # with one provider, cover is the wave itself
+        for key, var in m.covers.items():
+            m.model.add_hint(var, key in cover)

@@ -1,0 +1,49 @@
+"""Shared fixtures: the Norwich example as a path, as a loaded scenario, and as a plain dict.
+
+The dict comes through JSON on purpose: the example's YAML shares audience lists between
+courses with anchors (&id001), so a dict straight from `yaml.safe_load` would let one edit
+change several courses at once.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from models import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+NORWICH = ROOT / "examples" / "norwich" / "scenario.yaml"
+
+
+@pytest.fixture(scope="session")
+def norwich_path() -> Path:
+    return NORWICH
+
+
+@pytest.fixture(scope="session")
+def norwich(norwich_path: Path) -> Scenario:
+    """The loaded example; shared by the whole session, so never mutate it."""
+    return load_scenario(norwich_path)
+
+
+@pytest.fixture(scope="session")
+def _norwich_plain(norwich_path: Path) -> dict[str, Any]:
+    with norwich_path.open(encoding="utf-8") as handle:
+        return json.loads(json.dumps(yaml.safe_load(handle)))
+
+
+@pytest.fixture(scope="session")
+def norwich_doc(_norwich_plain: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    """Call it for a fresh, unaliased copy of the Norwich document to mutate."""
+
+    def fresh() -> dict[str, Any]:
+        return copy.deepcopy(_norwich_plain)
+
+    return fresh

@@ -1,0 +1,494 @@
+"""The CLI through click's CliRunner: `validate` names file, field, value and fix for bad input
+(exit code 2, no traceback), and `validate`, `calendar`, `schema` and `-h` work on the example."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from models.calendar import candidate_dates
+from models.demand import compute_demand
+from models.scenario import Scenario
+from scheduler.cli import main
+
+Doc = dict[str, Any]
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def index_of(items: list[Doc], item_id: str) -> int:
+    return next(i for i, item in enumerate(items) if item["id"] == item_id)
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One bad input: what to write, and what its problem line must say."""
+
+    document: Any  # a dict or list dumped as YAML, or a str written as it is
+    path: str | None  # field path at the start of the problem line
+    value: str | None  # repr of the offending value, on the same line
+    fix: str  # words of the fix, on the same line
+    problems: int = 1
+
+
+def bad_yaml_syntax(doc: Doc) -> Expect:
+    text = "name: Norwich\nperiod:\n  start: [2027-04-01\n  end: 2028-03-31\n"
+    return Expect(text, None, None, "check indentation and quotes")
+
+
+def document_is_a_list(doc: Doc) -> Expect:
+    return Expect([doc], None, None, "not a mapping of fields; start with 'name:'")
+
+
+def list_size_not_a_number(doc: Doc) -> Expect:
+    doc["practices"][0]["list_size"] = "lots"
+    return Expect(doc, "practices[0](D82008).list_size", "'lots'", "give a whole number")
+
+
+def unknown_extra_field(doc: Doc) -> Expect:
+    doc["practices"][2]["colour"] = "red"
+    pid = doc["practices"][2]["id"]
+    return Expect(doc, f"practices[2]({pid}).colour", "'red'", "remove it or correct its spelling")
+
+
+def missing_period(doc: Doc) -> Expect:
+    del doc["period"]
+    return Expect(doc, "period", None, "add this field")
+
+
+def unknown_audience_role(doc: Doc) -> Expect:
+    i = index_of(doc["courses"], "excel")
+    doc["courses"][i]["audience"].append("director")
+    j = len(doc["courses"][i]["audience"]) - 1
+    return Expect(
+        doc, f"courses[{i}].audience[{j}]", "'director'", "no role has this id; use one of: admin"
+    )
+
+
+def duplicate_practice_id(doc: Doc) -> Expect:
+    doc["practices"][1]["id"] = doc["practices"][0]["id"]
+    return Expect(doc, "practices[0].id", "'D82008'", "give each practice its own id")
+
+
+def no_trainer_for_skill(doc: Doc) -> Expect:
+    i = index_of(doc["courses"], "excel")
+    doc["courses"][i]["skill"] = "spreadsheets"
+    return Expect(
+        doc,
+        f"courses[{i}].skill",
+        "'spreadsheets'",
+        "add the skill to a trainer or remove the course",
+    )
+
+
+def room_features_nobody_has(doc: Doc) -> Expect:
+    i = index_of(doc["courses"], "excel")
+    doc["courses"][i]["room_features"] = ["projector"]
+    return Expect(
+        doc, f"courses[{i}].room_features", "['projector']", "add such a room, lower min_group"
+    )
+
+
+def min_group_above_max_group(doc: Doc) -> Expect:
+    i = index_of(doc["courses"], "excel")
+    doc["courses"][i]["min_group"] = doc["courses"][i]["max_group"] + 4
+    return Expect(
+        doc, f"courses[{i}](excel)", "min_group 20", "lower min_group or raise max_group"
+    )
+
+
+def block_outside_window(doc: Doc) -> Expect:
+    doc["calendar"]["blocks"][0]["start"] = "12:00"
+    return Expect(doc, "calendar", "12:00:00-15:00:00", "move the block or widen the window")
+
+
+def window_ends_before_start(doc: Doc) -> Expect:
+    doc["calendar"]["window"] = {"start": "18:30", "end": "13:00"}
+    return Expect(doc, "calendar.window", "ends at 13:00:00", "the end must be later")
+
+
+def period_ends_before_start(doc: Doc) -> Expect:
+    doc["period"]["start"], doc["period"]["end"] = doc["period"]["end"], doc["period"]["start"]
+    return Expect(doc, "period", "period ends (2027-04-01)", "swap them")
+
+
+def unknown_timezone(doc: Doc) -> Expect:
+    doc["period"]["timezone"] = "Europe/Norwich"
+    return Expect(
+        doc, "period.timezone", "'Europe/Norwich'", "use an IANA name such as Europe/London"
+    )
+
+
+def trainer_unavailable_outside_period(doc: Doc) -> Expect:
+    doc["trainers"][0]["unavailable"][1] = "2028-10-13"
+    return Expect(doc, "trainers[0].unavailable[1]", "'2028-10-13'", "outside the period")
+
+
+def pin_names_unknown_event(doc: Doc) -> Expect:
+    # Three external and three internal afternoons: plt-1 .. plt-6 exist, plt-7 does not.
+    doc["pins"] = [{"event": "plt-7", "date": "2027-05-11"}]
+    return Expect(doc, "pins[0].event", "'plt-7'", "use plt-1 to plt-6")
+
+
+def sequence_disagrees_with_counts(doc: Doc) -> Expect:
+    doc["programme"]["sequence"] = ["external", "internal", "external"]
+    return Expect(doc, "programme", "sequence has", "make them agree")
+
+
+def headcount_for_unknown_role(doc: Doc) -> Expect:
+    doc["practices"][3]["headcount"]["physio"] = 2
+    return Expect(doc, "practices[3].headcount.physio", "'physio'", "no role has this id")
+
+
+def cover_capacity_below_largest_practice(doc: Doc) -> Expect:
+    sizes = [p["list_size"] for p in doc["practices"]]
+    largest = sizes.index(max(sizes))
+    doc["cover_providers"][0]["capacity"] = max(sizes) - 1
+    return Expect(
+        doc,
+        f"practices[{largest}].list_size",
+        repr(max(sizes)),
+        "raise a provider's capacity or add a provider",
+    )
+
+
+def negative_headcount(doc: Doc) -> Expect:
+    doc["practices"][0]["headcount"]["nurse"] = -1
+    return Expect(doc, "practices[0](D82008).headcount.nurse", "-1", "raise the value")
+
+
+def unknown_weekday(doc: Doc) -> Expect:
+    doc["calendar"]["weekdays"] = ["tue", "tuesday"]
+    return Expect(doc, "calendar.weekdays[1]", "'tuesday'", "use one of the listed values")
+
+
+def unparseable_date(doc: Doc) -> Expect:
+    doc["practices"][0]["cannot_close"] = ["31/05/2027"]
+    return Expect(
+        doc, "practices[0](D82008).cannot_close[0]", "'31/05/2027'", "write the date as YYYY-MM-DD"
+    )
+
+
+CASES: list[Callable[[Doc], Expect]] = [
+    bad_yaml_syntax,
+    document_is_a_list,
+    list_size_not_a_number,
+    unknown_extra_field,
+    missing_period,
+    unknown_audience_role,
+    duplicate_practice_id,
+    no_trainer_for_skill,
+    room_features_nobody_has,
+    min_group_above_max_group,
+    block_outside_window,
+    window_ends_before_start,
+    period_ends_before_start,
+    unknown_timezone,
+    trainer_unavailable_outside_period,
+    pin_names_unknown_event,
+    sequence_disagrees_with_counts,
+    headcount_for_unknown_role,
+    cover_capacity_below_largest_practice,
+    negative_headcount,
+    unknown_weekday,
+    unparseable_date,
+]
+
+
+def starts_with_path(line: str, path: str) -> bool:
+    """The problem line begins with this field path. Where the expected path leaves out the id
+    after a list index (cross-check problems print none yet), an id there is still accepted."""
+    head = line.removeprefix("  - ").split(" = ")[0].split(": ")[0]
+    return head == path or re.sub(r"(\[\d+\])\([^)]*\)", r"\1", head) == path
+
+
+def assert_input_error(result: Result, source: Path | str) -> str:
+    """Exit code 2 through click, a message that starts by naming the file, and no traceback."""
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.output.startswith(f"Error: {source}: the scenario is not valid"), result.output
+    return result.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__)
+def test_bad_input_names_file_field_value_and_fix(
+    case: Callable[[Doc], Expect], norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    expect = case(norwich_doc())
+    source = tmp_path / "bad.yaml"
+    text = expect.document if isinstance(expect.document, str) else yaml.safe_dump(expect.document)
+    source.write_text(text, encoding="utf-8")
+
+    output = assert_input_error(invoke("validate", str(source)), source)
+
+    assert f"({expect.problems} problem(s))" in output
+    problem_lines = [line for line in output.splitlines() if line.startswith("  - ")]
+    assert len(problem_lines) == expect.problems
+    if expect.path is None:
+        line = problem_lines[0]
+    else:
+        starting = [line for line in problem_lines if starts_with_path(line, expect.path)]
+        assert starting, f"no problem line starts with {expect.path!r}:\n{output}"
+        line = starting[0]
+    if expect.value is not None:
+        assert expect.value in line
+    assert expect.fix in line
+
+
+@pytest.mark.parametrize(
+    "case",
+    [no_trainer_for_skill, unknown_audience_role, cover_capacity_below_largest_practice],
+    ids=lambda case: case.__name__,
+)
+def test_cross_check_paths_name_the_item_id(
+    case: Callable[[Doc], Expect], norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    # loading.py promises "the field path (list items shown with their id)" for every problem.
+    doc = norwich_doc()
+    expect = case(doc)
+    index = int(re.search(r"\[(\d+)\]", expect.path).group(1))
+    collection = expect.path.split("[")[0]
+    labelled = expect.path.replace(f"[{index}]", f"[{index}]({doc[collection][index]['id']})", 1)
+    source = tmp_path / "bad.yaml"
+    source.write_text(yaml.safe_dump(expect.document), encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    assert f"  - {labelled} = {expect.value}" in output
+
+
+@pytest.mark.parametrize(("country", "subdivision"), [("GB", "XYZ"), ("ZZ", None)])
+def test_unknown_bank_holiday_region_is_an_input_error(
+    country: str, subdivision: str | None, norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    doc = norwich_doc()
+    doc["calendar"]["bank_holidays"] = {"country": country, "subdivision": subdivision}
+    source = tmp_path / "bad.yaml"
+    source.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    line = next(
+        line for line in output.splitlines() if line.startswith("  - calendar.bank_holidays")
+    )
+    assert repr(subdivision if country == "GB" else country) in line
+
+
+def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
+    source = tmp_path / "bad.yaml"
+    source.write_text("name: x\nperiod: {start: 2027-04-01\n", encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    # The unclosed flow mapping opens on line 2; the parser notices at the end of the text.
+    assert re.search(r"line \d+, column \d+: not valid YAML", output)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    source = tmp_path / "nowhere" / "scenario.yaml"
+    output = assert_input_error(invoke("validate", str(source)), source)
+    assert "the file does not exist; check the path" in output
+
+
+def test_folder_without_scenario(tmp_path: Path) -> None:
+    output = assert_input_error(invoke("validate", str(tmp_path)), tmp_path)
+    assert "folder without scenario.yaml" in output
+
+
+def test_json_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
+    source = tmp_path / "bad.json"
+    source.write_text('{"name": "x",\n "period": }\n', encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    assert "line 2, column" in output and "not valid JSON" in output
+
+
+def test_every_problem_is_reported_not_only_the_first(
+    norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    doc = norwich_doc()
+    doc["practices"][0]["list_size"] = "lots"
+    doc["practices"][1]["headcount"]["gp"] = "many"
+    doc["period"]["timezone"] = "Mars/Olympus"
+    source = tmp_path / "three.yaml"
+    source.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    assert "(3 problem(s))" in output
+    pid = doc["practices"][1]["id"]
+    for path in (
+        "practices[0](D82008).list_size",
+        f"practices[1]({pid}).headcount.gp",
+        "period.timezone",
+    ):
+        assert f"  - {path} = " in output
+
+
+def test_calendar_command_reports_bad_input_the_same_way(
+    norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    doc = norwich_doc()
+    doc["period"]["timezone"] = "Europe/Norwich"
+    source = tmp_path / "bad.yaml"
+    source.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    output = assert_input_error(invoke("calendar", str(source)), source)
+    assert "period.timezone = 'Europe/Norwich'" in output
+
+
+def test_unquoted_yaml_times_are_read_as_times(
+    norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    # YAML 1.1 reads an unquoted 13:00 as 780 (base 60); the scenario must take it back as 13:00.
+    text = yaml.safe_dump(norwich_doc()).replace("'13:00'", "13:00").replace("'18:30'", "18:30")
+    assert "start: 13:00" in text
+    source = tmp_path / "unquoted.yaml"
+    source.write_text(text, encoding="utf-8")
+    assert yaml.safe_load(text)["calendar"]["window"]["start"] == 13 * 60
+    result = invoke("validate", str(source))
+    assert result.exit_code == 0, result.output
+
+
+# --- the happy path on Norwich -------------------------------------------------------------
+
+
+def practices_in_csv(norwich_path: Path) -> int:
+    with (norwich_path.parent / "practices.csv").open(encoding="utf-8") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def summary_value(output: str, label: str) -> str:
+    match = re.search(rf"^  {label}\s+(.*)$", output, flags=re.MULTILINE)
+    assert match, f"no {label!r} line in:\n{output}"
+    return match.group(1)
+
+
+def test_validate_norwich_prints_its_summary(norwich_path: Path, norwich: Scenario) -> None:
+    result = invoke("validate", str(norwich_path))
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Norwich PLT 2027/28: valid\n")
+    # The README and the source CSV both say 21 practices in one network.
+    assert practices_in_csv(norwich_path) == 21
+    assert summary_value(result.output, "practices").startswith("21 in 1 network(s)")
+    patients = sum(p.list_size for p in norwich.practices)
+    assert f"{patients:,} registered patients" in result.output
+    assert summary_value(result.output, "afternoons") == "3 external, 3 internal"
+    assert summary_value(result.output, "candidate afternoons") == str(
+        len(candidate_dates(norwich))
+    )
+    seats = sum(compute_demand(norwich).values())
+    assert summary_value(result.output, "training demand") == f"{seats:,} seats"
+
+
+def test_validate_counts_staff_from_the_raw_document(
+    norwich_path: Path, norwich_doc: Callable[[], Doc]
+) -> None:
+    doc = norwich_doc()
+    staff = sum(sum(p["headcount"].values()) for p in doc["practices"])
+    gps = sum(p["headcount"].get("gp", 0) for p in doc["practices"])
+    result = invoke("validate", str(norwich_path))
+    assert summary_value(result.output, "staff").startswith(f"{staff:,} (gp {gps},")
+
+
+def test_validate_reads_json(
+    norwich: Scenario, norwich_doc: Callable[[], Doc], tmp_path: Path
+) -> None:
+    source = tmp_path / "norwich.json"
+    source.write_text(json.dumps(norwich_doc(), indent=1), encoding="utf-8")
+    result = invoke("validate", str(source))
+    assert result.exit_code == 0, result.output
+    assert summary_value(result.output, "practices").startswith("21 in 1 network(s)")
+    assert summary_value(result.output, "candidate afternoons") == str(
+        len(candidate_dates(norwich))
+    )
+
+
+def test_validate_accepts_the_folder(norwich_path: Path) -> None:
+    result = invoke("validate", str(norwich_path.parent))
+    assert result.exit_code == 0, result.output
+    assert "21 in 1 network(s)" in result.output
+
+
+CALENDAR_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\w{3})  (candidate|excluded: .+)$")
+
+
+def calendar_lines(output: str) -> dict[str, tuple[str, str]]:
+    lines = output.splitlines()
+    parsed = {}
+    for line in lines[:-1]:
+        match = CALENDAR_LINE.match(line)
+        assert match, f"unexpected calendar line {line!r}"
+        parsed[match.group(1)] = (match.group(2), match.group(3))
+    return parsed
+
+
+def test_calendar_lists_candidates_and_excluded_dates_with_reasons(norwich_path: Path) -> None:
+    result = invoke("calendar", str(norwich_path))
+    assert result.exit_code == 0, result.output
+    lines = calendar_lines(result.output)
+    candidates = [day for day, (_, verdict) in lines.items() if verdict == "candidate"]
+    assert result.output.splitlines()[-1] == f"{len(candidates)} candidate afternoons"
+
+    # Norwich allows Tuesday to Thursday only; other weekdays are not listed at all.
+    assert {weekday for weekday, _ in lines.values()} == {"Tue", "Wed", "Thu"}
+    assert "2027-05-31" not in lines  # Spring bank holiday, but a Monday
+    # Thu 1 April 2027 opens the period inside the Easter school holidays blackout.
+    assert lines["2027-04-01"] == ("Thu", "excluded: blackout: Easter school holidays")
+    assert lines["2027-04-13"] == ("Tue", "candidate")
+    assert lines["2027-08-11"] == ("Wed", "excluded: blackout month: August")
+    # Tue 28 Dec 2027 is the Boxing Day substitute, inside the Christmas blackout and December.
+    weekday, verdict = lines["2027-12-28"]
+    assert weekday == "Tue"
+    for reason in ("bank holiday", "blackout: Christmas and New Year", "blackout month: December"):
+        assert reason in verdict
+    assert lines["2027-10-26"] == ("Tue", "excluded: blackout: October half term")
+
+
+def test_calendar_without_excluded_lists_only_candidates(
+    norwich_path: Path, norwich: Scenario
+) -> None:
+    result = invoke("calendar", "--no-excluded", str(norwich_path))
+    assert result.exit_code == 0, result.output
+    lines = calendar_lines(result.output)
+    assert all(verdict == "candidate" for _, verdict in lines.values())
+    assert [str(day) for day in candidate_dates(norwich)] == list(lines)
+
+
+def test_schema_is_json_with_the_scenario_fields() -> None:
+    result = invoke("schema")
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.output)
+    assert {"practices", "period", "calendar", "courses", "cover_providers"} <= set(
+        schema["properties"]
+    )
+    assert {"name", "period", "practices"} <= set(schema["required"])
+
+
+def test_schema_out_writes_the_same_schema(tmp_path: Path) -> None:
+    target = tmp_path / "schema" / "scenario.schema.json"
+    result = invoke("schema", "--out", str(target))
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text(encoding="utf-8")) == json.loads(invoke("schema").output)
+
+
+def test_the_readme_commands_exist() -> None:
+    assert {"validate", "calendar", "schema", "generate"} <= set(main.commands)
+
+
+# Every registered command, so a new one is held to the same rule.
+@pytest.mark.parametrize(
+    "command",
+    [[]] + [[name] for name in sorted(main.commands)],
+    ids=lambda c: " ".join(c) or "main",
+)
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_help_works_on_every_command_and_gives_an_example(command: list[str], flag: str) -> None:
+    result = invoke(*command, flag)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Usage: ")
+    assert re.search(r"Example: plt-scheduler \w+", result.output)
+    if command:
+        assert f"Example: plt-scheduler {command[0]}" in result.output
