@@ -245,11 +245,18 @@ def scenario() -> dict:
     }
 
 
+class _NoAliases(yaml.SafeDumper):
+    """Writes shared lists out in full: anchors (&id001) confuse people editing the file."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def main() -> None:
     ratios = "\n".join(f"#   {role:<11} 1 per {per:>6,} patients per FTE x {factor} headcount per FTE"
                        for role, (per, factor) in RATIOS.items())
     ratios += "\n#   manager     1 per practice"
-    text = HEADER.format(ratios=ratios) + "\n" + yaml.safe_dump(scenario(), sort_keys=False, width=110, allow_unicode=True)
+    text = HEADER.format(ratios=ratios) + "\n" + yaml.dump(scenario(), Dumper=_NoAliases, sort_keys=False, width=110, allow_unicode=True)
     (HERE / "scenario.yaml").write_text(text, encoding="utf-8")
 
 
