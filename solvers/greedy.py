@@ -1,0 +1,343 @@
+"""The greedy baseline: the plan a coordinator would make by hand, in one deterministic pass.
+
+Each event takes the earliest candidate date that keeps the spacing after the previous event
+and on which its practices may close and be covered; with several waves, practices go into
+waves and cover by first-fit decreasing on list size. External afternoons then open course
+runs by course priority, block by block, while demand, a room and a trainer remain, seating
+practices first come first served; internal afternoons give each practice the on-site course
+it needs most that a free trainer can deliver. Nothing is revisited, so the plan is a
+yardstick for the other back ends: its status is FEASIBLE at best, and INFEASIBLE means only
+that greedy found no plan (the reason is in the report's stats), not that none exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from models.plan import (
+    Afternoon,
+    CourseRun,
+    Cover,
+    OnSiteCourse,
+    Plan,
+    Seat,
+    SolverReport,
+    Wave,
+    scenario_digest,
+)
+from models.scenario import Course, Delivery, EventKind, Practice, Room, Scenario, Trainer
+
+from .base import SolveOptions
+from .instance import Instance, build_instance
+
+DemandKey = tuple[str, str, str]  # practice id, role id, course id
+Waves = list[tuple[dt.date, list[tuple[str, str]]]]  # per wave: date, (practice, provider) pairs
+
+
+class NoPlan(Exception):
+    """Greedy got stuck; the message says where, in domain words."""
+
+
+@dataclass(frozen=True)
+class Session:
+    """One wave of one event: the afternoon on which some of the practices close."""
+
+    event: str
+    kind: EventKind
+    wave: int
+    date: dt.date
+    practices: tuple[str, ...]  # scenario order
+
+
+@dataclass
+class _Book:
+    """What one session has used so far, per block index."""
+
+    rooms: set[tuple[str, int]] = field(default_factory=set)
+    trainers: set[tuple[str, int]] = field(default_factory=set)
+    runs: Counter[str] = field(default_factory=Counter)
+    people: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+
+
+@dataclass
+class Decisions:
+    """Everything the planner decided, ready to go into a Plan."""
+
+    afternoons: list[Afternoon]
+    runs: list[CourseRun]
+    on_site: list[OnSiteCourse]
+    cover: list[Cover]
+
+
+class _Planner:
+    """Walks the year once, using up demand, trainer afternoons, rooms and cover as it goes."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.inst = instance
+        scenario = instance.scenario
+        self.practices = {p.id: p for p in scenario.practices}
+        self.cannot_close = {p.id: set(p.cannot_close) for p in scenario.practices}
+        self.bank = {r.id for r in scenario.roles if r.bank}
+        self.trainers = sorted(scenario.trainers, key=lambda t: t.id)
+        self.rooms = sorted((room for _, room in scenario.all_rooms()), key=lambda r: r.id)
+        self.room_closed = {room.id: set(room.unavailable) | set(venue.unavailable)
+                            for venue, room in scenario.all_rooms()}
+        self.remaining: dict[DemandKey, int] = dict(instance.demand)
+        self.worked: Counter[str] = Counter()  # trainer id -> sessions worked this year
+
+    def plan(self) -> Decisions:
+        sessions, cover = self.choose_sessions()
+        runs: list[CourseRun] = []
+        on_site: list[OnSiteCourse] = []
+        for session in sessions:
+            if session.kind is EventKind.external:
+                runs += self.external_session(session)
+            else:
+                on_site += self.internal_session(session)
+        self.check_mandatory()
+        return Decisions(_afternoons(self.inst, sessions), runs, on_site, cover)
+
+    # Dates, waves and cover (H1, H2)
+
+    def choose_sessions(self) -> tuple[list[Session], list[Cover]]:
+        sessions: list[Session] = []
+        cover: list[Cover] = []
+        not_before: dt.date | None = None
+        for event, kind in self.inst.events:
+            waves = self.first_fitting_date(event, not_before)
+            if waves is None:
+                after = f" on or after {not_before}" if not_before else ""
+                raise NoPlan(f"no candidate date for {event}{after} on which every practice "
+                             "can close in a wave and be covered")
+            for number, (day, placed) in enumerate(waves, start=1):
+                sessions.append(Session(event, kind, number, day, tuple(p for p, _ in placed)))
+                cover += [Cover(event=event, wave=number, practice=p, provider=prov)
+                          for p, prov in placed]
+            not_before = waves[-1][0] + dt.timedelta(days=self.inst.gap_days)
+        return sessions, cover
+
+    def first_fitting_date(self, event: str, not_before: dt.date | None) -> Waves | None:
+        """The earliest first-wave date (with the next dates in the wave window) that fits."""
+        dates = self.inst.dates[event]
+        window = dt.timedelta(days=self.inst.scenario.programme.wave_window_days)
+        for i, first in enumerate(dates):
+            if not_before is not None and first < not_before:
+                continue
+            later = [d for d in dates[i + 1:] if d <= first + window]
+            waves = self.waves_by_first_fit([first, *later[:self.inst.waves - 1]])
+            if waves is not None:
+                return waves
+        return None
+
+    def waves_by_first_fit(self, days: list[dt.date]) -> Waves | None:
+        """Largest practice first into the first (wave, provider) that it may close in and fits.
+
+        Returns each used wave's date with its (practice, provider) pairs in scenario order,
+        or None when a practice fits nowhere.
+        """
+        providers = self.inst.scenario.cover_providers
+        bins = [(w, c) for w, day in enumerate(days) for c in providers if day not in c.unavailable]
+        free = {(w, c.id): c.capacity for w, c in bins}
+        placed: dict[str, tuple[int, str]] = {}
+        for practice in sorted(self.practices.values(), key=lambda p: -p.list_size):
+            spot = next(((w, c.id) for w, c in bins if days[w] not in self.cannot_close[practice.id]
+                         and free[w, c.id] >= practice.list_size), None)
+            if spot is None:
+                return None
+            free[spot] -= practice.list_size
+            placed[practice.id] = spot
+        # Empty waves are dropped and the rest renumbered, so wave numbers stay contiguous.
+        used = sorted({w for w, _ in placed.values()})
+        return [(days[w], [(p, placed[p][1]) for p in self.practices if placed[p][0] == w])
+                for w in used]
+
+    # External afternoons (H3, H4, H5)
+
+    def external_session(self, session: Session) -> list[CourseRun]:
+        book = _Book()
+        runs: list[CourseRun] = []
+        for course in sorted(self.inst.external_courses, key=lambda c: (-c.priority, c.id)):
+            for start in range(len(self.inst.blocks) - course.blocks + 1):
+                span = range(start, start + course.blocks)
+                opened = 0
+                while (run := self.open_run(session, book, course, span, opened + 1)) is not None:
+                    runs.append(run)
+                    opened += 1
+        return runs
+
+    def open_run(self, session: Session, book: _Book, course: Course, span: range,
+                 number: int) -> CourseRun | None:
+        """A run with the first free room and trainer, kept only if it reaches the minimum group."""
+        virtual = course.delivery is Delivery.virtual
+        room = None if virtual else self.free_room(session, book, course, span)
+        if room is None and not virtual:
+            return None
+        trainer = self.free_trainer(session, book, course, span)
+        if trainer is None:
+            return None
+        capacity = course.max_group if room is None else min(course.max_group, room.capacity)
+        seats = self.first_come_seats(session, book, course, span, capacity)
+        if sum(s.count for s in seats) < course.min_group:
+            return None
+        self.book_run(book, course, span, room, trainer, seats)
+        blocks = [self.inst.blocks[b] for b in span]
+        where = room.id if room else f"virtual-{number}"
+        return CourseRun(id=f"{session.event}/w{session.wave}/{course.id}/{blocks[0]}/{where}",
+                         event=session.event, wave=session.wave, course=course.id, blocks=blocks,
+                         room=room.id if room else None, trainer=trainer.id, seats=seats)
+
+    def free_room(self, session: Session, book: _Book, course: Course, span: range) -> Room | None:
+        need = set(course.room_features)
+        return next((room for room in self.rooms
+                     if need <= set(room.features) and room.capacity >= course.min_group
+                     and session.date not in self.room_closed[room.id]
+                     and not any((room.id, b) in book.rooms for b in span)), None)
+
+    def free_trainer(self, session: Session, book: _Book, course: Course,
+                     span: range) -> Trainer | None:
+        skill = course.needed_skill
+        return next((t for t in self.trainers
+                     if skill in t.skills and session.date not in t.unavailable
+                     and book.runs[t.id] < t.max_runs_per_afternoon and self.may_work(t, book.runs)
+                     and not any((t.id, b) in book.trainers for b in span)), None)
+
+    def may_work(self, trainer: Trainer, this_session: Counter[str]) -> bool:
+        """Already working this session, or an afternoon of the year left."""
+        if this_session[trainer.id] > 0:
+            return True
+        return self.worked[trainer.id] < trainer.max_afternoons_per_year
+
+    def first_come_seats(self, session: Session, book: _Book, course: Course, span: range,
+                         capacity: int) -> list[Seat]:
+        """Practices in scenario order, roles in audience order, within demand and headcount."""
+        seats: list[Seat] = []
+        for pid in session.practices:
+            heads = self.practices[pid].headcount
+            for role in course.audience:
+                want = self.remaining.get((pid, role, course.id), 0)
+                if not want:
+                    continue
+                idle = min(heads.get(role, 0) - book.people[pid, role, b] for b in span)
+                count = min(want, idle, capacity)
+                if count > 0:
+                    seats.append(Seat(practice=pid, role=role, count=count))
+                    capacity -= count
+                if capacity == 0:
+                    return seats
+        return seats
+
+    def book_run(self, book: _Book, course: Course, span: range, room: Room | None,
+                 trainer: Trainer, seats: list[Seat]) -> None:
+        if book.runs[trainer.id] == 0:
+            self.worked[trainer.id] += 1
+        book.runs[trainer.id] += 1
+        for b in span:
+            book.trainers.add((trainer.id, b))
+            if room is not None:
+                book.rooms.add((room.id, b))
+            for seat in seats:
+                book.people[seat.practice, seat.role, b] += seat.count
+        for seat in seats:
+            self.remaining[seat.practice, seat.role, course.id] -= seat.count
+
+    # Internal afternoons (H4)
+
+    def internal_session(self, session: Session) -> list[OnSiteCourse]:
+        visiting: Counter[str] = Counter()
+        out: list[OnSiteCourse] = []
+        for pid in session.practices:
+            for course in self.on_site_wishes(self.practices[pid]):
+                trainer = self.visitor(session, course, visiting)
+                if trainer is None:
+                    continue
+                if not visiting[trainer.id]:
+                    self.worked[trainer.id] += 1
+                visiting[trainer.id] += 1
+                self.reach(self.practices[pid], course)
+                out.append(OnSiteCourse(event=session.event, wave=session.wave, practice=pid,
+                                        course=course.id, trainer=trainer.id))
+                break
+        return out
+
+    def on_site_wishes(self, practice: Practice) -> list[Course]:
+        """On-site courses with demand left, largest priority-weighted demand first."""
+        wishes = []
+        for index, course in enumerate(self.inst.on_site_courses):
+            left = sum(self.remaining.get((practice.id, r, course.id), 0)
+                       for r in course.audience if r not in self.bank)
+            if left:
+                wishes.append((-course.priority * left, index, course))
+        return [course for *_, course in sorted(wishes, key=lambda w: w[:2])]
+
+    def visitor(self, session: Session, course: Course, visiting: Counter[str]) -> Trainer | None:
+        skill = course.needed_skill
+        return next((t for t in self.trainers
+                     if t.on_site and skill in t.skills and session.date not in t.unavailable
+                     and not visiting[t.id] and self.may_work(t, visiting)), None)
+
+    def reach(self, practice: Practice, course: Course) -> None:
+        """Everyone of a substantive audience role at the practice takes the course on site."""
+        for role in course.audience:
+            key = (practice.id, role, course.id)
+            if role not in self.bank and key in self.remaining:
+                self.remaining[key] = max(0, self.remaining[key] - practice.headcount.get(role, 0))
+
+    # Mandatory training (H6)
+
+    def check_mandatory(self) -> None:
+        if self.inst.scenario.policy.mandatory != "hard":
+            return
+        mandatory = {c.id for c in self.inst.scenario.courses if c.mandatory}
+        short = sum(n for (_, _, c), n in self.remaining.items() if c in mandatory)
+        if short:
+            raise NoPlan(f"{short} mandatory seats left unmet; greedy cannot meet the hard "
+                         "mandatory policy (H6)")
+
+    def unmet(self) -> int:
+        return sum(self.remaining.values())
+
+
+def _afternoons(inst: Instance, sessions: list[Session]) -> list[Afternoon]:
+    return [Afternoon(event=event, kind=kind,
+                      waves=[Wave(number=s.wave, date=s.date, practices=list(s.practices))
+                             for s in sessions if s.event == event])
+            for event, kind in inst.events]
+
+
+def _score_total(scenario: Scenario, plan: Plan) -> int | None:
+    """The independent score's total, when the score module is there to compute it."""
+    try:
+        from models.score import score_plan
+    except ImportError:
+        return None
+    return score_plan(scenario, plan, None).total
+
+
+class GreedySolver:
+    name = "greedy"
+
+    def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
+        started = time.perf_counter()
+        instance = build_instance(scenario)
+        planner = _Planner(instance)
+        candidates = sum(len(d) for d in instance.dates.values())
+        report = SolverReport(name=self.name, status="FEASIBLE", time_limit=options.time_limit,
+                              workers=options.workers, seed=options.seed,
+                              stats={"waves": instance.waves, "candidate_dates": candidates})
+        plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario),
+                    solver=report)
+        try:
+            decisions = planner.plan()
+        except NoPlan as exc:
+            report.status = "INFEASIBLE"
+            report.stats["reason"] = str(exc)
+        else:
+            plan.afternoons, plan.runs = decisions.afternoons, decisions.runs
+            plan.on_site, plan.cover = decisions.on_site, decisions.cover
+            report.stats["unmet_seats"] = planner.unmet()
+            report.objective = _score_total(scenario, plan)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return plan

@@ -1,0 +1,233 @@
+"""The greedy baseline: a plan that keeps every hard rule on Norwich and on a generated area with
+several waves, deterministic, and honest when it cannot meet hard mandatory demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from models import Scenario, parse_scenario
+from models.generate import generate_scenario
+from models.plan import Plan
+from solvers.base import SolveOptions, get_solver
+
+
+def _solve(scenario: Scenario) -> Plan:
+    return get_solver("greedy").solve(scenario, SolveOptions(time_limit=10, workers=1, seed=0))
+
+
+@pytest.fixture(scope="module")
+def norwich_plan(norwich: Scenario) -> Plan:
+    return _solve(norwich)
+
+
+@pytest.fixture(scope="module")
+def area() -> Scenario:
+    """Sixty practices in six networks: cover too small for one wave."""
+    return generate_scenario(60, 6, 3)
+
+
+@pytest.fixture(scope="module")
+def area_plan(area: Scenario) -> Plan:
+    return _solve(area)
+
+
+def _dates(plan: Plan) -> dict[tuple[str, int], dt.date]:
+    return {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+
+
+def _spans(plan: Plan) -> list[tuple[dt.date, dt.date]]:
+    """First and last wave date of every afternoon, in plan order."""
+    return [(min(w.date for w in a.waves), max(w.date for w in a.waves)) for a in plan.afternoons]
+
+
+def test_norwich_plan_is_feasible_and_not_claimed_optimal(
+    norwich_plan: Plan, norwich: Scenario
+) -> None:
+    report = norwich_plan.solver
+    assert report.name == "greedy"
+    assert report.status == "FEASIBLE"
+    assert report.bound is None and report.gap is None
+    assert report.seconds < 1.0
+    assert (report.time_limit, report.workers, report.seed) == (10, 1, 0)
+    assert norwich_plan.scenario_name == norwich.name
+
+
+def test_norwich_has_six_afternoons_in_order_spaced(norwich_plan: Plan, norwich: Scenario) -> None:
+    assert [a.event for a in norwich_plan.afternoons] == [e for e, _ in norwich.event_ids()]
+    assert [a.kind for a in norwich_plan.afternoons] == [k for _, k in norwich.event_ids()]
+    spans = _spans(norwich_plan)
+    gap = dt.timedelta(weeks=norwich.calendar.min_weeks_between)
+    for (_, last), (first, _) in pairwise(spans):
+        assert first - last >= gap
+
+
+def _assert_every_practice_closes_once_and_is_covered(scenario: Scenario, plan: Plan) -> None:
+    every = sorted(p.id for p in scenario.practices)
+    covered = Counter((c.event, c.wave, c.practice) for c in plan.cover)
+    assert all(n == 1 for n in covered.values())
+    for afternoon in plan.afternoons:
+        members = [p for w in afternoon.waves for p in w.practices]
+        assert sorted(members) == every, afternoon.event
+        for wave in afternoon.waves:
+            here = {p for (e, w, p) in covered if (e, w) == (afternoon.event, wave.number)}
+            assert here == set(wave.practices)
+            assert not any(wave.date in scenario.practice(p).cannot_close for p in wave.practices)
+
+
+def _assert_cover_within_capacity(scenario: Scenario, plan: Plan) -> None:
+    dates = _dates(plan)
+    load: Counter[tuple[str, int, str]] = Counter()
+    for c in plan.cover:
+        load[c.event, c.wave, c.provider] += scenario.practice(c.practice).list_size
+    for provider in scenario.cover_providers:
+        for (event, wave, pid), patients in load.items():
+            if pid == provider.id:
+                assert patients <= provider.capacity
+                assert dates[event, wave] not in provider.unavailable
+
+
+def _assert_rooms_and_trainers_in_one_place(plan: Plan) -> None:
+    rooms: Counter[tuple[str, int, str, str]] = Counter()
+    trainers: Counter[tuple[str, int, str, str]] = Counter()
+    for run in plan.runs:
+        for block in run.blocks:
+            trainers[run.event, run.wave, run.trainer, block] += 1
+            if run.room is not None:
+                rooms[run.event, run.wave, run.room, block] += 1
+    assert max(rooms.values()) == 1
+    assert max(trainers.values()) == 1
+    visits = Counter((v.event, v.wave, v.trainer) for v in plan.on_site)
+    assert not visits or max(visits.values()) == 1
+
+
+def _assert_runs_within_rules(scenario: Scenario, plan: Plan) -> None:
+    rooms = {room.id: room for _, room in scenario.all_rooms()}
+    trainers = {t.id: t for t in scenario.trainers}
+    dates = _dates(plan)
+    people: Counter[tuple[str, int, str, str, str]] = Counter()
+    for run in plan.runs:
+        course = scenario.course(run.course)
+        assert course.min_group <= run.size <= course.max_group, run.id
+        assert all(seat.role in course.audience for seat in run.seats), run.id
+        trainer = trainers[run.trainer]
+        assert course.needed_skill in trainer.skills
+        assert dates[run.event, run.wave] not in trainer.unavailable
+        if run.room is not None:
+            assert run.size <= rooms[run.room].capacity
+            assert set(course.room_features) <= set(rooms[run.room].features)
+        for seat in run.seats:
+            for block in run.blocks:
+                people[run.event, run.wave, seat.practice, seat.role, block] += seat.count
+    for (_, _, practice, role, _), n in people.items():
+        assert n <= scenario.practice(practice).headcount[role]
+
+
+def test_norwich_covers_every_practice_on_every_afternoon(
+    norwich_plan: Plan, norwich: Scenario
+) -> None:
+    _assert_every_practice_closes_once_and_is_covered(norwich, norwich_plan)
+    _assert_cover_within_capacity(norwich, norwich_plan)
+
+
+def test_norwich_rooms_and_trainers_are_never_double_booked(norwich_plan: Plan) -> None:
+    assert norwich_plan.runs and norwich_plan.on_site
+    _assert_rooms_and_trainers_in_one_place(norwich_plan)
+
+
+def test_norwich_runs_keep_group_sizes_audiences_and_headcounts(
+    norwich_plan: Plan, norwich: Scenario
+) -> None:
+    _assert_runs_within_rules(norwich, norwich_plan)
+
+
+def test_norwich_on_site_courses_run_only_at_internal_afternoons(
+    norwich_plan: Plan, norwich: Scenario
+) -> None:
+    kinds = {a.event: a.kind.value for a in norwich_plan.afternoons}
+    assert {kinds[r.event] for r in norwich_plan.runs} == {"external"}
+    assert {kinds[v.event] for v in norwich_plan.on_site} == {"internal"}
+    assert all(norwich.course(v.course).runs_on_site for v in norwich_plan.on_site)
+    per_practice = Counter((v.event, v.wave, v.practice) for v in norwich_plan.on_site)
+    assert max(per_practice.values()) == 1
+
+
+def test_norwich_trainers_keep_yearly_limits(norwich_plan: Plan, norwich: Scenario) -> None:
+    sessions: dict[str, set[tuple[str, int]]] = {}
+    for run in norwich_plan.runs:
+        sessions.setdefault(run.trainer, set()).add((run.event, run.wave))
+    for visit in norwich_plan.on_site:
+        sessions.setdefault(visit.trainer, set()).add((visit.event, visit.wave))
+    for trainer in norwich.trainers:
+        assert len(sessions.get(trainer.id, set())) <= trainer.max_afternoons_per_year
+    runs = Counter((r.event, r.wave, r.trainer) for r in norwich_plan.runs)
+    limits = {t.id: t.max_runs_per_afternoon for t in norwich.trainers}
+    assert all(n <= limits[t] for (_, _, t), n in runs.items())
+
+
+def test_norwich_plan_passes_the_independent_checker(norwich_plan: Plan, norwich: Scenario) -> None:
+    checker = pytest.importorskip("models.checker")
+    assert checker.check_plan(norwich, norwich_plan) == []
+
+
+def test_greedy_is_deterministic(norwich: Scenario, norwich_plan: Plan) -> None:
+    again = _solve(norwich)
+    assert again.model_dump(exclude={"solver"}) == norwich_plan.model_dump(exclude={"solver"})
+
+
+def test_hard_mandatory_policy_it_cannot_meet_gives_no_plan(
+    norwich_doc: Callable[[], dict[str, Any]]
+) -> None:
+    document = norwich_doc()
+    document["policy"]["mandatory"] = "hard"
+    plan = _solve(parse_scenario(document))
+    assert plan.solver.status == "INFEASIBLE"
+    assert "mandatory" in str(plan.solver.stats["reason"])
+    assert not (plan.afternoons or plan.runs or plan.on_site or plan.cover)
+    assert plan.solver.objective is None
+
+
+def test_generated_area_closes_in_several_waves(area_plan: Plan, area: Scenario) -> None:
+    assert area_plan.solver.status == "FEASIBLE"
+    assert all(len(a.waves) > 1 for a in area_plan.afternoons)
+    window = dt.timedelta(days=area.programme.wave_window_days)
+    for afternoon in area_plan.afternoons:
+        days = [w.date for w in afternoon.waves]
+        assert [w.number for w in afternoon.waves] == list(range(1, len(days) + 1))
+        assert days == sorted(set(days)) and days[-1] - days[0] <= window
+    spans = _spans(area_plan)
+    gap = dt.timedelta(weeks=area.calendar.min_weeks_between)
+    assert all(first - last >= gap for (_, last), (first, _) in pairwise(spans))
+
+
+def test_generated_area_keeps_cover_and_the_other_hard_rules(
+    area_plan: Plan, area: Scenario
+) -> None:
+    _assert_every_practice_closes_once_and_is_covered(area, area_plan)
+    _assert_cover_within_capacity(area, area_plan)
+    _assert_rooms_and_trainers_in_one_place(area_plan)
+    _assert_runs_within_rules(area, area_plan)
+
+
+def test_generated_area_seats_only_practices_closing_in_that_wave(area_plan: Plan) -> None:
+    members = {(a.event, w.number): set(w.practices) for a in area_plan.afternoons for w in a.waves}
+    for run in area_plan.runs:
+        assert {s.practice for s in run.seats} <= members[run.event, run.wave]
+    for visit in area_plan.on_site:
+        assert visit.practice in members[visit.event, visit.wave]
+
+
+def test_a_date_a_practice_cannot_close_is_passed_over(
+    norwich_doc: Callable[[], dict[str, Any]], norwich_plan: Plan
+) -> None:
+    first = norwich_plan.afternoons[0].date
+    document = norwich_doc()
+    document["practices"][3]["cannot_close"] = [first.isoformat()]
+    plan = _solve(parse_scenario(document))
+    assert plan.solver.status == "FEASIBLE"
+    assert plan.afternoons[0].date > first
