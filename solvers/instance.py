@@ -115,7 +115,9 @@ def event_dates(scenario: Scenario, waves: int, gap_days: int) -> dict[str, list
     if not allowed:
         return {e: [] for e, _ in events}
     first, last = allowed[0], allowed[-1]
-    span = gap_days + scenario.programme.wave_window_days * (waves > 1)
+    # Event k's first wave is at least k gaps after the first candidate, and leaves room for
+    # the gaps of the events after it (their waves may follow on consecutive days).
+    span = gap_days
     out: dict[str, list[dt.date]] = {}
     for k, (event, _) in enumerate(events):
         lo = first + dt.timedelta(days=k * span)

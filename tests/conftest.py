@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from models import Scenario, load_scenario
+from models.plan import Plan
 
 ROOT = Path(__file__).resolve().parent.parent
 NORWICH = ROOT / "examples" / "norwich" / "scenario.yaml"
@@ -47,3 +48,11 @@ def norwich_doc(_norwich_plain: dict[str, Any]) -> Callable[[], dict[str, Any]]:
         return copy.deepcopy(_norwich_plain)
 
     return fresh
+
+
+@pytest.fixture(scope="session")
+def norwich_plan(norwich: Scenario) -> Plan:
+    """One CP-SAT plan of the Norwich example, shared by the engine and mutation tests."""
+    from solvers.base import SolveOptions, get_solver
+
+    return get_solver("cpsat").solve(norwich, SolveOptions(time_limit=15, workers=2, seed=0))

@@ -9,7 +9,6 @@ headcount factor for part-time working, rounded to whole people (see RATIOS).
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 
 import yaml

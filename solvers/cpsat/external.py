@@ -106,19 +106,15 @@ def person_in_two_runs(m: PltModel) -> None:
     """Hard: per block, a practice's staff of one role in runs never exceed its headcount."""
     inst = m.instance
     lengths = {c.id: c.blocks for c in inst.external_courses}
-    grouped: dict[tuple[str, int, str, str, int], list[cp_model.IntVar]] = {}
-    for (e, w, p, r, c, b), var in m.seats.items():
-        for block in range(b, b + lengths[c]):
-            grouped.setdefault((e, w, p, r, block), []).append(var)
     heads = {p.id: p.headcount for p in inst.scenario.practices}
-    for (e, w, p, r, block), vars_ in grouped.items():
-        # each seat variable is at most min(demand, headcount); skip sums that cannot exceed it
-        if len(vars_) > 1 and sum(_upper(v) for v in vars_) > heads[p][r]:
-            m.model.add(sum(vars_) <= heads[p][r])
-
-
-def _upper(var: cp_model.IntVar) -> int:
-    return var.proto.domain[-1]
+    grouped: dict[tuple[str, int, str, str, int], list[tuple[cp_model.IntVar, int]]] = {}
+    for (e, w, p, r, c, b), var in m.seats.items():
+        top = min(inst.demand[p, r, c], heads[p][r])  # the seat variable's upper bound
+        for block in range(b, b + lengths[c]):
+            grouped.setdefault((e, w, p, r, block), []).append((var, top))
+    for (e, w, p, r, block), entries in grouped.items():
+        if sum(top for _, top in entries) > heads[p][r]:  # otherwise the sum cannot exceed it
+            m.model.add(sum(var for var, _ in entries) <= heads[p][r])
 
 
 def room_cost(m: PltModel) -> cp_model.LinearExpr:

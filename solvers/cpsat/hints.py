@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ortools.sat.python import cp_model
+
 from models.plan import Plan
 
 from .external import VIRTUAL
@@ -50,3 +52,31 @@ def add_hints(m: PltModel, plan: Plan) -> None:
     if len(inst.scenario.cover_providers) > 1:  # with one provider, cover is the wave itself
         for key, var in m.covers.items():
             m.model.add_hint(var, key in cover)
+
+
+def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
+    """Turn a hint on the decisions into a hint on every variable.
+
+    CP-SAT takes a complete, feasible hint as its first solution at once; a partial one it must
+    complete by search, which on a model of this size may not finish. The hinted decisions are
+    fixed in a copy of the model, whose solve is then only propagation. Returns False (and
+    leaves the partial hint) when the hinted plan does not fit the model.
+    """
+    proto = m.model.proto
+    hinted = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
+    if not hinted:
+        return False
+    copy = m.model.clone()
+    for index, val in hinted.items():
+        copy.add(copy.get_int_var_from_proto_index(index) == val)
+    copy.clear_hints()
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    m.model.clear_hints()
+    for index in range(len(proto.variables)):
+        var = m.model.get_int_var_from_proto_index(index)
+        m.model.add_hint(var, solver.value(copy.get_int_var_from_proto_index(index)))
+    return True

@@ -1,0 +1,160 @@
+"""The score of a plan, term by term, calculated from its decisions alone.
+
+`score_plan(scenario, plan, baseline)` follows the objective's definitions literally (unmet
+demand by priority, max-min equity per practice and role in per mille, cover, trainer and
+room cost, spread, broken preferences, changes against a baseline), so that the total equals
+the solver's objective for the same plan. Every term is an integer; weighted = raw x weight.
+Ids the scenario does not know are skipped here: the checker reports them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from itertools import pairwise
+
+from .checker_view import first_wave_date
+from .demand import DemandKey, compute_demand
+from .plan import Attainment, Plan, Score, TermScore
+from .scenario import Scenario
+
+
+def demand_met(scenario: Scenario, plan: Plan) -> dict[DemandKey, int]:
+    """m(p, r, c): external seats, plus the whole non-bank audience headcount of a practice
+    for each on-site course it runs."""
+    met: dict[DemandKey, int] = defaultdict(int)
+    for run in plan.runs:
+        for seat in run.seats:
+            met[seat.practice, seat.role, run.course] += seat.count
+    practices = {p.id: p for p in scenario.practices}
+    courses = {c.id: c for c in scenario.courses}
+    bank = {r.id for r in scenario.roles if r.bank}
+    for visit in plan.on_site:
+        practice, course = practices.get(visit.practice), courses.get(visit.course)
+        if practice is None or course is None:
+            continue
+        for role in course.audience:
+            if role not in bank:
+                met[practice.id, role, course.id] += practice.headcount.get(role, 0)
+    return dict(met)
+
+
+def unmet_demand(scenario: Scenario, plan: Plan) -> dict[DemandKey, int]:
+    """u(p, r, c) = max(0, d - m) for every key with positive demand."""
+    met = demand_met(scenario, plan)
+    return {key: max(0, d - met.get(key, 0)) for key, d in compute_demand(scenario).items()}
+
+
+def _attainment(scenario: Scenario, plan: Plan, index: int, ids: list[str]) -> dict[str, Attainment]:
+    demand, met = compute_demand(scenario), demand_met(scenario, plan)
+    totals = {i: [0, 0, 0] for i in ids}
+    for key, d in demand.items():
+        m = met.get(key, 0)
+        total = totals[key[index]]
+        total[0] += d
+        total[1] += min(d, m)
+        total[2] += max(0, d - m)
+    return {i: Attainment(demand=d, met=m, unmet=u) for i, (d, m, u) in totals.items()}
+
+
+def _worst_share(attainment: dict[str, Attainment]) -> int:
+    """Per mille of demand unmet for the worst-served group, rounded up; 0 with no demand."""
+    shares = [(1000 * a.unmet + a.demand - 1) // a.demand for a in attainment.values() if a.demand > 0]
+    return max(shares, default=0)
+
+
+def _cost_of_cover(scenario: Scenario, plan: Plan) -> int:
+    providers = {c.id: c for c in scenario.cover_providers}
+    sizes = {p.id: p.list_size for p in scenario.practices}
+    covered: dict[tuple[str, int, str], set[str]] = defaultdict(set)
+    for c in plan.cover:
+        covered[c.event, c.wave, c.provider].add(c.practice)
+    total = 0
+    for (_, _, pid), practices in covered.items():
+        provider = providers.get(pid)
+        if provider is None:
+            continue
+        total += provider.cost_per_afternoon
+        total += sum((sizes[p] * provider.cost_per_1000_patients + 500) // 1000 for p in practices if p in sizes)
+    return total
+
+
+def _cost_of_trainers(scenario: Scenario, plan: Plan) -> int:
+    rate = {t.id: t.cost_per_run for t in scenario.trainers}
+    return sum(rate.get(r.trainer, 0) for r in plan.runs) + sum(rate.get(o.trainer, 0) for o in plan.on_site)
+
+
+def _cost_of_rooms(scenario: Scenario, plan: Plan) -> int:
+    rate = {room.id: room.cost_per_afternoon for _, room in scenario.all_rooms()}
+    used = {(r.event, r.wave, r.room) for r in plan.runs if r.room is not None}
+    return sum(rate.get(room, 0) for _, _, room in used)
+
+
+def _spread(scenario: Scenario, plan: Plan) -> int:
+    """Days each gap between consecutive events' first waves is off the even gap."""
+    events = scenario.event_ids()
+    firsts = {a.event: first_wave_date(a) for a in plan.afternoons}
+    dates = [d for d in (firsts.get(event) for event, _ in events) if d is not None]
+    if len(events) < 2:
+        return 0
+    ideal = ((scenario.period.end - scenario.period.start).days + 1) // len(events)
+    return sum(abs((later - earlier).days - ideal) for earlier, later in pairwise(dates))
+
+
+def _broken_preferences(scenario: Scenario, plan: Plan) -> int:
+    policy = scenario.policy
+    weekdays = {w.number for w in policy.preferred_weekdays}
+    months = set(policy.preferred_months)
+    broken = 0
+    dates: dict[tuple[str, int], dt.date] = {}
+    for afternoon in plan.afternoons:
+        for wave in afternoon.waves:
+            dates.setdefault((afternoon.event, wave.number), wave.date)
+            broken += bool(weekdays) and wave.date.weekday() not in weekdays
+            broken += bool(months) and wave.date.month not in months
+    trainers = {t.id: t for t in scenario.trainers}
+    working = {(r.event, r.wave, r.trainer) for r in plan.runs}
+    working |= {(o.event, o.wave, o.trainer) for o in plan.on_site}
+    for event, wave, tid in working:
+        trainer, date = trainers.get(tid), dates.get((event, wave))
+        if trainer and trainer.preferred_weekdays and date is not None:
+            broken += date.weekday() not in {w.number for w in trainer.preferred_weekdays}
+    return broken
+
+
+def _changes(plan: Plan, baseline: Plan) -> int:
+    """Decisions changed against the baseline; a moved published date counts three."""
+    firsts = [{a.event: first_wave_date(a) for a in p.afternoons} for p in (plan, baseline)]
+    changed = 3 * sum(firsts[0].get(e) != firsts[1].get(e) for e in firsts[0].keys() | firsts[1].keys())
+    waves = [{(a.event, pid): w.number for a in p.afternoons for w in reversed(a.waves) for pid in w.practices}
+             for p in (plan, baseline)]
+    changed += sum(waves[0].get(k) != waves[1].get(k) for k in waves[0].keys() | waves[1].keys())
+    runs = [Counter((r.event, r.wave, r.course, tuple(r.blocks), r.room) for r in p.runs) for p in (plan, baseline)]
+    changed += sum(((runs[0] - runs[1]) + (runs[1] - runs[0])).values())
+    visits = [{(o.event, o.practice, o.course) for o in p.on_site} for p in (plan, baseline)]
+    changed += len(visits[0] ^ visits[1])
+    return changed
+
+
+def score_plan(scenario: Scenario, plan: Plan, baseline: Plan | None = None) -> Score:
+    """Every term of the objective for this plan, per practice, role and course attainment,
+    and the total (the sum of the weighted terms)."""
+    w = scenario.policy.weights
+    priority = {c.id: c.priority for c in scenario.courses}
+    by_practice = _attainment(scenario, plan, 0, [p.id for p in scenario.practices])
+    by_role = _attainment(scenario, plan, 1, [r.id for r in scenario.roles])
+    by_course = _attainment(scenario, plan, 2, [c.id for c in scenario.courses])
+    raw = {
+        "unmet": (sum(priority[c] * u for (_, _, c), u in unmet_demand(scenario, plan).items()), w.unmet),
+        "equity_practice": (_worst_share(by_practice), w.equity_practice),
+        "equity_role": (_worst_share(by_role), w.equity_role),
+        "cost_cover": (_cost_of_cover(scenario, plan), w.cost),
+        "cost_trainers": (_cost_of_trainers(scenario, plan), w.cost),
+        "cost_rooms": (_cost_of_rooms(scenario, plan), w.cost),
+        "spread": (_spread(scenario, plan), w.spread),
+        "preferences": (_broken_preferences(scenario, plan), w.preferences),
+        "stability": (0 if baseline is None else _changes(plan, baseline), w.stability),
+    }
+    terms = {name: TermScore(raw=r, weight=wt, weighted=r * wt) for name, (r, wt) in raw.items()}
+    return Score(total=sum(t.weighted for t in terms.values()), terms=terms,
+                 by_practice=by_practice, by_role=by_role, by_course=by_course)

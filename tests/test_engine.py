@@ -1,0 +1,140 @@
+"""End-to-end engine tests: solve, check, score, determinism, waves, and the CLI around them.
+
+CP-SAT runs here use short limits: these tests hold plans to the checker, not to a speed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from models import Scenario, parse_scenario
+from models.checker import check_plan
+from models.plan import Plan
+from models.score import score_plan
+from scheduler.cli import main
+from solvers.base import SolveOptions, get_solver
+
+Doc = dict[str, Any]
+
+
+def small_norwich(doc: Doc, practices: int = 6) -> Scenario:
+    """Norwich cut down to its first practices, with cover and demand to match."""
+    doc["practices"] = doc["practices"][:practices]
+    return parse_scenario(doc)
+
+
+def test_norwich_plan_is_found_and_keeps_every_hard_rule(norwich: Scenario, norwich_plan: Plan) -> None:
+    assert norwich_plan.solver.status in ("OPTIMAL", "FEASIBLE")
+    assert check_plan(norwich, norwich_plan) == []
+    assert len(norwich_plan.afternoons) == 6
+    assert [a.kind.value for a in norwich_plan.afternoons] == ["external", "internal"] * 3
+
+
+def test_score_calculated_from_the_plan_equals_the_solver_objective(norwich: Scenario, norwich_plan: Plan) -> None:
+    score = score_plan(norwich, norwich_plan)
+    assert score.total == norwich_plan.solver.objective
+    assert score.total == sum(term.weighted for term in score.terms.values())
+    assert norwich_plan.solver.bound is not None and norwich_plan.solver.bound <= score.total + 1e-6
+
+
+def test_greedy_never_beats_cpsat_on_norwich(norwich: Scenario, norwich_plan: Plan) -> None:
+    greedy = get_solver("greedy").solve(norwich, SolveOptions(time_limit=5, workers=1))
+    assert check_plan(norwich, greedy) == []
+    assert score_plan(norwich, greedy).total >= score_plan(norwich, norwich_plan).total
+
+
+def test_half_the_cover_capacity_gives_two_waves_that_pass_the_checker(norwich_doc: Callable[[], Doc]) -> None:
+    doc = norwich_doc()
+    total = sum(p["list_size"] for p in doc["practices"])
+    doc["cover_providers"][0]["capacity"] = total // 2
+    doc["programme"]["max_waves"] = None
+    scenario = parse_scenario(doc)
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=25, workers=2, seed=0))
+    assert plan.solver.status in ("OPTIMAL", "FEASIBLE")
+    assert check_plan(scenario, plan) == []
+    assert all(len(a.waves) >= 2 for a in plan.afternoons)
+    for afternoon in plan.afternoons:
+        for wave in afternoon.waves:
+            load = sum(scenario.practice(p).list_size for p in wave.practices)
+            assert load <= total // 2
+
+
+def _without_solver(path: Path) -> Doc:
+    data = json.loads(path.read_text())
+    data.pop("solver")
+    return data
+
+
+def test_same_seed_and_one_worker_give_the_same_plan(norwich_doc: Callable[[], Doc], tmp_path: Path) -> None:
+    scenario_file = tmp_path / "small.json"
+    doc = norwich_doc()
+    doc["practices"] = doc["practices"][:8]
+    scenario_file.write_text(json.dumps(doc))
+    runner = CliRunner()
+    outputs = []
+    for run in ("a", "b"):
+        result = runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / run), "--seed", "1",
+                                      "--workers", "1", "--time-limit", "3", "--quiet"])
+        assert result.exit_code == 0, result.output
+        outputs.append(_without_solver(tmp_path / run / "plan.json"))
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["runs"], "the plan should hold course runs"
+
+
+def test_cli_solve_then_check_passes(norwich_doc: Callable[[], Doc], tmp_path: Path) -> None:
+    scenario_file = tmp_path / "small.json"
+    doc = norwich_doc()
+    doc["practices"] = doc["practices"][:5]
+    scenario_file.write_text(json.dumps(doc))
+    runner = CliRunner()
+    solved = runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "out"), "--time-limit", "5"])
+    assert solved.exit_code == 0, solved.output
+    assert "status" in solved.output and "objective" in solved.output and "plt-1" in solved.output
+    checked = runner.invoke(main, ["check", str(scenario_file), str(tmp_path / "out" / "plan.json")])
+    assert checked.exit_code == 0, checked.output
+    assert "ok" in checked.output
+
+
+def test_check_reports_a_broken_plan_with_exit_code_1(norwich_doc: Callable[[], Doc], tmp_path: Path) -> None:
+    scenario_file = tmp_path / "small.json"
+    doc = norwich_doc()
+    doc["practices"] = doc["practices"][:5]
+    scenario_file.write_text(json.dumps(doc))
+    runner = CliRunner()
+    assert runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path), "--time-limit", "3",
+                                "--quiet"]).exit_code == 0
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    plan["afternoons"][0]["waves"][0]["date"] = "2027-05-31"  # Spring bank holiday
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(plan))
+    result = runner.invoke(main, ["check", str(scenario_file), str(broken)])
+    assert result.exit_code == 1
+    assert "H1" in result.output and "Spring" in result.output
+
+
+def test_check_rejects_a_file_that_is_not_a_plan(norwich_path: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "plan.json"
+    bogus.write_text('{"afternoons": 3}')
+    result = CliRunner().invoke(main, ["check", str(norwich_path), str(bogus)])
+    assert result.exit_code == 2
+    assert "not a valid plan" in result.output and "Traceback" not in result.output
+
+
+def test_infeasible_scenario_says_so_and_points_to_explain(norwich_doc: Callable[[], Doc], tmp_path: Path) -> None:
+    # Basic life support is due yearly for all 347 clinical staff, but one clinical skills room
+    # (16 seats x 3 blocks x 3 external afternoons = 144) and two on-site instructors (6 practice
+    # visits) cannot reach them all: with mandatory training hard (H6), no plan exists.
+    doc = norwich_doc()
+    doc["policy"]["mandatory"] = "hard"
+    scenario_file = tmp_path / "hard.json"
+    scenario_file.write_text(json.dumps(doc))
+    result = CliRunner().invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "o"),
+                                       "--time-limit", "20", "--quiet"])
+    assert result.exit_code == 1, result.output
+    assert "INFEASIBLE" in result.output and "explain" in result.output
+    assert not (tmp_path / "o" / "plan.json").exists()
