@@ -60,20 +60,20 @@ def validate(scenario: str) -> None:
     for p in s.practices:
         roles.update(p.headcount)
     click.echo(f"{s.name}: valid")
-    click.echo(f"  period              {s.period.start} to {s.period.end} ({s.period.timezone})")
-    click.echo(f"  practices           {len(s.practices)} in {networks} network(s), "
+    click.echo(f"  period               {s.period.start} to {s.period.end} ({s.period.timezone})")
+    click.echo(f"  practices            {len(s.practices)} in {networks} network(s), "
                f"{sum(p.list_size for p in s.practices):,} registered patients")
-    click.echo(f"  staff               {s.staff_count:,} ("
+    click.echo(f"  staff                {s.staff_count:,} ("
                + ", ".join(f"{r.id} {roles[r.id]}" for r in s.roles) + ")")
-    click.echo(f"  courses             {len(s.courses)} ({sum(c.mandatory for c in s.courses)} mandatory)")
-    click.echo(f"  trainers            {len(s.trainers)}")
-    click.echo(f"  rooms               {len(s.all_rooms())} in {len(s.venues)} venue(s)")
-    click.echo(f"  cover providers     {len(s.cover_providers)}, "
+    click.echo(f"  courses              {len(s.courses)} ({sum(c.mandatory for c in s.courses)} mandatory)")
+    click.echo(f"  trainers             {len(s.trainers)}")
+    click.echo(f"  rooms                {len(s.all_rooms())} in {len(s.venues)} venue(s)")
+    click.echo(f"  cover providers      {len(s.cover_providers)}, "
                f"{sum(c.capacity for c in s.cover_providers):,} patients per afternoon")
-    click.echo(f"  afternoons          {s.programme.external_afternoons} external, "
+    click.echo(f"  afternoons           {s.programme.external_afternoons} external, "
                f"{s.programme.internal_afternoons} internal")
     click.echo(f"  candidate afternoons {len(candidate_dates(s))}")
-    click.echo(f"  training demand     {sum(demand.values()):,} seats")
+    click.echo(f"  training demand      {sum(demand.values()):,} seats")
 
 
 @main.command(context_settings=CONTEXT)

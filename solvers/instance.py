@@ -43,6 +43,17 @@ class Instance:
     blocks: list[str]
     external_courses: list[Course] = field(default_factory=list)
     on_site_courses: list[Course] = field(default_factory=list)
+    # (event, practice) -> (wave, provider) when wave membership and cover are decided before
+    # modelling (large areas); None when the model decides them.
+    fixed_waves: dict[tuple[str, str], tuple[int, str]] | None = None
+
+    def member(self, event: str, practice: str, wave: int) -> bool | None:
+        """Does the practice close in this wave? None when the model decides."""
+        if self.waves == 1:
+            return wave == 1
+        if self.fixed_waves is None:
+            return None
+        return self.fixed_waves[event, practice][0] == wave
 
     @property
     def scenario_start(self) -> dt.date:

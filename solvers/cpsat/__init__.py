@@ -21,6 +21,11 @@ from .build import build_model
 from .hints import add_hints, complete_hints
 from .model import PltModel
 
+# Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
+# and the model chooses everything else: seats then exist only for the wave a practice closes
+# in, which divides the largest group of variables by the number of waves.
+FIXED_WAVES_ABOVE = 60
+
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
     def __init__(self, options: SolveOptions) -> None:
@@ -83,8 +88,10 @@ class CpSatSolver:
     def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
         started = time.perf_counter()
         instance = build_instance(scenario)
-        m, terms = build_model(instance)
         hint = options.hint or _greedy_start(scenario, options)
+        if hint is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
+            instance.fixed_waves = _membership(hint)
+        m, terms = build_model(instance)
         if hint is not None:
             add_hints(m, hint)
             complete_hints(m)
@@ -108,6 +115,12 @@ class CpSatSolver:
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
         return plan
+
+
+def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
+    provider = {(c.event, c.wave, c.practice): c.provider for c in plan.cover}
+    return {(a.event, p): (w.number, provider[a.event, w.number, p])
+            for a in plan.afternoons for w in a.waves for p in w.practices}
 
 
 def _greedy_start(scenario: Scenario, options: SolveOptions) -> Plan | None:

@@ -19,6 +19,11 @@ def every_closed_practice_covered(m: PltModel) -> None:
     for event, wave in m.sessions():
         for practice in inst.scenario.practices:
             closes = m.in_wave[event, practice.id, wave]
+            if inst.fixed_waves is not None:
+                wave_of, provider = inst.fixed_waves[event, practice.id]
+                if wave_of == wave:
+                    m.covers[event, wave, practice.id, provider] = 1
+                continue
             if len(providers) == 1:
                 m.covers[event, wave, practice.id, providers[0].id] = closes
                 continue
@@ -40,7 +45,8 @@ def cover_over_capacity(m: PltModel) -> None:
             load = [p.list_size * m.covers[event, wave, p.id, provider.id]
                     for p in inst.scenario.practices if (event, wave, p.id, provider.id) in m.covers]
             available = m.available(event, wave, set(provider.unavailable))
-            m.model.add(sum(load) <= provider.capacity * available)
+            if not (isinstance(available, int) and all(isinstance(x, int) for x in load)):
+                m.model.add(sum(load) <= provider.capacity * available)
             used = _provider_used(m, event, wave, provider.id)
             m.provider_used[event, wave, provider.id] = used
 
@@ -51,6 +57,8 @@ def _provider_used(m: PltModel, event: str, wave: int, provider: str) -> cp_mode
                if (event, wave, p.id, provider) in m.covers]
     if len(inst.scenario.cover_providers) == 1:
         return m.active[event, wave]
+    if inst.fixed_waves is not None:  # cover decided before modelling: constants
+        return int(any(covered))
     used = m.model.new_bool_var(f"provider_used({provider},{event},w{wave})")
     for var in covered:
         m.model.add_implication(var, used)

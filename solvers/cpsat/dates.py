@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from models.scenario import Practice
+
 from .model import PltModel
 
 
@@ -54,8 +56,8 @@ def practices_close_once_per_event(m: PltModel) -> None:
     inst = m.instance
     for event, _ in inst.events:
         for practice in inst.scenario.practices:
-            if inst.waves == 1:
-                m.in_wave[event, practice.id, 1] = 1
+            if inst.member(event, practice.id, 1) is not None:
+                _fixed_membership(m, event, practice)
                 continue
             ws = [m.model.new_bool_var(f"closes({practice.id},{event},w{w})") for w in range(1, inst.waves + 1)]
             m.model.add_exactly_one(ws)
@@ -67,10 +69,24 @@ def practices_close_once_per_event(m: PltModel) -> None:
                 for d in inst.dates[event]:
                     if d in blocked:
                         m.model.add_bool_or([var.Not(), m.on_date[event, w, d].Not()])
-        if inst.waves > 1:
-            for w in range(2, inst.waves + 1):
-                members = [m.in_wave[event, p.id, w] for p in inst.scenario.practices]
-                m.model.add(sum(members) >= m.active[event, w])
+        for w in range(2, inst.waves + 1):
+            members = [m.in_wave[event, p.id, w] for p in inst.scenario.practices]
+            m.model.add(sum(members) >= m.active[event, w])
+            if inst.fixed_waves is not None and any(members):
+                m.model.add(m.active[event, w] == 1)
+
+
+def _fixed_membership(m: PltModel, event: str, practice: Practice) -> None:
+    """Membership decided before modelling: constants, and the wave avoids the practice's dates."""
+    inst = m.instance
+    blocked = set(practice.cannot_close)
+    for w in range(1, inst.waves + 1):
+        member = bool(inst.member(event, practice.id, w))
+        m.in_wave[event, practice.id, w] = int(member)
+        if member:
+            for d in inst.dates[event]:
+                if d in blocked:
+                    m.model.add(m.on_date[event, w, d] == 0)
 
 
 def spread_of_afternoons(m: PltModel) -> cp_model.LinearExpr:

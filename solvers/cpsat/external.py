@@ -90,10 +90,13 @@ def seats_in_runs(m: PltModel) -> None:
                     continue
                 seats = []
                 for p, r, d in by_course.get(course.id, []):
+                    member = inst.member(event, p, wave)
+                    if member is False:
+                        continue
                     top = min(d, heads[p][r])
                     var = m.model.new_int_var(0, top, f"seats({p},{r},{course.id},{event},w{wave},b{b})")
                     m.seats[event, wave, p, r, course.id, b] = var
-                    if inst.waves > 1:
+                    if member is None:
                         m.model.add(var <= top * m.in_wave[event, p, wave])
                     seats.append(var)
                 capacity = [min(course.max_group, classes[cls].capacity if cls != VIRTUAL else course.max_group) * n

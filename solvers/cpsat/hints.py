@@ -51,7 +51,8 @@ def add_hints(m: PltModel, plan: Plan) -> None:
     cover = {(c.event, c.wave, c.practice, c.provider) for c in plan.cover}
     if len(inst.scenario.cover_providers) > 1:  # with one provider, cover is the wave itself
         for key, var in m.covers.items():
-            m.model.add_hint(var, key in cover)
+            if not isinstance(var, int):
+                m.model.add_hint(var, key in cover)
 
 
 def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:

@@ -22,6 +22,8 @@ def on_site_courses(m: PltModel) -> None:
     inst = m.instance
     for event, wave in m.sessions("internal"):
         for practice in inst.scenario.practices:
+            if inst.member(event, practice.id, wave) is False:
+                continue
             chosen = []
             for course in inst.on_site_courses:
                 if on_site_value(m, practice.id, course.id) == 0:
