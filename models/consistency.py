@@ -175,18 +175,13 @@ def _check_dates(s: Scenario) -> list[Problem]:
                 Problem(path, day.isoformat(), f"date lies outside the period {period.start} to {period.end}; remove or correct it")
             )
 
-    for i, p in enumerate(s.practices):
-        for j, d in enumerate(p.cannot_close):
-            inside(f"practices[{i}].cannot_close[{j}]", d)
-    for i, t in enumerate(s.trainers):
-        for j, d in enumerate(t.unavailable):
-            inside(f"trainers[{i}].unavailable[{j}]", d)
-    for i, c in enumerate(s.cover_providers):
-        for j, d in enumerate(c.unavailable):
-            inside(f"cover_providers[{i}].unavailable[{j}]", d)
+    dated = [("practices", "cannot_close"), ("trainers", "unavailable"), ("cover_providers", "unavailable"),
+             ("venues", "unavailable")]
+    for collection, field in dated:
+        for i, item in enumerate(getattr(s, collection)):
+            for j, d in enumerate(getattr(item, field)):
+                inside(f"{collection}[{i}].{field}[{j}]", d)
     for i, venue in enumerate(s.venues):
-        for j, d in enumerate(venue.unavailable):
-            inside(f"venues[{i}].unavailable[{j}]", d)
         for k, room in enumerate(venue.rooms):
             for j, d in enumerate(room.unavailable):
                 inside(f"venues[{i}].rooms[{k}].unavailable[{j}]", d)
