@@ -118,6 +118,7 @@ class SolverReport(_Plain):
     time_limit: float | None = None
     workers: int | None = None
     seed: int | None = None
+    finished: dt.datetime | None = Field(None, description="When the solve ended (UTC); feeds stamp events with it.")
     stats: dict[str, float | int | str] = Field(default_factory=dict)
 
 

@@ -224,10 +224,39 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
     out_file = Path(out_dir) / "plan.json"
     write_atomic(out_file, plan.model_dump_json(indent=2) + "\n")
     print_summary(plan, out_file)
+    _export(s, plan, Path(out_dir))
     if outcome.violations:
         for v in outcome.violations:
             click.echo(f"  {v.rule} {v.code}: {v.message}", err=True)
         raise click.ClickException(f"the plan breaks {len(outcome.violations)} hard rule(s); this is a solver bug")
+
+
+def _export(scenario: Scenario, plan: Plan, out_dir: Path) -> None:
+    from .publish import publish
+
+    written = publish(scenario, plan, out_dir)
+    click.echo(f"wrote {len(written)} files under {out_dir} (feeds/, csv/, report.html)")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder to publish into.")
+def export(scenario: str, plan_file: str, out_dir: str) -> None:
+    """Publish a plan: iCal feeds for every subscriber, CSV tables and the HTML report.
+
+    Feeds keep a state.json beside them: exporting a re-planned year into the same folder raises
+    SEQUENCE only for events that changed and keeps removed events as cancelled.
+
+    Example: plt-scheduler export examples/norwich/scenario.yaml out/plan.json --out out
+    """
+    s = read_scenario(scenario)
+    plan = read_plan(plan_file)
+    if plan.score is None:
+        from models.score import score_plan
+
+        plan.score = score_plan(s, plan)
+    _export(s, plan, Path(out_dir))
 
 
 @main.command(context_settings=CONTEXT)
@@ -241,7 +270,6 @@ def check(scenario: str, plan_file: str) -> None:
     Example: plt-scheduler check examples/norwich/scenario.yaml out/plan.json
     """
     from models.checker import check_plan
-
     from models.plan import scenario_digest
 
     s = read_scenario(scenario)

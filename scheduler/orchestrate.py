@@ -3,13 +3,13 @@ the independent checker and reports the same score."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from models.checker import Violation, check_plan
-from models.score import score_plan
-
 from models.plan import Plan
 from models.scenario import Scenario
+from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
 
 
@@ -25,6 +25,7 @@ class Outcome:
 
 def solve_and_check(scenario: Scenario, solver: str, options: SolveOptions, baseline: Plan | None = None) -> Outcome:
     plan = get_solver(solver).solve(scenario, options)
+    plan.solver.finished = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
         return Outcome(plan, [])
     plan.score = score_plan(scenario, plan, baseline)

@@ -1,0 +1,279 @@
+"""iCal feeds (RFC 5545) for everyone who subscribes: the master feed, one per practice,
+trainer, room and cover provider.
+
+UIDs are derived from the scenario and the decision, never random. Each feed folder keeps a
+`state.json` of what it last published: an event whose content changed gets its SEQUENCE
+raised and LAST-MODIFIED set to this export; an event that disappeared stays in its feeds with
+STATUS:CANCELLED. DTSTAMP is the plan's own time stamp, so the same plan exports to the same
+bytes. Times carry TZID with a VTIMEZONE covering the planning period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from models.plan import Plan
+from models.scenario import Scenario
+
+from .io import write_atomic
+
+REFRESH = "PT12H"
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class FeedEvent:
+    uid: str
+    summary: str
+    start: dt.datetime
+    end: dt.datetime
+    location: str = ""
+    description: str = ""
+    categories: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)  # relative feed paths, e.g. practices/D82008.ics
+
+    def digest(self) -> str:
+        body = [self.summary, self.start.isoformat(), self.end.isoformat(), self.location, self.description]
+        return hashlib.sha256("\x1f".join(body).encode()).hexdigest()[:16]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+class _Builder:
+    """Turns a plan into feed events, each listing the feeds it belongs to."""
+
+    def __init__(self, scenario: Scenario, plan: Plan) -> None:
+        self.s = scenario
+        self.plan = plan
+        self.tz = ZoneInfo(scenario.period.timezone)
+        self.prefix = _slug(scenario.name)
+        self.blocks = {b.id: b for b in scenario.calendar.blocks}
+        self.dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+        self.rooms = {room.id: (venue, room) for venue, room in scenario.all_rooms()}
+        self.kinds = {a.event: a.kind.value for a in plan.afternoons}
+
+    def at(self, day: dt.date, time: dt.time) -> dt.datetime:
+        return dt.datetime.combine(day, time, tzinfo=self.tz)
+
+    def uid(self, *parts: str) -> str:
+        return "-".join([self.prefix, *(_slug(p) for p in parts)]) + "@plt-scheduler"
+
+    def events(self) -> list[FeedEvent]:
+        return self.afternoons() + self.closures() + self.runs() + self.on_site() + self.cover()
+
+    def afternoons(self) -> list[FeedEvent]:
+        out = []
+        window = self.s.calendar.window
+        for a in self.plan.afternoons:
+            for w in a.waves:
+                names = ", ".join(self.s.practice(p).name for p in w.practices)
+                out.append(FeedEvent(
+                    self.uid("afternoon", a.event, f"w{w.number}"),
+                    f"PLT {a.kind.value} afternoon ({a.event}, wave {w.number}): {len(w.practices)} practices closed",
+                    self.at(w.date, window.start), self.at(w.date, window.end),
+                    description=f"Practices closed: {names}", categories=["PLT", a.kind.value],
+                    feeds=["master.ics"]))
+        return out
+
+    def closures(self) -> list[FeedEvent]:
+        out = []
+        window = self.s.calendar.window
+        for a in self.plan.afternoons:
+            for w in a.waves:
+                for pid in w.practices:
+                    practice = self.s.practice(pid)
+                    out.append(FeedEvent(
+                        self.uid("closure", pid, a.event),
+                        f"PLT {a.kind.value} afternoon: {practice.name} closed ({a.event})",
+                        self.at(w.date, window.start), self.at(w.date, window.end),
+                        description=self.practice_day(pid, a.event, w.number), categories=["PLT", "closure"],
+                        feeds=[f"practices/{practice.ods_code}.ics"]))
+        return out
+
+    def practice_day(self, pid: str, event: str, wave: int) -> str:
+        lines = []
+        for run in sorted(self.plan.runs, key=lambda r: (r.blocks[0], r.course)):
+            if (run.event, run.wave) != (event, wave):
+                continue
+            for seat in run.seats:
+                if seat.practice == pid:
+                    where = self.where(run.room)
+                    lines.append(f"{self.s.role(seat.role).name} x{seat.count}: {self.s.course(run.course).name}, "
+                                 f"{self.span(run.blocks)}, {where}")
+        for o in self.plan.on_site:
+            if (o.event, o.wave, o.practice) == (event, wave, pid):
+                lines.append(f"On site: {self.s.course(o.course).name} with {self.trainer_name(o.trainer)}")
+        return "\n".join(lines) or "Practice-led learning on site."
+
+    def span(self, blocks: list[str]) -> str:
+        return f"{self.blocks[blocks[0]].start:%H:%M}-{self.blocks[blocks[-1]].end:%H:%M}"
+
+    def where(self, room: str | None) -> str:
+        if room is None:
+            return "online (virtual)"
+        venue, r = self.rooms[room]
+        return f"{r.name}, {venue.name}, {venue.postcode}".rstrip(", ")
+
+    def trainer_name(self, tid: str) -> str:
+        return next((t.name for t in self.s.trainers if t.id == tid), tid)
+
+    def runs(self) -> list[FeedEvent]:
+        out = []
+        for run in self.plan.runs:
+            day = self.dates[run.event, run.wave]
+            course = self.s.course(run.course)
+            by_practice = ", ".join(f"{self.s.practice(x.practice).name} {self.s.role(x.role).name} x{x.count}"
+                                    for x in run.seats)
+            feeds = ["master.ics", f"trainers/{run.trainer}.ics"] + ([f"rooms/{run.room}.ics"] if run.room else [])
+            out.append(FeedEvent(
+                self.uid("run", run.id), f"{course.name} ({self.where(run.room).split(',')[0]})",
+                self.at(day, self.blocks[run.blocks[0]].start), self.at(day, self.blocks[run.blocks[-1]].end),
+                location=self.where(run.room),
+                description=(f"Trainer: {self.trainer_name(run.trainer)}\nExpected group: {run.size}\n"
+                             f"Attending: {by_practice}"),
+                categories=["PLT", "course"], feeds=feeds))
+        return out
+
+    def on_site(self) -> list[FeedEvent]:
+        out = []
+        window = self.s.calendar.window
+        for o in self.plan.on_site:
+            practice = self.s.practice(o.practice)
+            day = self.dates[o.event, o.wave]
+            out.append(FeedEvent(
+                self.uid("on-site", o.event, o.practice), f"On site: {self.s.course(o.course).name} at {practice.name}",
+                self.at(day, window.start), self.at(day, window.end), location=f"{practice.name}, {practice.postcode}",
+                description=f"Trainer: {self.trainer_name(o.trainer)}", categories=["PLT", "on-site"],
+                feeds=["master.ics", f"trainers/{o.trainer}.ics"]))
+        return out
+
+    def cover(self) -> list[FeedEvent]:
+        out = []
+        window = self.s.calendar.window
+        providers = {c.id: c for c in self.s.cover_providers}
+        grouped: dict[tuple[str, int, str], list[str]] = {}
+        for c in self.plan.cover:
+            grouped.setdefault((c.event, c.wave, c.provider), []).append(c.practice)
+        for (event, wave, pid), practices in sorted(grouped.items()):
+            provider = providers[pid]
+            day = self.dates[event, wave]
+            load = sum(self.s.practice(p).list_size for p in practices)
+            lines = [f"{self.s.practice(p).name} ({self.s.practice(p).ods_code}), {self.s.practice(p).list_size:,} "
+                     f"patients, {self.s.practice(p).contact or 'no contact given'}" for p in practices]
+            out.append(FeedEvent(
+                self.uid("cover", pid, event, f"w{wave}"),
+                f"PLT cover: {len(practices)} practices closed, {load:,} of {provider.capacity:,} patients",
+                self.at(day, window.start), self.at(day, window.end),
+                description="\n".join(lines + [f"Cover desk: {provider.contact}"]), categories=["PLT", "cover"],
+                feeds=[f"cover/{pid}.ics"]))
+        return out
+
+
+@dataclass
+class _Published:
+    digest: str
+    sequence: int
+    modified: str
+    cancelled: bool
+    event: dict
+
+
+def _load_state(path: Path) -> dict[str, _Published]:
+    if not path.exists():
+        return {}
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return {uid: _Published(**item) for uid, item in raw.items()}
+
+
+def _stamp(plan: Plan) -> dt.datetime:
+    return plan.solver.finished or EPOCH
+
+
+def _vevent(e: FeedEvent, published: _Published, stamp: dt.datetime) -> icalendar.Event:
+    ev = icalendar.Event()
+    ev.add("uid", e.uid)
+    ev.add("dtstamp", stamp)
+    ev.add("last-modified", dt.datetime.fromisoformat(published.modified))
+    ev.add("sequence", published.sequence)
+    ev.add("dtstart", e.start)
+    ev.add("dtend", e.end)
+    ev.add("summary", e.summary)
+    if e.location:
+        ev.add("location", e.location)
+    if e.description:
+        ev.add("description", e.description)
+    if e.categories:
+        ev.add("categories", e.categories)
+    ev.add("status", "CANCELLED" if published.cancelled else "CONFIRMED")
+    ev.add("transp", "OPAQUE")
+    return ev
+
+
+def _calendar(name: str, scenario: Scenario, events: list[icalendar.Event]) -> bytes:
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//PLT Scheduler//plt-scheduler//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", scenario.period.timezone)
+    cal.add("refresh-interval", dt.timedelta(hours=12), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", REFRESH)
+    for ev in events:
+        cal.add_component(ev)
+    cal.add_missing_timezones(scenario.period.start - dt.timedelta(days=1), scenario.period.end + dt.timedelta(days=1))
+    return cal.to_ical()
+
+
+def _feed_name(scenario: Scenario, feed: str) -> str:
+    kind, _, key = feed.removesuffix(".ics").partition("/")
+    labels = {"practices": "practice", "trainers": "trainer", "rooms": "room", "cover": "cover"}
+    return f"{scenario.name}: PLT" if kind == "master" else f"{scenario.name}: {labels[kind]} {key}"
+
+
+def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path) -> list[Path]:
+    """Write DIR/feeds/... and DIR/feeds/state.json; returns the feed files written."""
+    feeds_dir = Path(out_dir) / "feeds"
+    state_path = feeds_dir / "state.json"
+    state = _load_state(state_path)
+    stamp = _stamp(plan)
+    current = {e.uid: e for e in _Builder(scenario, plan).events()}
+    for uid, e in current.items():
+        before = state.get(uid)
+        if before is None:
+            state[uid] = _Published(e.digest(), 0, stamp.isoformat(), False, _as_dict(e))
+        elif before.digest != e.digest() or before.cancelled:
+            state[uid] = _Published(e.digest(), before.sequence + 1, stamp.isoformat(), False, _as_dict(e))
+    for uid, before in state.items():
+        if uid not in current and not before.cancelled:
+            state[uid] = _Published(before.digest, before.sequence + 1, stamp.isoformat(), True, before.event)
+    by_feed: dict[str, list[icalendar.Event]] = {"master.ics": []}
+    for uid in sorted(state):
+        published = state[uid]
+        e = current.get(uid) or _from_dict(published.event)
+        for feed in e.feeds:
+            by_feed.setdefault(feed, []).append(_vevent(e, published, stamp))
+    written = [write_atomic(feeds_dir / feed, _calendar(_feed_name(scenario, feed), scenario, events))
+               for feed, events in sorted(by_feed.items())]
+    write_atomic(state_path, json.dumps({u: asdict(p) for u, p in sorted(state.items())}, indent=1) + "\n")
+    return written
+
+
+def _as_dict(e: FeedEvent) -> dict:
+    d = asdict(e)
+    d["start"], d["end"] = e.start.isoformat(), e.end.isoformat()
+    return d
+
+
+def _from_dict(d: dict) -> FeedEvent:
+    return FeedEvent(**{**d, "start": dt.datetime.fromisoformat(d["start"]), "end": dt.datetime.fromisoformat(d["end"])})

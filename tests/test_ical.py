@@ -1,0 +1,119 @@
+"""iCal feeds: they parse (icalendar, vobject with validation, recurring-ical-events) with the
+right local times, export to identical bytes, and re-planning raises SEQUENCE only where an
+event changed, keeping removed events as cancelled."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import recurring_ical_events
+import vobject
+
+from models import Scenario
+from models.plan import Plan
+from scheduler.ical import export_feeds
+from solvers.base import SolveOptions, get_solver
+
+STAMP = dt.datetime(2027, 1, 15, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def plan(norwich: Scenario) -> Plan:
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    plan.solver.finished = STAMP
+    return plan
+
+
+@pytest.fixture(scope="module")
+def feeds(norwich: Scenario, plan: Plan, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("feeds")
+    export_feeds(norwich, plan, out)
+    return out / "feeds"
+
+
+def _events(path: Path) -> list[icalendar.Event]:
+    return list(icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT"))
+
+
+def test_every_subscriber_has_a_feed(norwich: Scenario, plan: Plan, feeds: Path) -> None:
+    assert (feeds / "master.ics").exists()
+    assert {p.stem for p in (feeds / "practices").glob("*.ics")} == {p.ods_code for p in norwich.practices}
+    assert {p.stem for p in (feeds / "trainers").glob("*.ics")} == {r.trainer for r in plan.runs} | {
+        o.trainer for o in plan.on_site}
+    assert {p.stem for p in (feeds / "rooms").glob("*.ics")} == {r.room for r in plan.runs if r.room}
+    assert [p.stem for p in (feeds / "cover").glob("*.ics")] == ["ooh"]
+
+
+def test_feeds_parse_in_three_libraries(feeds: Path) -> None:
+    for path in sorted(feeds.rglob("*.ics")):
+        cal = icalendar.Calendar.from_ical(path.read_bytes())
+        assert cal["METHOD"] == "PUBLISH" and cal["X-WR-TIMEZONE"] == "Europe/London"
+        assert list(cal.walk("VTIMEZONE")), path
+        parsed = vobject.readOne(path.read_text(encoding="utf-8"), validate=True)
+        assert len(parsed.contents.get("vevent", [])) == len(list(cal.walk("VEVENT")))
+        between = recurring_ical_events.of(cal).between(dt.date(2027, 4, 1), dt.date(2028, 4, 1))
+        assert len(between) == len(list(cal.walk("VEVENT"))), path
+
+
+def test_local_times_are_right_in_summer_and_winter(norwich: Scenario, plan: Plan, feeds: Path) -> None:
+    london = ZoneInfo("Europe/London")
+    seen_offsets = set()
+    for event in _events(feeds / "master.ics"):
+        start = event.decoded("DTSTART")
+        assert start.tzinfo is not None and start.tzinfo.key == "Europe/London"
+        if str(event["SUMMARY"]).startswith("PLT "):
+            assert start.time() == norwich.calendar.window.start  # 13:00 local, BST or GMT
+            seen_offsets.add(start.astimezone(london).utcoffset())
+            utc_hour = start.astimezone(dt.UTC).hour
+            assert utc_hour == (12 if start.utcoffset() == dt.timedelta(hours=1) else 13)
+    assert seen_offsets == {dt.timedelta(hours=1), dt.timedelta(0)}, "the year has BST and GMT afternoons"
+
+
+def test_uids_are_stable_and_derived_from_decisions(norwich: Scenario, plan: Plan, tmp_path: Path) -> None:
+    export_feeds(norwich, plan, tmp_path / "a")
+    uids = {str(e["UID"]) for e in _events(tmp_path / "a" / "feeds" / "master.ics")}
+    assert all(uid.startswith("norwich-plt-2027-28-") and uid.endswith("@plt-scheduler") for uid in uids)
+    assert any(r.id.split("/")[2] in uid for r in plan.runs for uid in uids)
+
+
+def test_same_plan_exports_to_identical_bytes(norwich: Scenario, plan: Plan, tmp_path: Path) -> None:
+    export_feeds(norwich, plan, tmp_path / "one")
+    export_feeds(norwich, plan, tmp_path / "two")
+    export_feeds(norwich, plan, tmp_path / "two")  # again into the same folder: nothing changed
+    one = {p.relative_to(tmp_path / "one"): p.read_bytes() for p in (tmp_path / "one").rglob("*.ics")}
+    two = {p.relative_to(tmp_path / "two"): p.read_bytes() for p in (tmp_path / "two").rglob("*.ics")}
+    assert one == two
+
+
+def test_moving_one_afternoon_raises_sequence_only_where_events_changed(
+        norwich: Scenario, plan: Plan, tmp_path: Path) -> None:
+    export_feeds(norwich, plan, tmp_path)
+    before = {str(e["UID"]): e for p in (tmp_path / "feeds").rglob("*.ics") for e in _events(p)}
+    moved = plan.model_copy(deep=True)
+    last = moved.afternoons[-1]
+    last.waves[0].date = last.waves[0].date + dt.timedelta(days=7)
+    moved.solver.finished = STAMP + dt.timedelta(days=1)
+    export_feeds(norwich, moved, tmp_path)
+    after = {str(e["UID"]): e for p in (tmp_path / "feeds").rglob("*.ics") for e in _events(p)}
+    assert before.keys() == after.keys()
+    changed = {uid for uid in after if after[uid].decoded("DTSTART") != before[uid].decoded("DTSTART")}
+    assert changed, "moving an afternoon must move its events"
+    assert all(last.event in uid or last.event.replace("-", "") in uid.replace("-", "") for uid in changed)
+    for uid, event in after.items():
+        expected = int(before[uid]["SEQUENCE"]) + (1 if uid in changed else 0)
+        assert int(event["SEQUENCE"]) == expected, uid
+
+
+def test_removed_events_stay_as_cancelled(norwich: Scenario, plan: Plan, tmp_path: Path) -> None:
+    export_feeds(norwich, plan, tmp_path)
+    fewer = plan.model_copy(deep=True)
+    dropped = fewer.runs.pop(0)
+    export_feeds(norwich, fewer, tmp_path)
+    trainer_feed = _events(tmp_path / "feeds" / "trainers" / f"{dropped.trainer}.ics")
+    cancelled = [e for e in trainer_feed if str(e["STATUS"]) == "CANCELLED"]
+    assert len(cancelled) == 1 and dropped.id.split("/")[2] in str(cancelled[0]["UID"])
+    assert int(cancelled[0]["SEQUENCE"]) == 1
