@@ -260,6 +260,35 @@ def export(scenario: str, plan_file: str, out_dir: str) -> None:
 
 
 @main.command(context_settings=CONTEXT)
+@click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--list-urls", is_flag=True, help="Print each feed's subscription URL and exit.")
+def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
+    """Serve the published feeds, each at its own unguessable URL.
+
+    Example: plt-scheduler serve out --port 8080 --list-urls
+    """
+    from .serve import feed_tokens, make_server
+
+    if not (Path(out_dir) / "feeds").is_dir():
+        raise InputError(f"{out_dir}: no feeds/ folder; run plt-scheduler export (or solve) into it first")
+    tokens = feed_tokens(out_dir)
+    if list_urls:
+        for feed, token in sorted(tokens.items()):
+            click.echo(f"{feed:<40} http://{host}:{port}/{token}.ics")
+        return
+    server = make_server(out_dir, host, port)
+    click.echo(f"serving {len(tokens)} feeds on http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 def check(scenario: str, plan_file: str) -> None:
