@@ -19,6 +19,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # published files are for others to read; mkstemp makes them 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
