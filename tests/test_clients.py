@@ -78,8 +78,9 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     config = root / "config"
     config.write_text(f"[server]\nhosts = 127.0.0.1:{port}\n[auth]\ntype = none\n"
                       f"[storage]\nfilesystem_folder = {root / 'collections'}\n")
+    log = (root / "radicale.log").open("w")  # a file, not a pipe: an unread pipe fills and stalls it
     proc = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=log, stderr=log)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -89,7 +90,11 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
     yield f"http://127.0.0.1:{port}/"
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
 
 
 def test_radicale_accepts_every_event(feeds: Path, radicale: str) -> None:
