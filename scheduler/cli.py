@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 import yaml
 
-from models import Scenario, ScenarioError, dump_scenario, load_scenario
+from models import Scenario, ScenarioError, dump_scenario, load_scenario, parse_scenario
 from models.calendar import candidate_dates, verdicts
 from models.demand import compute_demand
+from models.loading import read_document
 from models.plan import Plan
 
 from .io import write_atomic
@@ -30,11 +31,31 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
-def read_scenario(path: str) -> Scenario:
+def read_scenario(path: str, sets: tuple[str, ...] = (), drops: tuple[str, ...] = (),
+                  patch: str | None = None) -> Scenario:
+    """Load a scenario, applying command-line edits; any problem is an input error (exit 2)."""
+    from .edits import EditError, apply_edits
+
     try:
-        return load_scenario(path)
+        if not (sets or drops or patch):
+            return load_scenario(path)
+        source = str(Path(path) / "scenario.yaml") if Path(path).is_dir() else path
+        doc = apply_edits(json.loads(json.dumps(read_document(path), default=str)), sets, drops, patch)
+        return parse_scenario(doc, f"{source} (edited)")
     except ScenarioError as exc:
         raise InputError(exc.render()) from None
+    except (EditError, OSError) as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def scenario_edits(command):
+    """--set, --drop and --patch for commands that read a scenario."""
+    command = click.option("--patch", type=click.Path(dir_okay=False, exists=True),
+                           help="YAML file of edits: 'set' (PATH: VALUE) and 'drop' (list of paths).")(command)
+    command = click.option("--drop", "drops", multiple=True, metavar="PATH",
+                           help="Remove an entity, e.g. trainers.t-bls-1.")(command)
+    return click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+                        help="Change a value, e.g. cover_providers.ooh.capacity=120000.")(command)
 
 
 @click.group(context_settings=CONTEXT)
@@ -48,12 +69,13 @@ def main() -> None:
 
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=True))
-def validate(scenario: str) -> None:
+@scenario_edits
+def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
     """Check a scenario and print a short summary.
 
-    Example: plt-scheduler validate examples/norwich/scenario.yaml
+    Example: plt-scheduler validate examples/norwich/scenario.yaml --set cover_providers.ooh.capacity=120000
     """
-    s = read_scenario(scenario)
+    s = read_scenario(scenario, sets, drops, patch)
     demand = compute_demand(s)
     networks = len({p.network for p in s.practices})
     roles = Counter()
@@ -199,8 +221,9 @@ def print_summary(plan, out_file: Path | None) -> None:
               help="Search workers; with 1 the same seed gives the same plan.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@scenario_edits
 def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
-          quiet: bool) -> None:
+          quiet: bool, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
     """Plan the PLT year and write OUT/plan.json (Ctrl-C keeps the best plan so far).
 
     Example: plt-scheduler solve examples/norwich/scenario.yaml --out out --time-limit 30
@@ -209,7 +232,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
 
     from .orchestrate import solve_and_check
 
-    s = read_scenario(scenario)
+    s = read_scenario(scenario, sets, drops, patch)
     options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=_progress(quiet))
     if not quiet:
         click.echo(f"solving {s.name} with {solver_name} ({time_limit:g} s limit)...", err=True)
@@ -286,6 +309,21 @@ def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
         pass
     finally:
         server.server_close()
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("plan_a", metavar="PLAN_A", type=click.Path(dir_okay=False))
+@click.argument("plan_b", metavar="PLAN_B", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
+def diff(plan_a: str, plan_b: str, as_json: bool) -> None:
+    """Compare two plans: afternoons moved, waves, runs, seats, cover and score terms side by side.
+
+    Example: plt-scheduler diff out/plan.json whatif/plan.json
+    """
+    from .diff import plan_diff, render
+
+    difference = plan_diff(read_plan(plan_a), read_plan(plan_b))
+    click.echo(json.dumps(difference, indent=1) if as_json else render(difference))
 
 
 @main.command(context_settings=CONTEXT)

@@ -1,0 +1,85 @@
+"""Scenario edits from the command line (--set, --drop, --patch) and `diff` between plans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from models import Scenario, parse_scenario
+from models.score import score_plan
+from scheduler.cli import main
+from scheduler.diff import plan_diff
+from scheduler.edits import EditError, apply_edits
+from solvers.base import SolveOptions, get_solver
+
+
+def test_set_addresses_list_items_by_id_and_parses_yaml(norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    doc = apply_edits(norwich_doc(), sets=("cover_providers.ooh.capacity=120000",
+                                           "trainers.t-bls-1.unavailable=[2027-05-12, 2027-06-09]"))
+    s = parse_scenario(doc)
+    assert next(c for c in s.cover_providers if c.id == "ooh").capacity == 120000
+    assert next(t for t in s.trainers if t.id == "t-bls-1").unavailable == [dt.date(2027, 5, 12), dt.date(2027, 6, 9)]
+
+
+def test_drop_removes_an_entity(norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    s = parse_scenario(apply_edits(norwich_doc(), drops=("trainers.t-bls-1",)))
+    assert "t-bls-1" not in {t.id for t in s.trainers}
+    assert len(s.trainers) == 12
+
+
+def test_patch_file_sets_and_drops(norwich_doc: Callable[[], dict[str, Any]], tmp_path: Path) -> None:
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("set:\n  calendar.min_weeks_between: 8\n  practices.D82008.headcount.gp: 12\n"
+                     "drop:\n  - venues.kings-centre.rooms.meeting-2\n")
+    s = parse_scenario(apply_edits(norwich_doc(), patch=str(patch)))
+    assert s.calendar.min_weeks_between == 8
+    assert s.practice("D82008").headcount["gp"] == 12
+    assert "meeting-2" not in {r.id for _, r in s.all_rooms()}
+
+
+@pytest.mark.parametrize(("assignment", "nearest"), [
+    ("cover_providers.oh.capacity=1", "cover_providers.ooh"),
+    ("cover_providers.ooh.capacityy=1", "cover_providers.ooh.capacity"),
+    ("calender.min_weeks_between=2", "calendar"),
+    ("trainers.t-bls-9.skills=[bls]", "trainers.t-bls-1"),
+])
+def test_a_wrong_path_names_the_nearest_valid_ones(norwich_doc: Callable[[], dict[str, Any]], assignment: str,
+                                                   nearest: str) -> None:
+    with pytest.raises(EditError, match=nearest.replace(".", r"\.")):
+        apply_edits(norwich_doc(), sets=(assignment,))
+
+
+def test_cli_edits_are_input_errors_with_exit_2(norwich_path: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", str(norwich_path), "--set", "cover_providers.oh.capacity=1"])
+    assert result.exit_code == 2
+    assert "nearest valid: cover_providers.ooh" in result.output and "Traceback" not in result.output
+    edited = CliRunner().invoke(main, ["validate", str(norwich_path), "--drop", "trainers.t-bls-1"])
+    assert edited.exit_code == 0 and "trainers             12" in edited.output
+
+
+def test_diff_names_moved_afternoons_and_score_terms(norwich: Scenario, tmp_path: Path) -> None:
+    a = get_solver("greedy").solve(norwich, SolveOptions())
+    a.score = score_plan(norwich, a)
+    b = a.model_copy(deep=True)
+    b.afternoons[-1].waves[0].date += dt.timedelta(days=7)
+    b.runs.pop(0)
+    b.score = score_plan(norwich, b)
+    d = plan_diff(a, b)
+    assert d["afternoons"] == [{"event": "plt-6", "wave": 1, "from": a.afternoons[-1].date.isoformat(),
+                                "to": b.afternoons[-1].date.isoformat()}]
+    assert len(d["runs"]) == 1 and d["runs"][0]["course"] == a.runs[0].course
+    assert sum(x["from"] - x["to"] for x in d["seats"]) == a.runs[0].size
+    assert d["score"]["total"] == {"a": a.score.total, "b": b.score.total}
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    pa.write_text(a.model_dump_json())
+    pb.write_text(b.model_dump_json())
+    text = CliRunner().invoke(main, ["diff", str(pa), str(pb)])
+    assert text.exit_code == 0 and "afternoon plt-6 wave 1" in text.output and "unmet" in text.output
+    as_json = CliRunner().invoke(main, ["diff", str(pa), str(pb), "--json"])
+    assert json.loads(as_json.output)["afternoons"] == d["afternoons"]
