@@ -33,6 +33,7 @@ class SolveOptions:
     seed: int = 0
     on_progress: Callable[[Progress], None] | None = None
     hint: Plan | None = None
+    baseline: Plan | None = None  # re-planning: changes against it cost (stability)
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -25,7 +25,7 @@ from .model import PltModel
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
 # and the model chooses everything else: seats then exist only for the wave a practice closes
 # in, which divides the largest group of variables by the number of waves.
-FIXED_WAVES_ABOVE = 60
+FIXED_WAVES_ABOVE = 100
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -98,13 +98,17 @@ class CpSatSolver:
     def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
         started = time.perf_counter()
         instance = build_instance(scenario)
-        hint = options.hint or _greedy_start(scenario, options)
-        if hint is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
-            instance.fixed_waves = _membership(hint)
-        m, terms = build_model(instance)
-        if hint is not None:
-            add_hints(m, hint)
-            complete_hints(m)
+        greedy = _greedy_start(scenario, options)
+        if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
+            instance.fixed_waves = _membership(greedy)
+        m, terms = build_model(instance, options.baseline)
+        # The first of these plans that fits the model becomes a complete first solution.
+        for start in (options.hint, options.baseline, greedy):
+            if start is not None:
+                add_hints(m, start)
+                if complete_hints(m):
+                    break
+                m.model.clear_hints()
         built = time.perf_counter() - started
         solver, status, interrupted = run_solver(m.model, options)
         status_name = normalise_status(solver.status_name(status))

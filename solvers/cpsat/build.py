@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from models.plan import Plan
+
 from ..instance import Instance
 from . import cover, dates, demand, external, internal, trainers
 from .model import PltModel
 from .objective import set_objective
 
 
-def build_model(instance: Instance) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
-    m = PltModel(instance)
+def build_model(instance: Instance, baseline: Plan | None = None) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+    m = PltModel(instance, baseline)
     dates.choose_dates(m)
     dates.waves_in_order(m)
     dates.afternoons_too_close(m)

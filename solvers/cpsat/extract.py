@@ -29,7 +29,22 @@ def afternoons(m: PltModel, value: Value) -> list[Afternoon]:
 
 
 def _assign_rooms(m: PltModel, value: Value, event: str, wave: int) -> dict[tuple[str, int, int], list[str]]:
-    """(course, start, class) -> rooms, by interval colouring: earliest start takes the first free room."""
+    """(course, start, class) -> rooms. A run the baseline had keeps its baseline room where it
+    can (so stability counts match); if keeping rooms blocks a longer run, plain colouring."""
+    kept = _baseline_rooms(m, event, wave)
+    try:
+        return _colour(m, value, event, wave, kept)
+    except _NoRoom:
+        return _colour(m, value, event, wave, {})
+
+
+class _NoRoom(Exception):
+    pass
+
+
+def _colour(m: PltModel, value: Value, event: str, wave: int,
+            kept: dict[tuple[str, int], list[str]]) -> dict[tuple[str, int, int], list[str]]:
+    """Interval colouring: earliest start takes the first free room (optimal without kept rooms)."""
     inst = m.instance
     lengths = {c.id: c.blocks for c in inst.external_courses}
     rooms_of = {k.index: list(k.rooms) for k in inst.room_classes}
@@ -37,12 +52,31 @@ def _assign_rooms(m: PltModel, value: Value, event: str, wave: int) -> dict[tupl
     out: dict[tuple[str, int, int], list[str]] = {}
     keys = sorted(((b, c, cls) for (e, w, c, b, cls), var in m.runs.items()
                    if (e, w) == (event, wave) and cls != VIRTUAL and value(var)))
-    for b, c, cls in keys:
-        span = set(range(b, b + lengths[c]))
-        for _ in range(value(m.runs[event, wave, c, b, cls])):
-            room = next(r for r in rooms_of[cls] if not busy.get(r, set()) & span)
-            busy.setdefault(room, set()).update(span)
-            out.setdefault((c, b, cls), []).append(room)
+    for first_pass in (True, False):  # baseline rooms first, then the rest
+        for b, c, cls in keys:
+            span = set(range(b, b + lengths[c]))
+            wanted = value(m.runs[event, wave, c, b, cls]) - len(out.get((c, b, cls), []))
+            candidates = [r for r in kept.get((c, b), []) if r in rooms_of[cls]] if first_pass else rooms_of[cls]
+            for room in candidates:
+                if wanted == 0:
+                    break
+                if not busy.get(room, set()) & span:
+                    busy.setdefault(room, set()).update(span)
+                    out.setdefault((c, b, cls), []).append(room)
+                    wanted -= 1
+            if not first_pass and wanted:
+                raise _NoRoom
+    return out
+
+
+def _baseline_rooms(m: PltModel, event: str, wave: int) -> dict[tuple[str, int], list[str]]:
+    if m.baseline is None:
+        return {}
+    block = {b: i for i, b in enumerate(m.instance.blocks)}
+    out: dict[tuple[str, int], list[str]] = {}
+    for run in m.baseline.runs:
+        if (run.event, run.wave) == (event, wave) and run.room and run.blocks[0] in block:
+            out.setdefault((run.course, block[run.blocks[0]]), []).append(run.room)
     return out
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from models.plan import Plan
+
 from ..instance import Instance
 
 Session = tuple[str, int]  # event id, wave number (from 1)
@@ -21,6 +23,7 @@ LinearExpr = cp_model.LinearExprT
 @dataclass
 class PltModel:
     instance: Instance
+    baseline: Plan | None = None
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     # dates and waves
     on_date: dict[tuple[str, int, dt.date], cp_model.IntVar] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from . import cover, dates, demand, external, trainers
+from . import cover, dates, demand, external, stability, trainers
 from .model import PltModel
 
 TERMS = ("unmet", "equity_practice", "equity_role", "cost_cover", "cost_trainers", "cost_rooms",
@@ -27,7 +27,7 @@ def objective_terms(m: PltModel) -> dict[str, tuple[int, cp_model.LinearExpr]]:
         "cost_rooms": (w.cost, external.room_cost(m)),
         "spread": (w.spread, dates.spread_of_afternoons(m)),
         "preferences": (w.preferences, dates.broken_date_preferences(m) + trainers.trainer_weekday_broken(m)),
-        "stability": (w.stability, 0),
+        "stability": (w.stability, stability.changes_against(m, m.baseline)),
     }
 
 

@@ -1,0 +1,68 @@
+"""Soft: stability when re-planning. Each decision changed against the baseline costs, a moved
+published date three times (matching `models.score`): afternoons, practices' waves, runs per
+(afternoon, wave, course, start block, room class), and on-site courses."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ortools.sat.python import cp_model
+
+from models.plan import Plan
+
+from .external import VIRTUAL
+from .model import PltModel
+
+
+def changes_against(m: PltModel, baseline: Plan | None) -> cp_model.LinearExpr:
+    if baseline is None:
+        return 0
+    return 3 * _moved_dates(m, baseline) + _moved_waves(m, baseline) + _changed_runs(m, baseline) + \
+        _changed_on_site(m, baseline)
+
+
+def _moved_dates(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+    first = {a.event: a.waves[0].date for a in baseline.afternoons if a.waves}
+    events = {e for e, _ in m.instance.events}
+    terms = [1 - m.on_date[e, 1, first[e]] if (e, 1, first.get(e)) in m.on_date else 1 for e in events]
+    return sum(terms) + sum(1 for e in first if e not in events)
+
+
+def _moved_waves(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+    was = {(a.event, p): w.number for a in baseline.afternoons for w in a.waves for p in w.practices}
+    terms = []
+    for e, _ in m.instance.events:
+        for practice in m.instance.scenario.practices:
+            wave = was.get((e, practice.id))
+            terms.append(1 - m.in_wave[e, practice.id, wave] if (e, practice.id, wave) in m.in_wave else 1)
+    return sum(terms)
+
+
+def _changed_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+    """|runs now - runs before| per key; rooms are then assigned keeping baseline rooms first."""
+    block = {b: i for i, b in enumerate(m.instance.blocks)}
+    room_class = {room: k.index for k in m.instance.room_classes for room in k.rooms}
+    before: Counter = Counter()
+    for run in baseline.runs:
+        cls = VIRTUAL if run.room is None else room_class.get(run.room, -2)
+        before[run.event, run.wave, run.course, block.get(run.blocks[0], -1), cls] += 1
+    terms = []
+    for key in sorted(set(before) | set(m.runs), key=str):
+        now = m.runs.get(key, 0)
+        if isinstance(now, int):
+            terms.append(abs(now - before[key]))
+            continue
+        dev = m.model.new_int_var(0, max(before[key], now.proto.domain[1]), f"runs_changed{key}")
+        m.model.add(dev >= now - before[key])
+        m.model.add(dev >= before[key] - now)
+        terms.append(dev)
+    return sum(terms)
+
+
+def _changed_on_site(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+    before = {(o.event, o.practice, o.course) for o in baseline.on_site}
+    chosen: dict[tuple[str, str, str], list] = {}
+    for (e, w, p, c), var in m.on_site.items():
+        chosen.setdefault((e, p, c), []).append(var)
+    terms = [(1 - sum(vs)) if key in before else sum(vs) for key, vs in chosen.items()]
+    return sum(terms) + sum(1 for key in before if key not in chosen)

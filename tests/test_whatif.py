@@ -1,0 +1,61 @@
+"""Re-planning with `whatif`: minimal change against a published plan, and `diff` of the two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from models import Scenario
+from models.checker import check_plan
+from models.plan import Plan
+from scheduler.cli import main
+from scheduler.edits import apply_edits
+
+
+def _publish(plan: Plan, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "plan.json").write_text(plan.model_dump_json())
+    return folder / "plan.json"
+
+
+def test_dropping_a_trainer_changes_only_what_involved_them(norwich: Scenario, norwich_plan: Plan, norwich_path: Path,
+                                                             tmp_path: Path) -> None:
+    baseline = _publish(norwich_plan, tmp_path / "base")
+    result = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), "--drop",
+                                       "trainers.t-bls-1", "--out", str(tmp_path / "new"), "--time-limit", "20",
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+    new = Plan.model_validate_json((tmp_path / "new" / "plan.json").read_text())
+    edited = norwich.model_copy(deep=True)
+    edited.trainers = [t for t in edited.trainers if t.id != "t-bls-1"]
+    assert check_plan(edited, new) == []
+    # The stated bound: each run or on-site visit t-bls-1 had is at worst removed and replaced
+    # elsewhere (2 changes); nothing else needs to move, so afternoons and waves stay put.
+    involved = sum(r.trainer == "t-bls-1" for r in norwich_plan.runs) + sum(
+        o.trainer == "t-bls-1" for o in norwich_plan.on_site)
+    assert [a.waves[0].date for a in new.afternoons] == [a.waves[0].date for a in norwich_plan.afternoons]
+    assert new.score is not None and new.score.terms["stability"].raw <= 2 * involved
+    assert new.score.total == new.solver.objective
+    assert "changes: 0 afternoons, 0 waves" in result.output
+    assert new.revision == norwich_plan.revision + 1
+
+
+def test_halving_cover_capacity_gives_waves_and_diff_shows_the_added_afternoons(
+        norwich_plan: Plan, norwich_path: Path, norwich_doc, tmp_path: Path) -> None:
+    baseline = _publish(norwich_plan, tmp_path / "base")
+    half = sum(p["list_size"] for p in norwich_doc()["practices"]) // 2
+    edits = ["--set", f"cover_providers.ooh.capacity={half}", "--set", "programme.max_waves=null"]
+    result = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), *edits,
+                                       "--out", str(tmp_path / "half"), "--time-limit", "25", "--quiet"])
+    assert result.exit_code == 0, result.output
+    new = Plan.model_validate_json((tmp_path / "half" / "plan.json").read_text())
+    doc = apply_edits(norwich_doc(), sets=(f"cover_providers.ooh.capacity={half}", "programme.max_waves=null"))
+    from models import parse_scenario
+
+    assert check_plan(parse_scenario(doc), new) == []
+    assert all(len(a.waves) >= 2 for a in new.afternoons)
+    diff = CliRunner().invoke(main, ["diff", str(baseline), str(tmp_path / "half" / "plan.json")])
+    assert diff.exit_code == 0
+    added = [line for line in diff.output.splitlines() if line.startswith("afternoon ") and "none ->" in line]
+    assert len(added) >= len(new.afternoons)  # every event gained at least one wave's afternoon
