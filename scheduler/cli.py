@@ -372,6 +372,37 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
 
 
 @main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.option("--time-limit", type=click.FloatRange(min=1), default=30.0, show_default=True,
+              help="Seconds for each search behind the explanation.")
+@scenario_edits
+def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
+    """Say why a scenario has no plan: a short list of the rules that conflict, in plain words.
+
+    Example: plt-scheduler explain examples/norwich/scenario.yaml --set policy.mandatory=hard
+    """
+    from .explain import explain as find_conflicts
+
+    try:
+        s = read_scenario(scenario, sets, drops, patch)
+    except InputError as exc:
+        if "the scenario is not valid" not in exc.message:
+            raise
+        click.echo("The scenario cannot be planned as written:")
+        click.echo("\n".join(line for line in exc.message.splitlines()[1:]))
+        return
+    conflicts = find_conflicts(s, time_limit)
+    if conflicts is None:
+        click.echo(f"No plan was found and no conflict proven within {time_limit:g} s; raise --time-limit.")
+    elif not conflicts:
+        click.echo("A plan exists: no hard rules conflict. Run plt-scheduler solve.")
+    else:
+        click.echo(f"No plan can keep every hard rule; {len(conflicts)} conflict(s):")
+        for line in conflicts:
+            click.echo(f"  - {line}")
+
+
+@main.command(context_settings=CONTEXT)
 @click.argument("plan_a", metavar="PLAN_A", type=click.Path(dir_okay=False))
 @click.argument("plan_b", metavar="PLAN_B", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")

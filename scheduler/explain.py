@@ -1,0 +1,112 @@
+"""Why a scenario has no plan, in a coordinator's words.
+
+Checks go from cheap to dear: the scenario's own cross-checks (a course no trainer can teach,
+a room too small, cover below the largest practice); the calendar (no candidate afternoon, or
+too few once spaced); then the CP-SAT model with one assumption literal per mandatory course
+(rule H6), reduced with `sufficient_assumptions_for_infeasibility` and then one by one, so that
+the list is small; for each course left, what the year can reach at most.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ortools.sat.python import cp_model
+
+from models import Scenario
+from models.calendar import candidate_dates, verdicts
+from solvers.cpsat.build import build_model
+from solvers.instance import build_instance
+
+
+def calendar_conflicts(s: Scenario) -> list[str]:
+    dates = candidate_dates(s)
+    wanted = s.programme.external_afternoons + s.programme.internal_afternoons
+    if not dates:
+        allowed_days = {w.number for w in s.calendar.weekdays}
+        reasons = Counter(r if r.startswith("blackout:") else r.split(":")[0]  # name blackouts, count the rest
+                          for v in verdicts(s) if v.day.weekday() in allowed_days for r in v.reasons)
+        top = ", ".join(f"{n} by {why}" for why, n in reasons.most_common(4))
+        return [(f"No date can hold a PLT afternoon: every allowed weekday in the period is excluded ({top}). "
+                 "Shorten a blackout, allow another weekday or widen the period.")]
+    gap = max(1, 7 * s.calendar.min_weeks_between)
+    placed, last = 0, None
+    for day in dates:  # earliest first is the most afternoons that fit with the spacing
+        if last is None or (day - last).days >= gap:
+            placed, last = placed + 1, day
+    if placed < wanted:
+        return [(f"The programme needs {wanted} afternoons at least {s.calendar.min_weeks_between} weeks apart, "
+                 f"but the candidate afternoons ({dates[0]:%d %b %Y} to {dates[-1]:%d %b %Y}) hold only {placed} "
+                 "that far apart. Lower calendar.min_weeks_between or plan fewer afternoons.")]
+    return []
+
+
+def mandatory_conflicts(s: Scenario, seconds: float = 30.0) -> list[str] | None:
+    """Courses whose mandatory demand cannot all be met together; None when no plan is found either way."""
+    if s.policy.mandatory != "hard":
+        return []
+    soft = s.model_copy(deep=True)
+    soft.policy.mandatory = "soft"
+    m, _ = build_model(build_instance(soft))
+    m.model.clear_objective()
+    literals: dict[int, str] = {}
+    for course in (c for c in s.courses if c.mandatory):
+        unmet = [u for (p, r, c), u in m.unmet.items() if c == course.id]
+        if unmet:
+            lit = m.model.new_bool_var(f"all_due_trained({course.id})")
+            m.model.add(sum(unmet) == 0).only_enforce_if(lit)
+            literals[lit.index] = course.id
+    core = _core(m.model, list(literals), seconds)
+    if core is None:
+        return None
+    return [_shortfall(soft, literals[i], seconds) for i in core]
+
+
+def _solver(seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    return solver
+
+
+def _core(model: cp_model.CpModel, literals: list[int], seconds: float) -> list[int] | None:
+    def infeasible(subset: list[int]) -> bool | None:
+        model.clear_assumptions()
+        model.add_assumptions([model.get_bool_var_from_proto_index(i) for i in subset])
+        status = _solver(seconds).solve(model)
+        return None if status == cp_model.UNKNOWN else status == cp_model.INFEASIBLE
+
+    model.add_assumptions([model.get_bool_var_from_proto_index(i) for i in literals])
+    solver = _solver(seconds)
+    status = solver.solve(model)
+    if status != cp_model.INFEASIBLE:
+        return [] if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    core = [i for i in literals if i in set(solver.sufficient_assumptions_for_infeasibility())]
+    for i in list(core):  # drop what the conflict does not need
+        rest = [j for j in core if j != i]
+        if rest and infeasible(rest):
+            core = rest
+    return core
+
+
+def _shortfall(s: Scenario, course_id: str, seconds: float) -> str:
+    m, _ = build_model(build_instance(s))
+    course = s.course(course_id)
+    due = sum(d for (p, r, c), d in m.instance.demand.items() if c == course_id)
+    m.model.maximize(sum(met for (p, r, c), met in m.met.items() if c == course_id))
+    solver = _solver(seconds)
+    solver.solve(m.model)
+    reach = int(min(solver.best_objective_bound, due))
+    rooms = [r.name for _, r in s.all_rooms() if set(course.room_features) <= set(r.features)]
+    trainers = [t.name for t in s.trainers if course.needed_skill in t.skills]
+    where = f" in {len(rooms)} suitable room(s)" if course.delivery.value == "face_to_face" else ""
+    return (f"{course.name} is mandatory for {due:,} staff this year, but at most {reach:,} can be reached: "
+            f"{len(trainers)} trainer(s) with the skill{where}, {s.programme.external_afternoons} external and "
+            f"{s.programme.internal_afternoons} internal afternoons. Add a trainer or room, more afternoons, "
+            "or make mandatory training soft (policy.mandatory: soft).")
+
+
+def explain(s: Scenario, seconds: float = 30.0) -> list[str] | None:
+    """The conflicting rules ([] when a plan exists; None when the search could not tell in time)."""
+    return calendar_conflicts(s) or mandatory_conflicts(s, seconds)
+
