@@ -403,6 +403,39 @@ def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tupl
 
 
 @main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=True))
+@click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
+@click.option("--add", "addition", required=True, metavar="run=COURSE",
+              help="What to place: one more run of a course, e.g. run=conflict-resolution.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@scenario_edits
+def suggest(scenario: str, plan_file: str, addition: str, top: int, sets: tuple[str, ...], drops: tuple[str, ...],
+            patch: str | None) -> None:
+    """Rank the best places for one more run of a course, moving nothing else (recommended fit).
+
+    Example: plt-scheduler suggest examples/norwich/scenario.yaml out/plan.json --add run=conflict-resolution
+    """
+    from solvers.cpsat.suggest import suggest_runs
+
+    kind, _, course = addition.partition("=")
+    s = read_scenario(scenario, sets, drops, patch)
+    if kind != "run" or course not in {c.id for c in s.courses}:
+        raise InputError(f"--add {addition!r}: write run=COURSE with a course id of the scenario, "
+                         f"e.g. run={s.courses[0].id}")
+    try:
+        options = suggest_runs(s, read_plan(plan_file), course)
+    except ValueError as exc:
+        raise InputError(f"{plan_file}: {exc}") from None
+    if not options:
+        click.echo(f"No place fits one more run of {course}: every suitable room, trainer or group is taken.")
+        return
+    click.echo(f"{'rank':<5}{'afternoon':<10}{'wave':<6}{'block':<7}{'rooms':<28}{'score change':>14}")
+    for rank, o in enumerate(options[:top], start=1):
+        rooms = ", ".join(o.room_class) or "virtual"
+        click.echo(f"{rank:<5}{o.event:<10}{o.wave:<6}{o.block:<7}{rooms:<28}{o.change:>+14,}")
+
+
+@main.command(context_settings=CONTEXT)
 @click.argument("plan_a", metavar="PLAN_A", type=click.Path(dir_okay=False))
 @click.argument("plan_b", metavar="PLAN_B", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")

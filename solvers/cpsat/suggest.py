@@ -1,0 +1,120 @@
+"""Recommended fit: where one more run of a course would do most good, moving nothing else.
+
+Every decision of the plan is fixed; for each place (afternoon, wave, start block, room class,
+or virtual) one more run of the course is required, its trainer and its seats are left free,
+and the model is solved to optimality. The change in the objective is that place's score.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from models.plan import Plan, SolverReport
+from models.scenario import Scenario
+
+from ..instance import build_instance
+from . import extract
+from .build import build_model
+from .external import VIRTUAL
+from .model import PltModel
+
+
+@dataclass(frozen=True)
+class Option:
+    event: str
+    wave: int
+    block: str
+    room_class: tuple[str, ...]  # rooms it could use; empty when virtual
+    objective: int
+    change: int  # objective with the extra run minus the plan's objective
+    plan: Plan  # the plan with the extra run, everything else as before
+
+
+def _plan_values(m: PltModel, plan: Plan) -> dict[object, int]:
+    """Each decision variable's value in the plan."""
+    inst = m.instance
+    block = {b: i for i, b in enumerate(inst.blocks)}
+    room_class = {room: k.index for k in inst.room_classes for room in k.rooms}
+    runs, teaches, seats = Counter(), Counter(), Counter()
+    for run in plan.runs:
+        key = (run.event, run.wave, run.course, block[run.blocks[0]])
+        runs[(*key, VIRTUAL if run.room is None else room_class[run.room])] += 1
+        teaches[run.event, run.wave, run.trainer, run.course, key[3]] += 1
+        for s in run.seats:
+            seats[run.event, run.wave, s.practice, s.role, run.course, key[3]] += s.count
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    members = {(a.event, p, w.number) for a in plan.afternoons for w in a.waves for p in w.practices}
+    visits = {(o.event, o.wave, o.practice, o.course, o.trainer) for o in plan.on_site}
+    cover = {(c.event, c.wave, c.practice, c.provider) for c in plan.cover}
+    values: dict[object, int] = {}
+    values.update({v: int(dates.get((e, w)) == d) for (e, w, d), v in m.on_date.items()})
+    values.update({v: int(k in members) for k, v in m.in_wave.items() if not isinstance(v, int)})
+    values.update({v: int(k in cover) for k, v in m.covers.items() if not isinstance(v, int)})
+    values.update({v: runs[k] for k, v in m.runs.items()})
+    values.update({v: teaches[k] for k, v in m.teaches.items()})
+    values.update({v: seats[k] for k, v in m.seats.items()})
+    values.update({v: int(k in visits) for k, v in m.visits.items()})
+    values.update({v: int(any(x[:4] == k for x in visits)) for k, v in m.on_site.items()})
+    return values
+
+
+def _solve(m: PltModel, seconds: float) -> cp_model.CpSolver | None:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    return solver if solver.solve(m.model) == cp_model.OPTIMAL else None
+
+
+def _plan_of(m: PltModel, solver: cp_model.CpSolver, plan: Plan) -> Plan:
+    def value(x: object) -> int:
+        return x if isinstance(x, int) else int(solver.value(x))
+
+    new = plan.model_copy(deep=True)
+    new.afternoons, new.runs = extract.afternoons(m, value), extract.course_runs(m, value)
+    new.on_site, new.cover, new.score = extract.on_site(m, value), extract.cover(m, value), None
+    new.solver = SolverReport(name="cpsat-suggest", status="OPTIMAL", objective=round(solver.objective_value),
+                              bound=solver.best_objective_bound, gap=0.0)
+    return new
+
+
+def _fix_plan_with_one_more_run(m: PltModel, plan: Plan, key: tuple | None) -> None:
+    """Fix every decision to the plan; with `key`, require one more run there and free the
+    trainers and seats of that course and start block in that session."""
+    values = _plan_values(m, plan)
+    free: set[int] = set()
+    if key is not None:
+        event, wave, course, start, _ = key
+        free |= {v.index for k, v in m.teaches.items() if (k[0], k[1], k[3], k[4]) == (event, wave, course, start)}
+        free |= {v.index for k, v in m.seats.items() if (k[0], k[1], k[4], k[5]) == (event, wave, course, start)}
+        extra = m.runs[key]
+        free.add(extra.index)
+        m.model.add(extra == values[extra] + 1)
+    for var, value in values.items():
+        if var.index not in free:
+            m.model.add(var == value)
+
+
+def suggest_runs(scenario: Scenario, plan: Plan, course: str, seconds: float = 10.0) -> list[Option]:
+    """Places for one more run of `course`, best first (most negative change)."""
+    instance = build_instance(scenario)
+    base_model, _ = build_model(instance)
+    _fix_plan_with_one_more_run(base_model, plan, None)
+    solved = _solve(base_model, seconds)
+    if solved is None:
+        raise ValueError("the plan does not fit this scenario; re-solve it first")
+    base = round(solved.objective_value)
+    options = []
+    for key in [k for k in base_model.runs if k[2] == course]:
+        m, _ = build_model(instance)
+        _fix_plan_with_one_more_run(m, plan, key)
+        solver = _solve(m, seconds)
+        if solver is not None:
+            event, wave, _, start, cls = key
+            rooms = () if cls == VIRTUAL else instance.room_classes[cls].rooms
+            objective = round(solver.objective_value)
+            options.append(Option(event, wave, instance.blocks[start], rooms, objective, objective - base,
+                                  _plan_of(m, solver, plan)))
+    return sorted(options, key=lambda o: (o.change, o.event, o.wave, o.block, o.room_class))
