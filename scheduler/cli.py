@@ -44,7 +44,7 @@ def read_scenario(path: str, sets: tuple[str, ...] = (), drops: tuple[str, ...] 
         if not (sets or drops or patch):
             return load_scenario(path)
         source = str(Path(path) / "scenario.yaml") if Path(path).is_dir() else path
-        doc = apply_edits(json.loads(json.dumps(read_document(path), default=str)), sets, drops, patch)
+        doc = apply_edits(dump_scenario(parse_scenario(read_document(path), source)), sets, drops, patch)
         return parse_scenario(doc, f"{source} (edited)")
     except ScenarioError as exc:
         raise InputError(exc.render()) from None
@@ -433,6 +433,35 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, sets: tuple[
     for rank, o in enumerate(options[:top], start=1):
         rooms = ", ".join(o.room_class) or "virtual"
         click.echo(f"{rank:<5}{o.event:<10}{o.wave:<6}{o.block:<7}{rooms:<28}{o.change:>+14,}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("scenario", type=click.Path(dir_okay=True, exists=True))
+@click.option("--grid", "grid_file", type=click.Path(dir_okay=False, exists=True), required=True,
+              help="YAML with 'variants' (name, set, drop) and/or 'axes' (path: [values]).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=2, show_default=True)
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+              help="Deterministic seconds per variant.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def sweep(scenario: str, grid_file: str, jobs: int, engine: str, time_limit: float, seed: int, as_json: bool,
+          quiet: bool) -> None:
+    """Solve every variant in a grid file in parallel and print one table.
+
+    Example: plt-scheduler sweep examples/norwich/scenario.yaml --grid examples/norwich/sweep.yaml --jobs 2
+    """
+    from .edits import EditError
+    from .sweep import read_grid, render
+    from .sweep import sweep as run_sweep
+
+    read_scenario(scenario)
+    try:
+        rows = run_sweep(scenario, read_grid(grid_file), time_limit, seed, jobs, engine, quiet)
+    except EditError as exc:
+        raise InputError(str(exc)) from None
+    click.echo(json.dumps(rows, indent=1) if as_json else render(rows))
 
 
 @main.command(context_settings=CONTEXT)

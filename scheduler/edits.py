@@ -1,7 +1,8 @@
 """Scenario edits from the command line, shared by every command that reads a scenario:
 `--set PATH=VALUE`, `--drop PATH` and `--patch FILE`.
 
-A path is dotted; list items are addressed by their id (`cover_providers.ooh.capacity`,
+Edits apply to the scenario with every default filled in, so a field the file leaves out
+(policy.weights.equity_practice, say) can be set too. A path is dotted; list items are addressed by their id (`cover_providers.ooh.capacity`,
 `trainers.t-bls-1.unavailable`), or by position (`calendar.blocks.0.start`). Values are read as
 YAML, so `[2027-05-12]` is a list with one date and `120000` a number. A wrong path names the
 nearest valid ones.

@@ -1,0 +1,133 @@
+"""Sweeps: many variants of one scenario, solved in parallel, compared in one table.
+
+A grid file lists named `variants` (each with `set` and `drop` edits) and/or `axes` (a path and
+its values; every combination becomes a variant). Each variant is solved with one worker and
+CP-SAT's deterministic time, so results do not depend on how many run at once; locally they
+run in processes, and with `--engine ray` the same function runs as Ray tasks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from models import ScenarioError, dump_scenario, parse_scenario
+from models.loading import read_document
+from models.plan import Plan
+from models.score import score_plan
+from solvers.base import SolveOptions, get_solver
+
+from .edits import EditError, apply_edits
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    sets: dict[str, Any] = field(default_factory=dict)
+    drops: tuple[str, ...] = ()
+
+
+def read_grid(path: str | Path) -> list[Variant]:
+    grid = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(grid, dict) or not (grid.get("variants") or grid.get("axes")):
+        raise EditError(f"{path}: a grid holds 'variants' (name, set, drop) and/or 'axes' (path: [values])")
+    variants = [Variant("base")]
+    for i, v in enumerate(grid.get("variants") or []):
+        variants.append(Variant(str(v.get("name", f"variant-{i + 1}")), dict(v.get("set") or {}),
+                                tuple(v.get("drop") or ())))
+    axes = grid.get("axes") or {}
+    for combo in itertools.product(*axes.values()):
+        sets = dict(zip(axes, combo, strict=True))
+        variants.append(Variant(", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in sets.items()), sets))
+    return variants
+
+
+def _summary(scenario, plan: Plan, base: Plan | None) -> dict[str, Any]:
+    score = score_plan(scenario, plan, base)
+    met = sum(a.met for a in score.by_course.values())
+    demand = sum(a.demand for a in score.by_course.values())
+    worst = min(score.by_practice.items(), key=lambda kv: (kv[1].met / kv[1].demand if kv[1].demand else 1, kv[0]))
+    cost = sum(score.terms[t].raw for t in ("cost_cover", "cost_trainers", "cost_rooms"))
+    return {"objective": score.total - score.terms["stability"].weighted, "terms": {t: v.weighted for t, v in
+            score.terms.items() if t != "stability"}, "cost": cost, "met": met, "demand": demand,
+            "worst_practice": worst[0], "worst_share": round(100 * worst[1].met / max(1, worst[1].demand), 1),
+            "changes": score.terms["stability"].raw if base else 0}
+
+
+def run_variant(task: tuple[str, Variant, float, int, str | None]) -> dict[str, Any]:
+    """Solve one variant (top level, so processes and Ray can run it)."""
+    scenario_path, variant, time_limit, seed, base_json = task
+    row: dict[str, Any] = {"variant": variant.name}
+    try:
+        doc = apply_edits(dump_scenario(parse_scenario(read_document(scenario_path), scenario_path)),
+                          tuple(f"{k}={json.dumps(v, default=str)}" for k, v in variant.sets.items()), variant.drops)
+        scenario = parse_scenario(doc, f"{scenario_path} ({variant.name})")
+    except (EditError, ScenarioError) as exc:  # a bad variant is a row, not the end of the sweep
+        return row | {"status": "INVALID", "error": str(exc).splitlines()[0]}
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=time_limit, workers=1, seed=seed))
+    row["status"] = plan.solver.status
+    if plan.solver.status in ("OPTIMAL", "FEASIBLE"):
+        base = Plan.model_validate_json(base_json) if base_json else None
+        row |= _summary(scenario, plan, base)
+        row["plan"] = plan.model_dump_json()
+    return row
+
+
+def sweep(scenario_path: str, variants: list[Variant], time_limit: float, seed: int, jobs: int,
+          engine: str = "local", quiet: bool = True) -> list[dict[str, Any]]:
+    """The base first (its plan is what the others are compared with), then every other variant."""
+    base_row = run_variant((scenario_path, variants[0], time_limit, seed, None))
+    tasks = [(scenario_path, v, time_limit, seed, base_row.get("plan")) for v in variants[1:]]
+    if engine == "ray":
+        rows = _on_ray(tasks, jobs)
+    elif jobs == 1:
+        rows = list(_progress(map(run_variant, tasks), len(tasks), quiet))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            rows = list(_progress(pool.map(run_variant, tasks), len(tasks), quiet))
+    return [{k: v for k, v in r.items() if k != "plan"} for r in [base_row, *rows]]
+
+
+def _progress(rows, total: int, quiet: bool):
+    if quiet:
+        return rows
+    from rich.progress import track
+
+    return track(rows, total=total, description="variants", transient=True)
+
+
+def _on_ray(tasks: list, jobs: int) -> list[dict[str, Any]]:
+    try:
+        import ray
+    except ImportError:
+        raise EditError("--engine ray needs Ray: pip install 'plt-scheduler[ray]'") from None
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = ray.remote(num_cpus=1)(run_variant)
+        return ray.get([remote.remote(t) for t in tasks])
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    head = (f"{'variant':<34}{'status':<11}{'objective':>12}{'unmet':>11}{'equity':>9}{'cost':>9}"
+            f"{'met %':>7}{'worst practice':>17}{'changes':>9}")
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        if "objective" not in r:
+            lines.append(f"{r['variant'][:33]:<34}{r['status']:<11}{r.get('error', '')}")
+            continue
+        equity = r["terms"]["equity_practice"] + r["terms"]["equity_role"]
+        lines.append(f"{r['variant'][:33]:<34}{r['status']:<11}{r['objective']:>12,}{r['terms']['unmet']:>11,}"
+                     f"{equity:>9,}{r['cost']:>9,}{100 * r['met'] / max(1, r['demand']):>7.1f}"
+                     f"{r['worst_practice'] + ' ' + str(r['worst_share']) + '%':>17}{r['changes']:>9}")
+    return "\n".join(lines)

@@ -1,0 +1,76 @@
+"""`sweep`: every variant of a grid solved and tabled, the same with one or two jobs, and on Ray."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from scheduler.cli import main
+
+GRID = """
+variants:
+  - name: no second BLS instructor
+    drop: [trainers.t-bls-2]
+  - name: a typo
+    set: {trainers.t-bls-9.cost_per_run: 1}
+axes:
+  calendar.min_weeks_between: [4, 6]
+  policy.weights.equity_practice: [20, 200]
+  cover_providers.ooh.cost_per_afternoon: [1500, 3000]
+"""
+
+
+@pytest.fixture
+def small(norwich_doc: Callable[[], dict[str, Any]], tmp_path: Path) -> tuple[Path, Path]:
+    doc = norwich_doc()
+    doc["practices"] = doc["practices"][:6]
+    scenario = tmp_path / "small.json"
+    scenario.write_text(json.dumps(doc))
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(GRID)
+    return scenario, grid
+
+
+def _rows(scenario: Path, grid: Path, *extra: str) -> list[dict[str, Any]]:
+    result = CliRunner().invoke(main, ["sweep", str(scenario), "--grid", str(grid), "--time-limit", "2",
+                                       "--json", "--quiet", *extra])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # Ray logs to stderr
+
+
+def test_sweep_gives_the_same_table_with_one_and_two_jobs(small: tuple[Path, Path]) -> None:
+    one = _rows(*small, "--jobs", "1")
+    two = _rows(*small, "--jobs", "2")
+    assert one == two
+    assert len(one) == 1 + 2 + 8  # base, two named variants, 2 x 2 x 2 axes
+    assert {r["status"] for r in one} <= {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "INVALID"}
+    typo = next(r for r in one if r["variant"] == "a typo")
+    assert typo["status"] == "INVALID" and "t-bls-1" in typo["error"]
+    solved = [r for r in one if "objective" in r]
+    assert len(solved) >= 8
+    assert all(r["objective"] == sum(r["terms"].values()) for r in solved)
+    base = one[0]
+    assert base["variant"] == "base" and base["changes"] == 0
+
+
+def test_sweep_table_names_the_columns(small: tuple[Path, Path]) -> None:
+    result = CliRunner().invoke(main, ["sweep", str(small[0]), "--grid", str(small[1]), "--time-limit", "2",
+                                       "--quiet"])
+    assert result.exit_code == 0
+    for column in ("variant", "status", "objective", "unmet", "cost", "met %", "worst practice", "changes"):
+        assert column in result.output
+
+
+def test_sweep_on_a_local_ray_instance_matches_processes(small: tuple[Path, Path]) -> None:
+    if importlib.util.find_spec("ray") is None:
+        if os.environ.get("CI"):
+            pytest.fail("ray is not installed (the test extra installs it)")
+        pytest.skip("ray is not installed")
+    assert _rows(*small, "--engine", "ray", "--jobs", "2") == _rows(*small, "--jobs", "2")
