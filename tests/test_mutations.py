@@ -104,7 +104,7 @@ def run_below_minimum_group(s: Scenario, p: Plan):
 
 
 def more_attendees_than_headcount(s: Scenario, p: Plan):
-    run = _run_of(p, "leadership")
+    run = next(r for r in p.runs if r.seats)
     seat = run.seats[0]
     seat.count = s.practice(seat.practice).headcount[seat.role] + 1
     return s, p, "H5", seat.practice

@@ -19,7 +19,7 @@ from ..base import Progress, SolveOptions, normalise_status
 from ..instance import build_instance
 from . import extract
 from .build import build_model
-from .hints import add_hints, complete_hints
+from .hints import add_hints, complete_hints, nearest_to_hint
 from .model import PltModel
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
@@ -106,7 +106,7 @@ class CpSatSolver:
         for start in (options.hint, options.baseline, greedy):
             if start is not None:
                 add_hints(m, start)
-                if complete_hints(m):
+                if complete_hints(m) or (start is options.baseline and nearest_to_hint(m, terms["stability"][1])):
                     break
                 m.model.clear_hints()
         built = time.perf_counter() - started

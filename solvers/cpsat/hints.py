@@ -81,3 +81,20 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
         var = m.model.get_int_var_from_proto_index(index)
         m.model.add_hint(var, solver.value(copy.get_int_var_from_proto_index(index)))
     return True
+
+
+def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float = 10.0) -> bool:
+    """When the hinted plan no longer fits (a trainer dropped, cover halved), find the plan
+    nearest to it, by `distance`, and hint that one completely instead."""
+    copy = m.model.clone()
+    copy.minimize(distance)  # the copy keeps variable indices, so the expression reads the same
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = seconds
+    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return False
+    m.model.clear_hints()
+    for index in range(len(m.model.proto.variables)):
+        m.model.add_hint(m.model.get_int_var_from_proto_index(index),
+                         solver.value(copy.get_int_var_from_proto_index(index)))
+    return True
