@@ -76,11 +76,16 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
     solver.parameters.max_time_in_seconds = seconds
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
-    m.model.clear_hints()
-    for index in range(len(proto.variables)):
-        var = m.model.get_int_var_from_proto_index(index)
-        m.model.add_hint(var, solver.value(copy.get_int_var_from_proto_index(index)))
+    _hint_everything(m, copy, solver)
     return True
+
+
+def _hint_everything(m: PltModel, copy: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
+    """Hint every variable of the model with its value in the copy's solution."""
+    m.model.clear_hints()
+    for index in range(len(m.model.proto.variables)):
+        m.model.add_hint(m.model.get_int_var_from_proto_index(index),
+                         solver.value(copy.get_int_var_from_proto_index(index)))
 
 
 def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float = 10.0) -> bool:
@@ -93,8 +98,5 @@ def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float 
     solver.parameters.max_time_in_seconds = seconds
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
-    m.model.clear_hints()
-    for index in range(len(m.model.proto.variables)):
-        m.model.add_hint(m.model.get_int_var_from_proto_index(index),
-                         solver.value(copy.get_int_var_from_proto_index(index)))
+    _hint_everything(m, copy, solver)
     return True
