@@ -71,21 +71,21 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
     for index, val in hinted.items():
         copy.add(copy.get_int_var_from_proto_index(index) == val)
     copy.clear_hints()
+    return _hint_from_copy(m, copy, seconds)
+
+
+def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float) -> bool:
+    """Solve the copy; if it has a plan, hint every variable of the model with its value there."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = seconds
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
-    _hint_everything(m, copy, solver)
-    return True
-
-
-def _hint_everything(m: PltModel, copy: cp_model.CpModel, solver: cp_model.CpSolver) -> None:
-    """Hint every variable of the model with its value in the copy's solution."""
     m.model.clear_hints()
     for index in range(len(m.model.proto.variables)):
         m.model.add_hint(m.model.get_int_var_from_proto_index(index),
                          solver.value(copy.get_int_var_from_proto_index(index)))
+    return True
 
 
 def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float = 10.0) -> bool:
@@ -93,10 +93,4 @@ def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float 
     nearest to it, by `distance`, and hint that one completely instead."""
     copy = m.model.clone()
     copy.minimize(distance)  # the copy keeps variable indices, so the expression reads the same
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = seconds
-    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
-    _hint_everything(m, copy, solver)
-    return True
+    return _hint_from_copy(m, copy, seconds)
