@@ -13,7 +13,7 @@ from ortools.sat.python import cp_model
 
 from models.scenario import Delivery
 
-from .model import PltModel
+from .model import PltModel, grouped
 
 VIRTUAL = -1
 
@@ -43,28 +43,30 @@ def room_double_booked(m: PltModel) -> None:
     """Hard: per block, runs in a room class never exceed its rooms available that afternoon."""
     inst = m.instance
     courses = {c.id: c for c in inst.external_courses}
+    occupying: dict[tuple[str, int, int, int], list] = {}
+    for (e, w, c, b, cls), var in m.runs.items():
+        for block in range(b, b + courses[c].blocks):
+            occupying.setdefault((e, w, cls, block), []).append(var)
     for event, wave in m.sessions("external"):
         for k in inst.room_classes:
             available = m.available(event, wave, set(k.unavailable))
             used = m.model.new_int_var(0, len(k.rooms), f"rooms_used(class{k.index},{event},w{wave})")
             m.rooms_used[event, wave, k.index] = used
             for block in range(len(inst.blocks)):
-                occupying = [var for (e, w, c, b, cls), var in m.runs.items()
-                             if e == event and w == wave and cls == k.index
-                             and m.covering(courses[c].blocks, b, block)]
-                if occupying:
-                    m.model.add(sum(occupying) <= len(k.rooms) * available)
-                    m.model.add(sum(occupying) <= used)
+                runs = occupying.get((event, wave, k.index, block))
+                if runs:
+                    m.model.add(sum(runs) <= len(k.rooms) * available)
+                    m.model.add(sum(runs) <= used)
 
 
 def trainer_for_every_run(m: PltModel) -> None:
     """Hard: each run has one trainer with the skill; a trainer is in one place per block."""
     inst = m.instance
+    runs_of = grouped(m.runs, lambda k: k[:4])
     for event, wave in m.sessions("external"):
         for course in inst.external_courses:
             for b in _starts(m, course.blocks):
-                runs = [var for (e, w, c, bb, _), var in m.runs.items()
-                        if (e, w, c, bb) == (event, wave, course.id, b)]
+                runs = list(runs_of.get((event, wave, course.id, b), {}).values())
                 teachers = []
                 for trainer in inst.trainers_for(course):
                     var = m.model.new_bool_var(f"teaches({trainer.id},{course.id},{event},w{wave},b{b})")
@@ -81,11 +83,11 @@ def seats_in_runs(m: PltModel) -> None:
         by_course.setdefault(c, []).append((p, r, d))
     heads = {p.id: p.headcount for p in inst.scenario.practices}
     classes = {k.index: k for k in inst.room_classes}
+    runs_of = grouped(m.runs, lambda k: k[:4])
     for event, wave in m.sessions("external"):
         for course in inst.external_courses:
             for b in _starts(m, course.blocks):
-                runs = {cls: var for (e, w, c, bb, cls), var in m.runs.items()
-                        if (e, w, c, bb) == (event, wave, course.id, b)}
+                runs = {k[4]: var for k, var in runs_of.get((event, wave, course.id, b), {}).items()}
                 if not runs:
                     continue
                 seats = []

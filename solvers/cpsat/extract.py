@@ -8,7 +8,7 @@ from collections.abc import Callable
 from models.plan import Afternoon, CourseRun, Cover, OnSiteCourse, Seat, Wave
 
 from .external import VIRTUAL
-from .model import PltModel
+from .model import PltModel, grouped
 
 Value = Callable[[object], int]
 
@@ -99,13 +99,17 @@ def _targets(sizes_min: int, caps: list[int], total: int) -> list[int]:
 def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
     inst = m.instance
     classes = {k.index: k for k in inst.room_classes}
+    runs_of = grouped(m.runs, lambda k: k[:4])
+    teachers_of = grouped(m.teaches, lambda k: (k[0], k[1], k[3], k[4]))
+    seats_of = grouped(m.seats, lambda k: (k[0], k[1], k[4], k[5]))
     out: list[CourseRun] = []
     for event, wave in m.sessions("external"):
         rooms = _assign_rooms(m, value, event, wave)
         for course in inst.external_courses:
             for b in range(len(inst.blocks) - course.blocks + 1):
                 slots: list[tuple[str | None, int]] = []
-                for cls in sorted(k for (e, w, c, bb, k) in m.runs if (e, w, c, bb) == (event, wave, course.id, b)):
+                here = (event, wave, course.id, b)
+                for cls in sorted(k[4] for k in runs_of.get(here, {})):
                     n = value(m.runs[event, wave, course.id, b, cls])
                     if cls == VIRTUAL:
                         slots += [(None, course.max_group)] * n
@@ -114,10 +118,8 @@ def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
                         slots += [(room, cap) for room in rooms.get((course.id, b, cls), [])]
                 if not slots:
                     continue
-                teachers = sorted(t for (e, w, t, c, bb), var in m.teaches.items()
-                                  if (e, w, c, bb) == (event, wave, course.id, b) and value(var))
-                seats = [(p, r, value(var)) for (e, w, p, r, c, bb), var in m.seats.items()
-                         if (e, w, c, bb) == (event, wave, course.id, b) and value(var)]
+                teachers = sorted(k[2] for k, var in teachers_of.get(here, {}).items() if value(var))
+                seats = [(k[2], k[3], value(var)) for k, var in seats_of.get(here, {}).items() if value(var)]
                 sizes = _targets(course.min_group, [cap for _, cap in slots], sum(n for _, _, n in seats))
                 block_ids = inst.blocks[b:b + course.blocks]
                 for i, ((room, _), trainer, size) in enumerate(zip(slots, teachers, sizes, strict=True)):

@@ -8,6 +8,7 @@ its own module and returns its penalty terms; `objective.py` assembles them in o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -17,6 +18,14 @@ from models.plan import Plan
 from ..instance import Instance
 
 Session = tuple[str, int]  # event id, wave number (from 1)
+
+
+def grouped(variables: dict[tuple, object], key: Callable[[tuple], tuple]) -> dict[tuple, dict[tuple, object]]:
+    """Variables grouped by part of their key, so rules and extraction never rescan every variable."""
+    out: dict[tuple, dict[tuple, object]] = {}
+    for k, var in variables.items():
+        out.setdefault(key(k), {})[k] = var
+    return out
 LinearExpr = cp_model.LinearExprT
 
 
