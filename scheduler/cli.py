@@ -19,6 +19,7 @@ from models.calendar import candidate_dates, verdicts
 from models.demand import compute_demand
 from models.loading import read_document
 from models.plan import Plan
+from solvers.base import solver_names
 
 from .io import write_atomic
 
@@ -186,16 +187,6 @@ def read_plan(path: str) -> Plan:
         raise InputError(f"{path}: cannot read the plan ({exc})") from None
 
 
-def _progress(quiet: bool):
-    if quiet:
-        return None
-
-    def report(p) -> None:
-        click.echo(f"  {p.seconds:7.1f}s  better plan {p.objective:,.0f}   bound {p.bound:,.0f}", err=True)
-
-    return report
-
-
 def print_summary(plan, out_file: Path | None) -> None:
     rep = plan.solver
     click.echo(f"status     {rep.status}")
@@ -219,7 +210,8 @@ def print_summary(plan, out_file: Path | None) -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder for plan.json.")
-@click.option("--solver", "solver_name", type=click.Choice(["cpsat", "greedy"]), default="cpsat", show_default=True)
+@click.option("--solver", "solver_name", type=click.Choice(solver_names()), default="cpsat", show_default=True,
+              help="Back end: cpsat (the optimiser), greedy (the coordinator's baseline) or another registered one.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Search workers; with 1 the same seed gives the same plan.")
@@ -235,12 +227,12 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
     from solvers.base import SolveOptions
 
     from .orchestrate import solve_and_check
+    from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=_progress(quiet))
-    if not quiet:
-        click.echo(f"solving {s.name} with {solver_name} ({time_limit:g} s limit)...", err=True)
-    outcome = solve_and_check(s, solver_name, options)
+    with solve_progress(f"solving {s.name} with {solver_name}", time_limit, quiet) as on_progress:
+        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress)
+        outcome = solve_and_check(s, solver_name, options)
     plan = outcome.plan
     if not outcome.solved:
         print_summary(plan, None)
@@ -342,14 +334,16 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
 
     from .diff import plan_diff, render
     from .orchestrate import solve_and_check
+    from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=_progress(quiet),
-                           baseline=baseline)
-    outcome = solve_and_check(s, "cpsat", options, baseline)
+    with solve_progress(f"re-planning {s.name}", time_limit, quiet) as on_progress:
+        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,
+                               baseline=baseline)
+        outcome = solve_and_check(s, "cpsat", options, baseline)
     plan = outcome.plan
     if not outcome.solved:
         print_summary(plan, None)
@@ -405,34 +399,56 @@ def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tupl
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-@click.option("--add", "addition", required=True, metavar="run=COURSE",
-              help="What to place: one more run of a course, e.g. run=conflict-resolution.")
+@click.option("--add", "addition", required=True, metavar="KIND=WHAT",
+              help="What to place: run=COURSE (one more run of a course, e.g. run=conflict-resolution) "
+                   "or afternoon=external|internal (one more PLT afternoon).")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=1), default=20.0, show_default=True,
+              help="Seconds for each place's solve.")
 @scenario_edits
-def suggest(scenario: str, plan_file: str, addition: str, top: int, sets: tuple[str, ...], drops: tuple[str, ...],
-            patch: str | None) -> None:
-    """Rank the best places for one more run of a course, moving nothing else (recommended fit).
+def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: float, sets: tuple[str, ...],
+            drops: tuple[str, ...], patch: str | None) -> None:
+    """Rank the best places for one more item, moving nothing else (recommended fit).
 
-    Example: plt-scheduler suggest examples/norwich/scenario.yaml out/plan.json --add run=conflict-resolution
+    Each place is solved to optimality with every decision of the plan fixed; the score change
+    is the objective's (negative is better).
+
+    Example: plt-scheduler suggest examples/norwich/scenario.yaml out/plan.json --add afternoon=internal
     """
-    from solvers.cpsat.suggest import suggest_runs
+    from models.scenario import EventKind
+    from solvers.cpsat.suggest import suggest_afternoons, suggest_runs
 
-    kind, _, course = addition.partition("=")
+    kind, _, what = addition.partition("=")
     s = read_scenario(scenario, sets, drops, patch)
-    if kind != "run" or course not in {c.id for c in s.courses}:
-        raise InputError(f"--add {addition!r}: write run=COURSE with a course id of the scenario, "
-                         f"e.g. run={s.courses[0].id}")
+    kinds = [k.value for k in EventKind]
+    if not ((kind == "run" and what in {c.id for c in s.courses}) or (kind == "afternoon" and what in kinds)):
+        raise InputError(f"--add {addition!r}: write run=COURSE with a course id of the scenario "
+                         f"(e.g. run={s.courses[0].id}) or afternoon={'|'.join(kinds)}")
+    plan = read_plan(plan_file)
     try:
-        options = suggest_runs(s, read_plan(plan_file), course)
+        if kind == "run":
+            options = suggest_runs(s, plan, what, time_limit)
+        else:
+            options = suggest_afternoons(s, plan, EventKind(what), time_limit)
     except ValueError as exc:
         raise InputError(f"{plan_file}: {exc}") from None
     if not options:
-        click.echo(f"No place fits one more run of {course}: every suitable room, trainer or group is taken.")
+        click.echo(f"No place fits one more run of {what}: every suitable room, trainer or group is taken."
+                   if kind == "run" else
+                   f"No place fits one more {what} afternoon without moving the others "
+                   "(spacing, blackouts or cover leave no date).")
         return
-    click.echo(f"{'rank':<5}{'afternoon':<10}{'wave':<6}{'block':<7}{'rooms':<28}{'score change':>14}")
+    if kind == "run":
+        click.echo(f"{'rank':<5}{'afternoon':<10}{'wave':<6}{'block':<7}{'rooms':<28}{'score change':>14}")
+        for rank, o in enumerate(options[:top], start=1):
+            rooms = ", ".join(o.room_class) or "virtual"
+            click.echo(f"{rank:<5}{o.event:<10}{o.wave:<6}{o.block:<7}{rooms:<28}{o.change:>+14,}")
+        return
+    click.echo(f"{'rank':<5}{'new id':<8}{'after':<8}{'date(s)':<34}{'score change':>14}")
     for rank, o in enumerate(options[:top], start=1):
-        rooms = ", ".join(o.room_class) or "virtual"
-        click.echo(f"{rank:<5}{o.event:<10}{o.wave:<6}{o.block:<7}{rooms:<28}{o.change:>+14,}")
+        dates = ", ".join(f"{d:%a %d %b %Y}" for d in o.dates)
+        click.echo(f"{rank:<5}{o.event:<8}{o.after or 'start':<8}{dates:<34}{o.change:>+14,}")
+    click.echo("Afternoons after the new one are renumbered (plt-N becomes plt-N+1).")
 
 
 @main.command(context_settings=CONTEXT)

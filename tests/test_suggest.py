@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +15,11 @@ from click.testing import CliRunner
 from models import parse_scenario
 from models.checker import check_plan
 from models.plan import Plan
+from models.scenario import EventKind
 from models.score import score_plan
 from scheduler.cli import main
 from solvers.base import SolveOptions, get_solver
-from solvers.cpsat.suggest import suggest_runs
+from solvers.cpsat.suggest import suggest_afternoons, suggest_runs
 
 
 def _room_for_more(doc: dict[str, Any]) -> dict[str, Any]:
@@ -47,8 +51,6 @@ def test_options_are_ranked_and_match_the_plan_with_the_extra_run(norwich_doc: C
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(plan.model_dump_json())
     scenario_file = tmp_path / "scenario.json"
-    import json
-
     scenario_file.write_text(json.dumps(_room_for_more(norwich_doc())))
     result = CliRunner().invoke(main, ["suggest", str(scenario_file), str(plan_file), "--add",
                                        "run=conflict-resolution", "--top", "3"])
@@ -63,3 +65,67 @@ def test_a_full_plan_says_no_place_fits(norwich_doc: Callable[[], dict[str, Any]
     plan: Plan = get_solver("greedy").solve(scenario, SolveOptions())
     for option in suggest_runs(scenario, plan, "ms-teams"):
         assert score_plan(scenario, option.plan).total - score_plan(scenario, plan).total == option.change
+
+
+def test_one_more_afternoon_is_ranked_and_each_change_matches_its_plan(
+        norwich_doc: Callable[[], dict[str, Any]], norwich_plan: Plan, tmp_path: Path) -> None:
+    # Four weeks' spacing leaves room between the plan's afternoons as well as after the last.
+    doc = norwich_doc()
+    doc["calendar"]["min_weeks_between"] = 4
+    scenario = parse_scenario(doc)
+    plan = norwich_plan
+    options = suggest_afternoons(scenario, plan, EventKind.internal)
+    assert len(options) >= 2, "with four weeks' spacing more than one place must fit"
+    assert [o.change for o in options] == sorted(o.change for o in options)
+    base = score_plan(scenario, plan).total
+    old = {a.event: a.date for a in plan.afternoons}
+    for option in options:
+        assert check_plan(option.scenario, option.plan) == []
+        assert score_plan(option.scenario, option.plan).total - base == option.change
+        assert len(option.scenario.event_ids()) == len(scenario.event_ids()) + 1
+        new = {a.event: a for a in option.plan.afternoons}
+        assert new[option.event].kind is EventKind.internal
+        assert tuple(w.date for w in new[option.event].waves) == option.dates
+        # every old afternoon keeps its date; those after the new one are renumbered
+        number = int(option.event.split("-")[1])
+        for event, date in old.items():
+            k = int(event.split("-")[1])
+            assert new[f"plt-{k + 1 if k >= number else k}"].date == date
+        # nothing else moved: the old afternoons' runs and visits are the plan's, renamed
+        renamed = {f"plt-{k}": f"plt-{k + 1 if k >= number else k}" for k in range(1, len(old) + 1)}
+        assert sorted((renamed[r.event], r.course, r.trainer, r.blocks) for r in plan.runs) == sorted(
+            (r.event, r.course, r.trainer, r.blocks) for r in option.plan.runs if r.event != option.event)
+    assert options[0].change < 0, "one more afternoon of training must meet more demand"
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.model_dump_json())
+    scenario_file = tmp_path / "scenario.json"
+    scenario_file.write_text(json.dumps(doc))
+    result = CliRunner().invoke(main, ["suggest", str(scenario_file), str(plan_file), "--add", "afternoon=internal"])
+    assert result.exit_code == 0, result.output
+    assert f"{options[0].change:+,}" in result.output and options[0].event in result.output
+    bad = CliRunner().invoke(main, ["suggest", str(scenario_file), str(plan_file), "--add", "afternoon=weekly"])
+    assert bad.exit_code == 2 and "afternoon=external|internal" in bad.output
+
+
+def test_an_afternoon_fits_only_where_the_spacing_leaves_room(
+        norwich_doc: Callable[[], dict[str, Any]], norwich_plan: Plan, tmp_path: Path) -> None:
+    # The tightest spacing the plan keeps, and no date before its first or after its last afternoon.
+    dates = sorted(a.date for a in norwich_plan.afternoons)
+    gaps = [(b - a).days for a, b in pairwise(dates)]
+    weeks = min(gaps) // 7
+    doc = norwich_doc()
+    doc["calendar"]["min_weeks_between"] = weeks
+    doc["programme"]["earliest"], doc["programme"]["latest"] = str(dates[0]), str(dates[-1])
+    scenario = parse_scenario(doc)
+    options = suggest_afternoons(scenario, norwich_plan, EventKind.external)
+    room = [(a, b) for a, b in pairwise(dates) if (b - a).days >= 14 * weeks]
+    for option in options:  # each lies in a gap wide enough for two spacings
+        assert any(a + dt.timedelta(weeks=weeks) <= option.dates[0] <= b - dt.timedelta(weeks=weeks) for a, b in room)
+    if not room:
+        assert options == []
+        plan_file = tmp_path / "plan.json"
+        plan_file.write_text(norwich_plan.model_dump_json())
+        scenario_file = tmp_path / "scenario.json"
+        scenario_file.write_text(json.dumps(doc))
+        result = CliRunner().invoke(main, ["suggest", str(scenario_file), str(plan_file), "--add", "afternoon=external"])
+        assert result.exit_code == 0 and "No place fits one more external afternoon" in result.output

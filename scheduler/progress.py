@@ -1,0 +1,66 @@
+"""Progress while a plan is searched for: a rich bar on a terminal, plain lines in a log.
+
+On a terminal the bar fills with the time limit and shows the best plan, the bound and the gap
+as they improve. When stderr is a file or a pipe (CI logs, cron jobs) each better plan is one
+line instead, so logs stay readable. `--quiet` shows neither.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from solvers.base import Progress
+
+
+def _line(p: Progress) -> None:
+    click.echo(f"  {p.seconds:7.1f}s  better plan {p.objective:,.0f}   bound {p.bound:,.0f}", err=True)
+
+
+def _gap(p: Progress) -> str:
+    if abs(p.objective) < 1e-9:
+        return "0.00 %"
+    return f"{100 * abs(p.objective - p.bound) / abs(p.objective):.2f} %"
+
+
+@contextmanager
+def solve_progress(label: str, time_limit: float, quiet: bool,
+                   terminal: bool | None = None) -> Iterator[Callable[[Progress], None] | None]:
+    """Yields the callback to hand to SolveOptions.on_progress (None when quiet)."""
+    if quiet:
+        yield None
+        return
+    if not (sys.stderr.isatty() if terminal is None else terminal):
+        click.echo(f"{label} ({time_limit:g} s limit)...", err=True)
+        yield _line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    bar = Bar(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+              TextColumn("{task.fields[best]}"), console=Console(stderr=True), transient=True)
+    task = bar.add_task(label, total=time_limit, best="building the model")
+    started = time.monotonic()
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.wait(0.25):
+            bar.update(task, completed=min(time_limit, time.monotonic() - started))
+
+    def report(p: Progress) -> None:
+        bar.update(task, best=f"best {p.objective:,.0f}  bound {p.bound:,.0f}  gap {_gap(p)}")
+
+    ticker = threading.Thread(target=tick, daemon=True)
+    with bar:
+        ticker.start()
+        try:
+            yield report
+        finally:
+            done.set()
+            ticker.join()
