@@ -191,7 +191,9 @@ def print_summary(plan, out_file: Path | None) -> None:
     rep = plan.solver
     click.echo(f"status     {rep.status}")
     if rep.objective is not None:
-        click.echo(f"objective  {rep.objective:,}   bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %")
+        proof = "no bound (this back end proves none)" if rep.bound is None else \
+            f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %"
+        click.echo(f"objective  {rep.objective:,}   {proof}")
     click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
     for afternoon in plan.afternoons:
         waves = ", ".join(f"{w.date:%a %d %b %Y} ({len(w.practices)} practices)" for w in afternoon.waves)
