@@ -59,6 +59,7 @@ def normalise_status(name: str) -> str:
 _REGISTRY = {
     "cpsat": "solvers.cpsat:CpSatSolver",
     "greedy": "solvers.greedy:GreedySolver",
+    "highs": "solvers.highs:HighsSolver",
 }
 
 

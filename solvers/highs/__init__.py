@@ -1,0 +1,258 @@
+"""The HiGHS back end: the CP-SAT back end's own model, translated row for row into a MIP.
+
+The rules are not written twice. The model is built exactly as `cpsat` builds it (the same
+instance, fixed waves for a large area, the same hint), its proto is translated into a
+mixed-integer program (`translate.py`) and solved by HiGHS from the hinted plan. HiGHS's values
+of the decision variables are then fixed in the CP-SAT model and polished there, so the plan
+comes out through the same extraction and its score equals the reported objective: the two
+back ends differ only in the search, which is what a side-by-side comparison should measure.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+import highspy
+import numpy as np
+from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as cmh
+
+from models.plan import Plan, SolverReport, scenario_digest
+from models.scenario import Scenario
+
+from ..base import Progress, SolveOptions, normalise_status
+from ..cpsat import FIXED_WAVES_ABOVE, _decisions, _fill, _gap, _greedy_start, _membership, _polish
+from ..cpsat.build import build_model
+from ..cpsat.hints import add_hints, complete_hints, nearest_to_hint
+from ..cpsat.model import PltModel
+from ..instance import build_instance
+from .translate import Mip, start_values, translate
+
+Value = Callable[[object], int]
+# HiGHS stopped early: the plan is FEASIBLE when it holds one, UNKNOWN when not.
+_STOPPED = {"kTimeLimit", "kInterrupt", "kHighsInterrupt", "kIterationLimit", "kSolutionLimit",
+            "kObjectiveBound", "kObjectiveTarget", "kMemoryLimit", "kUnknown"}
+_FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
+
+_banner_lock = threading.Lock()
+_banner_shown = False
+
+
+class HighsSolver:
+    name = "highs"
+
+    def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
+        started = time.perf_counter()
+        m, terms = _model(scenario, options)
+        mip = translate(m.model.proto)
+        columns, values = start_values(m.model.proto)
+        built = time.perf_counter() - started
+        run = _Run(mip, options)
+        run.solve(columns, values)
+        status = _status(run.highs, mip)
+        report = SolverReport(
+            name=self.name, status=status, seconds=round(time.perf_counter() - started, 3),
+            time_limit=options.time_limit, workers=options.workers, seed=options.seed,
+            stats=_stats(m, mip, run, built, len(columns)),
+        )
+        plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
+        if status in ("OPTIMAL", "FEASIBLE"):
+            found = _mip_valuer(run.highs.getSolution().col_value)
+            value = _polish(m, found, options)  # exact penalty values, and CP-SAT's own check of the plan
+            report.stats["polished"] = value is not None
+            value = value or found
+            report.objective = sum(weight * value(expr) for weight, expr in terms.values())
+            report.bound = _bound(run.highs, mip)
+            report.gap = _gap(report.objective, report.bound)
+            report.stats["mip_objective"] = run.highs.getInfo().objective_function_value
+            report.stats["model_terms"] = ", ".join(
+                f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
+            _fill(plan, m, value)
+        return plan
+
+
+def _model(scenario: Scenario, options: SolveOptions) -> tuple[PltModel, dict]:
+    """The CP-SAT back end's model and complete hint, built the way `CpSatSolver.solve` builds them."""
+    instance = build_instance(scenario)
+    greedy = _greedy_start(scenario, options)
+    if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
+        instance.fixed_waves = _membership(greedy)
+    m, terms = build_model(instance, options.baseline)
+    for start in (options.hint, options.baseline, greedy):
+        if start is not None:
+            add_hints(m, start)
+            if complete_hints(m) or (start is options.baseline and nearest_to_hint(m, terms["stability"][1])):
+                break
+            m.model.clear_hints()
+    return m, terms
+
+
+class _Run:
+    """One HiGHS solve in a worker thread, so that Ctrl-C in the main thread can stop it and
+    keep the best plan; improving plans are reported as progress."""
+
+    def __init__(self, mip: Mip, options: SolveOptions) -> None:
+        self.options = options
+        self.highs = _new_highs()
+        self.stop = threading.Event()
+        self.first_solution: float | None = None
+        self.solutions = 0
+        _load(self.highs, mip)
+        _set_options(self.highs, mip, options)
+        self.highs.cbMipImprovingSolution += self._on_solution
+        self.highs.cbMipInterrupt += self._on_interrupt_check
+
+    def _on_solution(self, event: highspy.highs.HighsCallbackEvent) -> None:
+        out = event.data_out
+        self.solutions += 1
+        if self.first_solution is None:
+            self.first_solution = out.running_time
+        if self.options.on_progress:
+            self.options.on_progress(Progress(out.running_time, out.objective_function_value, out.mip_dual_bound))
+
+    def _on_interrupt_check(self, event: highspy.highs.HighsCallbackEvent) -> None:
+        if self.stop.is_set():
+            event.interrupt()
+
+    def solve(self, columns: np.ndarray, values: np.ndarray) -> None:
+        if len(columns):
+            self.highs.setSolution(len(columns), columns, values)
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                self.highs.run()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+                errors.append(exc)
+            finally:
+                # HiGHS keeps a task scheduler per thread; this one ends here.
+                highspy.Highs.resetThreadScheduler(False)
+
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: self.stop.set()) if in_main else None
+        try:
+            thread = threading.Thread(target=work, daemon=True)
+            thread.start()
+            while thread.is_alive():
+                thread.join(0.2)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
+        if errors:
+            raise errors[0]
+
+
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS. Its first construction in a process prints a copyright banner straight to
+    file descriptor 1, before any option can turn output off; a plan or report written to stdout
+    must not carry it, so that one construction writes to /dev/null."""
+    global _banner_shown
+    with _banner_lock:
+        if not _banner_shown:
+            _construct_quietly()
+            _banner_shown = True
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _construct_quietly() -> None:
+    sys.stdout.flush()
+    try:
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no stdout to protect
+        highspy.Highs()
+        return
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _load(highs: highspy.Highs, mip: Mip) -> None:
+    integer = np.ones(mip.columns, dtype=np.int32)  # HiGHS's kInteger, for every column
+    status = highs.passModel(
+        mip.columns, mip.rows, mip.nonzeros, int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize),
+        mip.offset, mip.cost, mip.col_lower, mip.col_upper, mip.row_lower, mip.row_upper,
+        mip.start[:-1], mip.index, mip.value, integer)
+    if status != highspy.HighsStatus.kOk:
+        raise RuntimeError(f"HiGHS rejected the translated model ({status.name}); this is a bug, please report it")
+
+
+def _set_options(highs: highspy.Highs, mip: Mip, options: SolveOptions) -> None:
+    settings: dict[str, object] = {
+        "time_limit": float(options.time_limit),
+        "threads": max(1, int(options.workers)),
+        "random_seed": int(options.seed),
+        "mip_rel_gap": 0.0,
+        # With whole-number costs every plan's score is whole, so a gap below 1 proves optimality.
+        "mip_abs_gap": 0.999 if mip.integral_objective else 1e-6,
+    }
+    settings.update(options.extra)  # expert overrides, e.g. mip_heuristic_effort=0.3
+    for name, raw in settings.items():
+        if highs.setOptionValue(name, raw) != highspy.HighsStatus.kOk:
+            raise ValueError(f"HiGHS does not take option {name}={raw!r}")
+
+
+def _status(highs: highspy.Highs, mip: Mip) -> str:
+    model_status = highs.getModelStatus().name
+    if model_status == "kOptimal":
+        return "OPTIMAL"
+    if model_status == "kInfeasible":
+        return "INFEASIBLE"
+    if model_status == "kUnboundedOrInfeasible" and np.isfinite(mip.col_lower).all() and np.isfinite(mip.col_upper).all():
+        return "INFEASIBLE"  # every column is bounded, so the MIP cannot be unbounded
+    if model_status in _STOPPED:
+        return "FEASIBLE" if highs.getInfo().primal_solution_status == _FEASIBLE_SOLUTION else "UNKNOWN"
+    return normalise_status(f"HIGHS_{model_status}")  # raises: never mapped to a guess
+
+
+def _bound(highs: highspy.Highs, mip: Mip) -> float:
+    bound = highs.getInfo().mip_dual_bound
+    # Whole-number scores: a bound of 608,812.3 proves 608,813.
+    return float(math.ceil(bound - 1e-6)) if mip.integral_objective and math.isfinite(bound) else bound
+
+
+def _mip_valuer(col_value: list[float]) -> Value:
+    """Values of CP-SAT variables and expressions in HiGHS's solution, rounded to integers."""
+    values = [round(v) for v in col_value]
+
+    def value(x: object) -> int:
+        if isinstance(x, int):
+            return x
+        if isinstance(x, cp_model.IntVar):
+            return values[x.index]
+        flat = cmh.FlatIntExpr(x)
+        return flat.offset + sum(c * values[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True))
+    return value
+
+
+def _stats(m: PltModel, mip: Mip, run: _Run, built: float, hinted: int) -> dict:
+    info = run.highs.getInfo()
+    stats: dict[str, float | int | str] = {
+        "variables": len(m.model.proto.variables),
+        "constraints": len(m.model.proto.constraints),
+        "decisions": len(_decisions(m)),
+        "mip_rows": mip.rows,
+        "mip_columns": mip.columns,
+        "mip_nonzeros": mip.nonzeros,
+        "mip_start_values": hinted,
+        "build_seconds": round(built, 3),
+        "waves": m.instance.waves,
+        "nodes": info.mip_node_count,
+        "solutions": run.solutions,
+        "highs_status": run.highs.getModelStatus().name,
+        "interrupted": run.stop.is_set(),
+    }
+    if run.first_solution is not None:
+        stats["first_solution_seconds"] = round(run.first_solution, 3)
+    return stats

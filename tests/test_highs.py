@@ -1,0 +1,213 @@
+"""The HiGHS back end: the CP-SAT model translated into a MIP must solve the same problem.
+
+Translation is tested on hand-built CP-SAT models, one constraint kind each, against CP-SAT's
+own optimum; the back end end to end on Norwich, on a tiny generated area both back ends prove
+optimal, on an infeasible scenario, and on generated small scenarios like the conformance suite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from ortools.sat.python import cp_model
+from test_properties import small_scenarios
+
+from models import Scenario, parse_scenario
+from models.checker import check_plan
+from models.generate import generate_scenario
+from models.plan import Plan
+from models.score import score_plan
+from solvers.base import SolveOptions, get_solver, solver_names
+from solvers.highs import _load, _new_highs
+from solvers.highs.translate import translate
+
+Doc = dict[str, Any]
+
+
+def _mip_optimum(model: cp_model.CpModel) -> float | None:
+    """The translated model's optimum by HiGHS, or None when HiGHS finds it infeasible."""
+    highs = _new_highs()
+    _load(highs, translate(model.proto))
+    highs.run()
+    if highs.getModelStatus().name == "kInfeasible":
+        return None
+    assert highs.getModelStatus().name == "kOptimal"
+    return highs.getInfo().objective_function_value
+
+
+def _cpsat_optimum(model: cp_model.CpModel) -> float | None:
+    solver = cp_model.CpSolver()
+    status = solver.solve(model)
+    if status == cp_model.INFEASIBLE:
+        return None
+    assert status == cp_model.OPTIMAL
+    return solver.objective_value
+
+
+def _enforced_model(negated: bool) -> cp_model.CpModel:
+    # 3x + 2y >= 7 only when b is true (or, negated, when b is false), x + y <= 3 otherwise, and
+    # x + y >= 2 always; b costs 1, x 4, y 3. The optimum keeps the first row off (x = 0, y = 2),
+    # so a big-M that never releases its row is caught.
+    model = cp_model.CpModel()
+    x, y = model.new_int_var(0, 4, "x"), model.new_int_var(0, 4, "y")
+    b = model.new_bool_var("b")
+    literal = b.Not() if negated else b
+    model.add(3 * x + 2 * y >= 7).only_enforce_if(literal)
+    model.add(x + y <= 3).only_enforce_if(literal.Not())
+    model.add(x + y >= 2)
+    model.minimize(4 * x + 3 * y + b + 2)
+    return model
+
+
+def _boolean_model() -> cp_model.CpModel:
+    model = cp_model.CpModel()
+    a, b, c, d = (model.new_bool_var(n) for n in "abcd")
+    model.add_exactly_one([a, b.Not(), c])
+    model.add_at_most_one([a, c, d])
+    model.add_bool_or([a.Not(), d])
+    model.add_bool_and([c.Not(), d]).only_enforce_if(b.Not())
+    model.minimize(3 * a + 2 * b + 4 * c + d)
+    return model
+
+
+@pytest.mark.parametrize("build", [lambda: _enforced_model(False), lambda: _enforced_model(True), _boolean_model],
+                         ids=["enforced", "enforced-by-negation", "boolean-kinds"])
+def test_translated_model_has_cpsat_optimum(build: Callable[[], cp_model.CpModel]) -> None:
+    assert _mip_optimum(build()) == _cpsat_optimum(build())
+
+
+def test_enforced_rows_bind_only_when_enforced() -> None:
+    # Forcing b makes 3x + 2y >= 7 bind: cheapest is x=1, y=2 (4 + 6) plus b (1) plus 2.
+    model = _enforced_model(False)
+    model.add(model.get_int_var_from_proto_index(2) == 1)
+    assert _mip_optimum(model) == _cpsat_optimum(model) == 13
+    model = _enforced_model(True)  # b false now enforces the row
+    model.add(model.get_int_var_from_proto_index(2) == 0)
+    assert _mip_optimum(model) == _cpsat_optimum(model) == 12
+
+
+def test_an_infeasible_model_stays_infeasible() -> None:
+    model = _boolean_model()
+    model.add_bool_and([model.get_int_var_from_proto_index(i) for i in range(4)])
+    assert _mip_optimum(model) is None and _cpsat_optimum(model) is None
+
+
+def test_what_the_translation_cannot_express_is_refused() -> None:
+    holes = cp_model.CpModel()
+    holes.new_int_var_from_domain(cp_model.Domain.from_values([0, 2, 5]), "x")
+    with pytest.raises(NotImplementedError, match="holes"):
+        translate(holes.proto)
+    product = cp_model.CpModel()
+    x, y = product.new_int_var(0, 3, "x"), product.new_int_var(0, 3, "y")
+    product.add_multiplication_equality(product.new_int_var(0, 9, "z"), [x, y])
+    with pytest.raises(NotImplementedError, match="int_prod"):
+        translate(product.proto)
+    not_equal = cp_model.CpModel()
+    x = not_equal.new_int_var(0, 3, "x")
+    not_equal.add(x != 2)
+    with pytest.raises(NotImplementedError, match="holes"):
+        translate(not_equal.proto)
+
+
+def test_highs_is_registered_after_cpsat() -> None:
+    names = solver_names()
+    assert names[0] == "cpsat" and "highs" in names
+    assert get_solver("highs").name == "highs"
+
+
+def test_first_highs_in_a_process_prints_nothing_to_stdout() -> None:
+    code = "from solvers.highs import _new_highs; _new_highs(); _new_highs()"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout == ""
+
+
+def test_norwich_plan_keeps_every_hard_rule_and_scores_its_objective(norwich: Scenario) -> None:
+    plan = get_solver("highs").solve(norwich, SolveOptions(time_limit=25, workers=2, seed=0))
+    report = plan.solver
+    assert report.status in ("OPTIMAL", "FEASIBLE")
+    assert check_plan(norwich, plan) == []
+    assert len(plan.afternoons) == 6
+    score = score_plan(norwich, plan, None)
+    assert score.total == report.objective
+    assert report.bound is not None and report.bound <= score.total
+    assert report.stats["mip_rows"] > 0 and report.stats["mip_nonzeros"] > report.stats["mip_rows"]
+    greedy = get_solver("greedy").solve(norwich, SolveOptions(time_limit=5, workers=1))
+    assert score.total <= score_plan(norwich, greedy).total  # HiGHS starts from the greedy plan
+
+
+def _tiny_area() -> Scenario:
+    """Four generated practices, four courses, two external and one internal afternoon in three months."""
+    doc = generate_scenario(4, 1, 7).model_dump(mode="json")
+    doc["courses"] = doc["courses"][:4]
+    kept = {c["id"] for c in doc["courses"]}
+    doc["demand"]["development_targets"] = [t for t in doc["demand"]["development_targets"] if t["course"] in kept]
+    skills = {c.get("skill") or c["id"] for c in doc["courses"]}
+    doc["trainers"] = [t for t in doc["trainers"] if set(t["skills"]) & skills]
+    start = dt.date(2027, 9, 1)
+    doc["period"] = {"start": start.isoformat(), "end": (start + dt.timedelta(days=90)).isoformat(),
+                     "timezone": "Europe/London"}
+    doc["calendar"]["blackouts"] = []
+    doc["calendar"]["min_weeks_between"] = 2
+    doc["programme"] = {"external_afternoons": 2, "internal_afternoons": 1}
+    doc["policy"]["mandatory"] = "soft"
+    for key, field in (("trainers", "unavailable"), ("cover_providers", "unavailable"), ("practices", "cannot_close")):
+        for item in doc[key]:
+            item[field] = [d for d in item[field] if doc["period"]["start"] <= d <= doc["period"]["end"]]
+    for venue in doc["venues"]:
+        venue["unavailable"] = []
+        for room in venue["rooms"]:
+            room["unavailable"] = []
+    return parse_scenario(doc)
+
+
+def test_tiny_area_highs_proves_the_same_optimum_as_cpsat() -> None:
+    scenario = _tiny_area()
+    options = SolveOptions(time_limit=30, workers=1, seed=0)
+    cpsat = get_solver("cpsat").solve(scenario, options)
+    highs = get_solver("highs").solve(scenario, options)
+    assert cpsat.solver.status == "OPTIMAL" and highs.solver.status == "OPTIMAL"
+    assert highs.solver.objective == cpsat.solver.objective
+    assert highs.solver.bound == highs.solver.objective and highs.solver.gap == 0
+    assert check_plan(scenario, highs) == []
+    assert score_plan(scenario, highs).total == highs.solver.objective
+
+
+def test_infeasible_scenario_is_reported_infeasible(norwich_doc: Callable[[], Doc]) -> None:
+    # As in test_engine: mandatory training made hard cannot seat every clinician due BLS.
+    doc = norwich_doc()
+    doc["policy"]["mandatory"] = "hard"
+    plan: Plan = get_solver("highs").solve(parse_scenario(json.loads(json.dumps(doc))),
+                                           SolveOptions(time_limit=30, workers=1, seed=0))
+    assert plan.solver.status == "INFEASIBLE"
+    assert plan.solver.objective is None and not plan.runs and not plan.afternoons
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios())
+def test_highs_conforms_on_small_generated_scenarios(scenario: Scenario) -> None:
+    """The conformance property of test_properties for this back end, plus agreement with CP-SAT."""
+    options = SolveOptions(time_limit=10, workers=1, seed=0)
+    highs = get_solver("highs").solve(scenario, options)
+    greedy = get_solver("greedy").solve(scenario, options)
+    assert highs.solver.status in ("OPTIMAL", "FEASIBLE", "INFEASIBLE")
+    event(f"highs {highs.solver.status}")
+    if highs.solver.status == "INFEASIBLE":
+        assert not highs.runs and not highs.afternoons
+        assert greedy.solver.status != "FEASIBLE", "greedy found a plan, so one exists"
+        return
+    assert check_plan(scenario, highs) == []
+    assert score_plan(scenario, highs).total == highs.solver.objective
+    if highs.solver.status == "OPTIMAL":
+        if greedy.solver.status == "FEASIBLE":
+            assert score_plan(scenario, greedy).total >= highs.solver.objective
+        cpsat = get_solver("cpsat").solve(scenario, options)
+        event(f"cpsat {cpsat.solver.status}")
+        if cpsat.solver.status == "OPTIMAL":
+            assert cpsat.solver.objective == highs.solver.objective
