@@ -13,6 +13,7 @@ that greedy found no plan (the reason is in the report's stats), not that none e
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -127,10 +128,19 @@ class _Planner:
             if not_before is not None and first < not_before:
                 continue
             later = [d for d in dates[i + 1:] if d <= first + window]
-            waves = self.waves_by_first_fit([first, *later[:self.inst.waves - 1]])
-            if waves is not None:
-                return waves
+            # The next dates first; other dates in the window when some practice cannot close
+            # on any of those (a week's closure spans three consecutive candidates).
+            for rest in itertools.combinations(later, min(self.inst.waves - 1, len(later))):
+                days = [first, *rest]
+                if not self.everyone_can_close(days):
+                    continue
+                waves = self.waves_by_first_fit(days)
+                if waves is not None:
+                    return waves
         return None
+
+    def everyone_can_close(self, days: list[dt.date]) -> bool:
+        return not any(blocked.issuperset(days) for blocked in self.cannot_close.values() if blocked)
 
     def waves_by_first_fit(self, days: list[dt.date]) -> Waves | None:
         """Largest practice first into the first (wave, provider) that it may close in and fits.
