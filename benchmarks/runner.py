@@ -14,9 +14,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 INSTANCES = {
     "norwich": lambda: _load(ROOT / "examples" / "norwich" / "scenario.yaml"),
-    "gen-100": lambda: _generate(100, 10, 7),
-    "gen-400": lambda: _generate(400, 40, 7),
+    "norfolk-waveney": lambda: _load(ROOT / "examples" / "norfolk-waveney" / "scenario.yaml"),
+    "gen-430": lambda: _generate(430, 67, 7),
+    "gen-6300": lambda: _generate(6300, 1250, 7),
 }
+# Back ends and strategies: a registered solver on the whole model, or CP-SAT decomposed.
+METHODS = ("greedy", "cpsat", "highs", "decomposed")
+# Instances too large for one model: only the decomposed strategy (and its greedy master) runs.
+DECOMPOSED_ONLY = {"gen-6300"}
+CHECKPOINTS = (10, 60, 300)
 
 
 def _load(path: Path):
@@ -31,31 +37,49 @@ def _generate(practices: int, networks: int, seed: int):
     return generate_scenario(practices, networks, seed)
 
 
-def _run(instance: str, solver: str, time_limit: float, workers: int, queue: mp.Queue) -> None:
+def _run(instance: str, method: str, time_limit: float, workers: int, queue: mp.Queue) -> None:
     from models.checker import check_plan
     from models.score import score_plan
     from solvers.base import SolveOptions, get_solver
+    from solvers.decompose import solve_decomposed
 
     scenario = INSTANCES[instance]()
     started = time.perf_counter()
-    first: list[float] = []
-    options = SolveOptions(time_limit=time_limit, workers=workers, seed=0,
-                           on_progress=lambda p: first.append(p.seconds) if not first else None)
-    plan = get_solver(solver).solve(scenario, options)
+    trajectory: list[tuple[float, float]] = []  # (seconds since start, incumbent objective)
+
+    def progress(p) -> None:
+        trajectory.append((time.perf_counter() - started, p.objective))
+
+    options = SolveOptions(time_limit=time_limit, workers=workers, seed=0, on_progress=progress)
+    if method == "decomposed":
+        plan = solve_decomposed(scenario, options)
+    else:
+        plan = get_solver(method).solve(scenario, options)
     seconds = time.perf_counter() - started
     row = {"instance": instance, "practices": len(scenario.practices), "staff": scenario.staff_count,
-           "solver": solver, "status": plan.solver.status, "objective": None, "bound": plan.solver.bound,
-           "gap": plan.solver.gap, "seconds": seconds, "first": first[0] if first else None, "check": "-"}
+           "method": method, "status": plan.solver.status, "objective": None, "bound": plan.solver.bound,
+           "gap": plan.solver.gap, "seconds": seconds, "first": None, "check": "-",
+           "at": {t: None for t in CHECKPOINTS}}
     if plan.solver.status in ("OPTIMAL", "FEASIBLE"):
         row["objective"] = score_plan(scenario, plan).total
         row["check"] = "ok" if not check_plan(scenario, plan) else "FAIL"
-    row["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        trajectory.append((seconds, row["objective"]))  # the checked final plan
+        row["first"] = trajectory[0][0]
+        for t in CHECKPOINTS:  # the best plan in hand t seconds after the start
+            if t > time_limit:
+                continue
+            seen = [obj for s, obj in trajectory if s <= t]
+            row["at"][t] = row["objective"] if seconds <= t else (round(min(seen)) if seen else None)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # decomposed parts' processes
+    row["peak_mib"] = max(own, children) / 1024
     queue.put(row)
 
-def run_one(instance: str, solver: str, time_limit: float, workers: int) -> dict:
+
+def run_one(instance: str, method: str, time_limit: float, workers: int) -> dict:
     ctx = mp.get_context("spawn")
     queue: mp.Queue = ctx.Queue()
-    proc = ctx.Process(target=_run, args=(instance, solver, time_limit, workers, queue))
+    proc = ctx.Process(target=_run, args=(instance, method, time_limit, workers, queue))
     proc.start()
     row = queue.get()
     proc.join()

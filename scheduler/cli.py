@@ -20,6 +20,7 @@ from models.demand import compute_demand
 from models.loading import read_document
 from models.plan import Plan
 from solvers.base import solver_names
+from solvers.decompose import DECOMPOSE_ABOVE, PART_PRACTICES
 
 from .io import write_atomic
 
@@ -219,22 +220,41 @@ def print_summary(plan, out_file: Path | None) -> None:
               help="Search workers; with 1 the same seed gives the same plan.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--strategy", type=click.Choice(["auto", "full", "decomposed"]), default="auto", show_default=True,
+              help=f"decomposed: a master for dates, waves and cover, then one CP-SAT subproblem per group of "
+                   f"networks, in parallel; auto decomposes above {DECOMPOSE_ABOVE} practices (cpsat only).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where decomposed subproblems run: local processes (--workers at a time) or a Ray cluster.")
+@click.option("--part-practices", type=click.IntRange(min=1), default=PART_PRACTICES, show_default=True,
+              help="Decomposed: whole networks are grouped into parts of about this many practices "
+                   "(1: one subproblem per network).")
 @scenario_edits
 def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
-          quiet: bool, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
+          quiet: bool, strategy: str, engine: str, part_practices: int, sets: tuple[str, ...], drops: tuple[str, ...],
+          patch: str | None) -> None:
     """Plan the PLT year and write OUT/plan.json (Ctrl-C keeps the best plan so far).
 
     Example: plt-scheduler solve examples/norwich/scenario.yaml --out out --time-limit 30
     """
     from solvers.base import SolveOptions
+    from solvers.decompose import chooses_decomposition
+    from solvers.parallel import EngineUnavailable
 
     from .orchestrate import solve_and_check
     from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
-    with solve_progress(f"solving {s.name} with {solver_name}", time_limit, quiet) as on_progress:
-        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress)
-        outcome = solve_and_check(s, solver_name, options)
+    decomposed = solver_name == "cpsat" and chooses_decomposition(s, strategy)
+    if strategy == "decomposed" and solver_name != "cpsat":
+        raise InputError(f"--strategy decomposed solves its parts with cpsat; drop --solver {solver_name}")
+    label = f"solving {s.name} with {solver_name}" + (" (decomposed)" if decomposed else "")
+    with solve_progress(label, time_limit, quiet) as on_progress:
+        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,
+                               extra={"part_practices": part_practices} if decomposed else {})
+        try:
+            outcome = solve_and_check(s, solver_name, options, decomposed=decomposed, engine=engine)
+        except EngineUnavailable as exc:
+            raise InputError(str(exc)) from None
     plan = outcome.plan
     if not outcome.solved:
         print_summary(plan, None)

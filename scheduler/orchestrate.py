@@ -11,6 +11,7 @@ from models.plan import Plan
 from models.scenario import Scenario
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
+from solvers.decompose import solve_decomposed
 
 
 @dataclass
@@ -23,8 +24,12 @@ class Outcome:
         return self.plan.solver.status in ("OPTIMAL", "FEASIBLE")
 
 
-def solve_and_check(scenario: Scenario, solver: str, options: SolveOptions, baseline: Plan | None = None) -> Outcome:
-    plan = get_solver(solver).solve(scenario, options)
+def solve_and_check(scenario: Scenario, solver: str, options: SolveOptions, baseline: Plan | None = None,
+                    decomposed: bool = False, engine: str = "local") -> Outcome:
+    if decomposed:
+        plan = solve_decomposed(scenario, options, engine)
+    else:
+        plan = get_solver(solver).solve(scenario, options)
     plan.solver.finished = dt.datetime.now(dt.UTC).replace(microsecond=0)
     if plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
         return Outcome(plan, [])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from models.loading import read_document
 from models.plan import Plan
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
+from solvers.parallel import EngineUnavailable, run_tasks
 
 from .edits import EditError, apply_edits
 
@@ -84,38 +84,17 @@ def sweep(scenario_path: str, variants: list[Variant], time_limit: float, seed: 
     """The base first (its plan is what the others are compared with), then every other variant."""
     base_row = run_variant((scenario_path, variants[0], time_limit, seed, None))
     tasks = [(scenario_path, v, time_limit, seed, base_row.get("plan")) for v in variants[1:]]
-    if engine == "ray":
-        rows = _on_ray(tasks, jobs)
-    elif jobs == 1:
-        rows = list(_progress(map(run_variant, tasks), len(tasks), quiet))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            rows = list(_progress(pool.map(run_variant, tasks), len(tasks), quiet))
+    try:
+        rows = run_tasks(run_variant, tasks, jobs, engine, None if quiet else _progress)
+    except EngineUnavailable as exc:
+        raise EditError(str(exc)) from None
     return [{k: v for k, v in r.items() if k != "plan"} for r in [base_row, *rows]]
 
 
-def _progress(rows, total: int, quiet: bool):
-    if quiet:
-        return rows
+def _progress(rows, total: int):
     from rich.progress import track
 
     return track(rows, total=total, description="variants", transient=True)
-
-
-def _on_ray(tasks: list, jobs: int) -> list[dict[str, Any]]:
-    try:
-        import ray
-    except ImportError:
-        raise EditError("--engine ray needs Ray: pip install 'plt-scheduler[ray]'") from None
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
-    try:
-        remote = ray.remote(num_cpus=1)(run_variant)
-        return ray.get([remote.remote(t) for t in tasks])
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def render(rows: list[dict[str, Any]]) -> str:

@@ -89,8 +89,9 @@ class _Planner:
         self.remaining: dict[DemandKey, int] = dict(instance.demand)
         self.worked: Counter[str] = Counter()  # trainer id -> sessions worked this year
 
-    def plan(self) -> Decisions:
-        sessions, cover = self.choose_sessions()
+    def plan(self, given: tuple[list[Session], list[Cover]] | None = None) -> Decisions:
+        """`given`: the sessions and cover decided elsewhere (a decomposed area's master)."""
+        sessions, cover = given or self.choose_sessions()
         runs: list[CourseRun] = []
         on_site: list[OnSiteCourse] = []
         for session in sessions:
@@ -324,6 +325,16 @@ def _score_total(scenario: Scenario, plan: Plan) -> int | None:
     except ImportError:
         return None
     return score_plan(scenario, plan, None).total
+
+
+def plan_given_sessions(instance: Instance, sessions: list[Session], cover: list[Cover]) -> Plan:
+    """Greedy's runs, visits and seats for dates, waves and cover decided elsewhere."""
+    scenario = instance.scenario
+    planner = _Planner(instance)
+    decisions = planner.plan((sessions, cover))
+    return Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario),
+                afternoons=decisions.afternoons, runs=decisions.runs, on_site=decisions.on_site,
+                cover=decisions.cover, solver=SolverReport(name="greedy", status="FEASIBLE"))
 
 
 class GreedySolver:

@@ -46,6 +46,16 @@ class Instance:
     # (event, practice) -> (wave, provider) when wave membership and cover are decided before
     # modelling (large areas); None when the model decides them.
     fixed_waves: dict[tuple[str, str], tuple[int, str]] | None = None
+    # (event, wave) -> date when the dates are decided before modelling (a decomposed area's
+    # subproblems); a wave missing from it is not used.
+    fixed_dates: dict[tuple[str, int], dt.date] | None = None
+
+    def wave_dates(self, event: str, wave: int) -> list[dt.date]:
+        """Candidate dates of one wave."""
+        if self.fixed_dates is None:
+            return self.dates[event]
+        day = self.fixed_dates.get((event, wave))
+        return [day] if day is not None else []
 
     def member(self, event: str, practice: str, wave: int) -> bool | None:
         """Does the practice close in this wave? None when the model decides."""

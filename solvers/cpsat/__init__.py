@@ -16,7 +16,7 @@ from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
 from ..base import Progress, SolveOptions, normalise_status
-from ..instance import build_instance
+from ..instance import Instance, build_instance
 from . import extract
 from .build import build_model
 from .hints import add_hints, complete_hints, nearest_to_hint
@@ -95,20 +95,10 @@ def run_solver(model: cp_model.CpModel, options: SolveOptions) -> tuple[cp_model
 class CpSatSolver:
     name = "cpsat"
 
-    def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
+    def solve(self, scenario: Scenario, options: SolveOptions, instance: Instance | None = None) -> Plan:
+        """`instance`, when given, is used as it is (decomposition fixes its dates and waves)."""
         started = time.perf_counter()
-        instance = build_instance(scenario)
-        greedy = _greedy_start(scenario, options)
-        if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
-            instance.fixed_waves = _membership(greedy)
-        m, terms = build_model(instance, options.baseline)
-        # The first of these plans that fits the model becomes a complete first solution.
-        for start in (options.hint, options.baseline, greedy):
-            if start is not None:
-                add_hints(m, start)
-                if complete_hints(m) or (start is options.baseline and nearest_to_hint(m, terms["stability"][1])):
-                    break
-                m.model.clear_hints()
+        m, terms = prepare_model(scenario, options, instance)
         built = time.perf_counter() - started
         solver, status, interrupted = run_solver(m.model, options)
         status_name = normalise_status(solver.status_name(status))
@@ -129,6 +119,29 @@ class CpSatSolver:
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
         return plan
+
+
+def prepare_model(scenario: Scenario, options: SolveOptions,
+                  instance: Instance | None = None) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+    """The model of the rules with its complete first solution, as every back end of them builds it.
+
+    Without a given instance, the greedy plan is the fallback first solution and, for large areas,
+    decides wave membership and cover before modelling."""
+    greedy = None
+    if instance is None:
+        instance = build_instance(scenario)
+        greedy = _greedy_start(scenario, options)
+        if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
+            instance.fixed_waves = _membership(greedy)
+    m, terms = build_model(instance, options.baseline)
+    # The first of these plans that fits the model becomes a complete first solution.
+    for start in (options.hint, options.baseline, greedy):
+        if start is not None:
+            add_hints(m, start)
+            if complete_hints(m) or (start is options.baseline and nearest_to_hint(m, terms["stability"][1])):
+                break
+            m.model.clear_hints()
+    return m, terms
 
 
 def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:

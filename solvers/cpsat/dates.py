@@ -13,8 +13,8 @@ def choose_dates(m: PltModel) -> None:
     """Hard: each event's first wave on exactly one candidate date; later waves optional, ordered."""
     inst = m.instance
     for event, _ in inst.events:
-        dates = inst.dates[event]
         for wave in range(1, inst.waves + 1):
+            dates = inst.wave_dates(event, wave)
             xs = []
             for d in dates:
                 x = m.model.new_bool_var(f"afternoon({event},w{wave})={d}")
@@ -66,7 +66,7 @@ def practices_close_once_per_event(m: PltModel) -> None:
                 if w > 1:
                     m.model.add_implication(var, m.active[event, w])
                 blocked = set(practice.cannot_close)
-                for d in inst.dates[event]:
+                for d in inst.wave_dates(event, w):
                     if d in blocked:
                         m.model.add_bool_or([var.Not(), m.on_date[event, w, d].Not()])
         for w in range(2, inst.waves + 1):
@@ -84,7 +84,7 @@ def _fixed_membership(m: PltModel, event: str, practice: Practice) -> None:
         member = bool(inst.member(event, practice.id, w))
         m.in_wave[event, practice.id, w] = int(member)
         if member:
-            for d in inst.dates[event]:
+            for d in inst.wave_dates(event, w):
                 if d in blocked:
                     m.model.add(m.on_date[event, w, d] == 0)
 

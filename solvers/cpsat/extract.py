@@ -19,7 +19,7 @@ def afternoons(m: PltModel, value: Value) -> list[Afternoon]:
     for event, kind in inst.events:
         waves = []
         for wave in range(1, inst.waves + 1):
-            chosen = [d for d in inst.dates[event] if value(m.on_date[event, wave, d])]
+            chosen = [d for d in inst.wave_dates(event, wave) if value(m.on_date[event, wave, d])]
             if not chosen:
                 continue
             members = [p.id for p in inst.scenario.practices if value(m.in_wave[event, p.id, wave])]

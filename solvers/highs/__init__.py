@@ -27,11 +27,8 @@ from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
 from ..base import Progress, SolveOptions, normalise_status
-from ..cpsat import FIXED_WAVES_ABOVE, _decisions, _fill, _gap, _greedy_start, _membership, _polish
-from ..cpsat.build import build_model
-from ..cpsat.hints import add_hints, complete_hints, nearest_to_hint
+from ..cpsat import _decisions, _fill, _gap, _polish, prepare_model
 from ..cpsat.model import PltModel
-from ..instance import build_instance
 from .translate import Mip, start_values, translate
 
 Value = Callable[[object], int]
@@ -49,7 +46,7 @@ class HighsSolver:
 
     def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
         started = time.perf_counter()
-        m, terms = _model(scenario, options)
+        m, terms = prepare_model(scenario, options)
         mip = translate(m.model.proto)
         columns, values = start_values(m.model.proto)
         built = time.perf_counter() - started
@@ -75,22 +72,6 @@ class HighsSolver:
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
         return plan
-
-
-def _model(scenario: Scenario, options: SolveOptions) -> tuple[PltModel, dict]:
-    """The CP-SAT back end's model and complete hint, built the way `CpSatSolver.solve` builds them."""
-    instance = build_instance(scenario)
-    greedy = _greedy_start(scenario, options)
-    if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
-        instance.fixed_waves = _membership(greedy)
-    m, terms = build_model(instance, options.baseline)
-    for start in (options.hint, options.baseline, greedy):
-        if start is not None:
-            add_hints(m, start)
-            if complete_hints(m) or (start is options.baseline and nearest_to_hint(m, terms["stability"][1])):
-                break
-            m.model.clear_hints()
-    return m, terms
 
 
 class _Run:

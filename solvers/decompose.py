@@ -1,0 +1,297 @@
+"""Decomposition for large areas: a master for what the networks share, then one subproblem per
+part (a network, or neighbouring networks together), solved in parallel and joined.
+
+Master. What every network shares is the cover providers' capacity on each afternoon, the
+trainer pool and the venues. The master decides the afternoons' dates, the waves and which
+provider covers each practice for the whole area (the greedy plan's first-fit-decreasing
+packing, which keeps H1 and H2 everywhere), then divides the pool afternoon by afternoon: on each
+afternoon every trainer and every room works for one part at most, apportioned by the demand of
+the part's practices closing then for what the trainer teaches or the room hosts (Sainte-Lague
+highest averages; a trainer's yearly limit of afternoons holds across parts). The full model
+ignores travel, and so does the division.
+
+Subproblems. Each part is the CP-SAT model of its practices, trainers and rooms with the dates
+and waves fixed (its waves renumbered 1..k), started from greedy's plan for those dates and
+waves, so a plan is always in hand and no part is worse than greedy would be on its share. Parts run in processes or as Ray tasks, each with one
+worker on deterministic time, so the joined plan depends on the scenario, the seed and
+`workers` only, not on the machine's load.
+
+Join. Waves are numbered back by date, virtual runs renamed per part, and the joined plan is
+scored as a whole; when the master's own greedy plan scores better (small areas, where dividing
+the pool splits groups), that plan is kept instead and the report says so (stats.kept). Either
+way the plan is held to the checker. Because the pool was divided before the parts were
+solved, no valid bound comes out of the parts: the report leaves the bound empty.
+
+A part holds whole networks, about PART_PRACTICES practices (`part_practices=1` in
+SolveOptions.extra gives one subproblem per network); fewer, larger parts pool staff across
+networks into fuller groups, smaller ones solve faster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from models.plan import CourseRun, Cover, Plan, SolverReport, scenario_digest
+from models.scenario import Scenario
+
+from .base import Progress, SolveOptions
+from .instance import build_instance
+from .parallel import run_tasks
+
+# `solve` decomposes areas above this many practices (documented in the README).
+DECOMPOSE_ABOVE = 150
+# Whole networks are joined into a part until it holds this many practices.
+PART_PRACTICES = 50
+STRATEGIES = ("auto", "full", "decomposed")
+
+
+def chooses_decomposition(scenario: Scenario, strategy: str) -> bool:
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    return strategy == "decomposed" or (strategy == "auto" and len(scenario.practices) > DECOMPOSE_ABOVE)
+
+
+@dataclass(frozen=True)
+class Part:
+    name: str
+    networks: tuple[str, ...]
+    practices: tuple[str, ...]
+    trainers: dict[str, frozenset[dt.date]]  # trainer -> the afternoons it works for this part
+    rooms: dict[str, frozenset[dt.date]]  # room -> the afternoons this part books it on
+
+
+# One afternoon of the master: (event, wave, date, practices closing).
+Session = tuple[str, int, dt.date, tuple[str, ...]]
+
+
+def parts_of(scenario: Scenario, size: int = PART_PRACTICES) -> list[tuple[str, ...]]:
+    """Whole networks in id order, cut into about practices/size parts of similar size."""
+    by_network: dict[str, int] = Counter(p.network for p in scenario.practices)
+    total = len(scenario.practices)
+    count = max(1, min(len(by_network), math.ceil(total / max(1, size))))
+    networks = sorted(by_network)
+    groups: list[list[str]] = [[]]
+    seen = 0
+    for i, network in enumerate(networks):
+        # a new part once this one holds its share, or when each part left needs a network
+        full = seen >= total * len(groups) / count or len(networks) - i <= count - len(groups)
+        if groups[-1] and full and len(groups) < count:
+            groups.append([])
+        groups[-1].append(network)
+        seen += by_network[network]
+    return [tuple(g) for g in groups]
+
+
+def _share(items: list[tuple[str, set[dt.date], int]], sessions: list[Session],
+           weight: list[list[float]]) -> list[dict[str, set[dt.date]]]:
+    """Each (item, afternoon) to one part: Sainte-Lague highest averages of the parts' weights on
+    that afternoon; an item with a yearly cap (trainers) is given its `cap` most wanted afternoons.
+
+    items: (id, dates it is unavailable, cap); weight[part][session]."""
+    parts = len(weight)
+    given = Counter()
+    out: list[dict[str, set[dt.date]]] = [defaultdict(set) for _ in range(parts)]
+    for item, unavailable, cap in items:
+        offers = []
+        for k, (_, _, day, _) in enumerate(sessions):
+            if day in unavailable:
+                continue
+            best = max(range(parts), key=lambda p: (weight[p][k] / (2 * given[p, k] + 1), -p))
+            if weight[best][k] > 0:
+                offers.append((-weight[best][k] / (2 * given[best, k] + 1), k, best))
+        for _, k, best in sorted(offers)[:cap]:
+            given[best, k] += 1
+            out[best][item].add(sessions[k][2])
+    return out
+
+
+def divide(scenario: Scenario, sessions: list[Session], size: int = PART_PRACTICES) -> list[Part]:
+    """Split the area into parts of whole networks and share out the pool afternoon by afternoon:
+    on each of the master's afternoons, every trainer and every room works for one part at most,
+    in proportion to the demand of the part's practices closing then for what it teaches or hosts.
+    A trainer's yearly limit of afternoons is respected across parts."""
+    from models.demand import compute_demand
+
+    groups = parts_of(scenario, size)
+    part_of_network = {n: k for k, g in enumerate(groups) for n in g}
+    part_of = {p.id: part_of_network[p.network] for p in scenario.practices}
+    demand: dict[str, Counter[str]] = defaultdict(Counter)  # practice -> course -> seats
+    for (practice, _, course), n in compute_demand(scenario).items():
+        demand[practice][course] += n
+    courses = list(scenario.courses)
+
+    def weights(wanted: set[str]) -> list[list[float]]:
+        w = [[0.0] * len(sessions) for _ in groups]
+        for k, (_, _, _, members) in enumerate(sessions):
+            for p in members:
+                w[part_of[p]][k] += sum(n for c, n in demand[p].items() if c in wanted)
+        return w
+
+    trainers: list[dict[str, set[dt.date]]] = [{} for _ in groups]
+    by_kind: dict[tuple, list] = defaultdict(list)
+    for t in sorted(scenario.trainers, key=lambda t: t.id):
+        by_kind[tuple(sorted(t.skills)), t.on_site].append(t)
+    for (skills, _), kind in sorted(by_kind.items()):
+        wanted = {c.id for c in courses if c.needed_skill in skills}
+        shared = _share([(t.id, set(t.unavailable), t.max_afternoons_per_year) for t in kind], sessions,
+                        weights(wanted))
+        for k, got in enumerate(shared):
+            trainers[k].update(got)
+
+    rooms: list[dict[str, set[dt.date]]] = [{} for _ in groups]
+    by_features: dict[tuple, list] = defaultdict(list)
+    for venue, room in scenario.all_rooms():
+        by_features[tuple(sorted(room.features))].append((venue, room))
+    for features, kind in sorted(by_features.items()):
+        wanted = {c.id for c in courses if set(c.room_features) <= set(features)}
+        items = [(r.id, set(r.unavailable) | set(v.unavailable), len(sessions))
+                 for v, r in sorted(kind, key=lambda vr: (vr[0].id, vr[1].id))]
+        for k, got in enumerate(_share(items, sessions, weights(wanted))):
+            rooms[k].update(got)
+
+    return [Part(name=f"part-{k + 1}", networks=g,
+                 practices=tuple(p.id for p in scenario.practices if part_of[p.id] == k),
+                 trainers={t: frozenset(d) for t, d in sorted(trainers[k].items())},
+                 rooms={r: frozenset(d) for r, d in sorted(rooms[k].items())}) for k, g in enumerate(groups)]
+
+
+def sub_scenario(scenario: Scenario, part: Part, sessions: list[Session]) -> Scenario:
+    """The part's practices with the trainers and rooms it was given, each unavailable on the
+    master's afternoons it works for another part."""
+    days = {day for _, _, day, _ in sessions}
+    venues = []
+    for venue in scenario.venues:
+        kept = [r.model_copy(update={"unavailable": sorted(set(r.unavailable) | (days - part.rooms[r.id]))})
+                for r in venue.rooms if r.id in part.rooms]
+        if kept:
+            venues.append(venue.model_copy(update={"rooms": kept}))
+    trainers = [t.model_copy(update={"unavailable": sorted(set(t.unavailable) | (days - part.trainers[t.id]))})
+                for t in scenario.trainers if t.id in part.trainers]
+    practices = set(part.practices)
+    return scenario.model_copy(update={
+        "name": f"{scenario.name} / {part.name}",
+        "practices": [p for p in scenario.practices if p.id in practices],
+        "trainers": trainers,
+        "venues": venues,
+        "pins": [],
+    })
+
+
+@dataclass(frozen=True)
+class _Task:
+    part: str
+    scenario: Scenario  # pickled as it is: a part alone may fail the whole-area cross-checks
+    # (event, wave in the part, date, {practice: provider})
+    sessions: tuple[tuple[str, int, dt.date, tuple[tuple[str, str], ...]], ...]
+    seconds: float
+    seed: int
+
+
+def solve_part(task: _Task) -> str:
+    """One subproblem (module level, so processes and Ray can run it). Returns the plan as JSON."""
+    from .cpsat import CpSatSolver
+    from .greedy import NoPlan, Session, plan_given_sessions
+
+    scenario = task.scenario
+    instance = build_instance(scenario)
+    instance.waves = max((w for _, w, _, _ in task.sessions), default=1)
+    instance.fixed_dates = {(e, w): d for e, w, d, _ in task.sessions}
+    instance.fixed_waves = {(e, p): (w, provider) for e, w, _, members in task.sessions for p, provider in members}
+    instance.dates = {e: sorted({d for x, _, d, _ in task.sessions if x == e}) for e, _ in instance.events}
+    kinds = dict(instance.events)
+    order = {p.id: i for i, p in enumerate(scenario.practices)}
+    sessions = [Session(e, kinds[e], w, d, tuple(sorted((p for p, _ in members), key=order.__getitem__)))
+                for e, w, d, members in task.sessions]
+    cover = [Cover(event=e, wave=w, practice=p, provider=provider)
+             for e, w, _, members in task.sessions for p, provider in members]
+    try:  # greedy's plan for these dates and waves is the part's first solution
+        start = plan_given_sessions(instance, sessions, cover)
+    except NoPlan:  # hard mandatory training it cannot meet: CP-SAT starts from nothing
+        start = None
+    options = SolveOptions(time_limit=task.seconds, workers=1, seed=task.seed, hint=start)
+    return CpSatSolver().solve(scenario, options, instance).model_dump_json()
+
+
+def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "local",
+                     keep_better: bool = True) -> Plan:
+    """The master's dates, waves and cover; the parts solved in parallel; the joined plan, or
+    (with `keep_better`) the master's own complete plan when that scores better: dividing the
+    pool splits groups, and in a small area that can cost more than the parts' search gains."""
+    from .greedy import GreedySolver
+
+    started = time.perf_counter()
+    master = GreedySolver().solve(scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed))
+    report = SolverReport(name="cpsat-decomposed", status=master.solver.status, time_limit=options.time_limit,
+                          workers=options.workers, seed=options.seed, stats={"master": "greedy"})
+    plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
+    if master.solver.status not in ("OPTIMAL", "FEASIBLE"):
+        report.status = "UNKNOWN" if master.solver.status != "INFEASIBLE" else "INFEASIBLE"
+        report.stats["reason"] = master.solver.stats.get("reason", "the master found no dates and waves")
+        report.seconds = round(time.perf_counter() - started, 3)
+        return plan
+    sessions = master_sessions(master)
+    parts = divide(scenario, sessions, int(options.extra.get("part_practices", PART_PRACTICES)))
+    master_seconds = time.perf_counter() - started
+    if options.on_progress and master.solver.objective is not None:  # the master's greedy plan is complete
+        options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))
+    # Deterministic seconds per part: the time left, shared by `workers` part solves at a time.
+    rounds = math.ceil(len(parts) / max(1, options.workers))
+    seconds = max(2.0, 0.8 * (options.time_limit - master_seconds) / rounds)
+    provider = {(c.event, c.wave, c.practice): c.provider for c in master.cover}
+    tasks, waves_of = [], []
+    for part in parts:
+        members = set(part.practices)
+        own, renumber = [], {}
+        for a in master.afternoons:
+            k = 0
+            for w in a.waves:
+                inside = [p for p in w.practices if p in members]
+                if inside:
+                    k += 1
+                    renumber[a.event, k] = w.number
+                    own.append((a.event, k, w.date, tuple((p, provider[a.event, w.number, p]) for p in inside)))
+        waves_of.append(renumber)
+        tasks.append(_Task(part.name, sub_scenario(scenario, part, sessions), tuple(own), seconds,
+                           options.seed))
+    results = run_tasks(solve_part, tasks, options.workers, engine)
+    plan.afternoons = master.afternoons
+    plan.cover = master.cover
+    statuses = Counter()
+    for part, renumber, raw in zip(parts, waves_of, results, strict=True):
+        sub = Plan.model_validate_json(raw)
+        statuses[sub.solver.status] += 1
+        if sub.solver.status not in ("OPTIMAL", "FEASIBLE"):
+            report.status = "UNKNOWN"
+            report.stats["reason"] = f"{part.name}: {sub.solver.status}"
+            continue
+        for run in sub.runs:
+            plan.runs.append(_renamed(run, renumber[run.event, run.wave], part.name))
+        for visit in sub.on_site:
+            plan.on_site.append(visit.model_copy(update={"wave": renumber[visit.event, visit.wave]}))
+    if report.status == "OPTIMAL":
+        report.status = "FEASIBLE"  # each part optimal for its share of the pool, not the area
+    report.stats |= {"parts": len(parts), "part_seconds": round(seconds, 2), "master_seconds": round(master_seconds, 3),
+                     "part_status": ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())), "engine": engine}
+    report.seconds = round(time.perf_counter() - started, 3)
+    if report.status == "FEASIBLE":
+        from models.score import score_plan
+
+        report.objective = score_plan(scenario, plan).total
+        report.stats["kept"] = "join"
+        if keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
+            report.stats |= {"kept": "master", "join_objective": report.objective}
+            plan.runs, plan.on_site, report.objective = master.runs, master.on_site, master.solver.objective
+    return plan
+
+
+def master_sessions(master: Plan) -> list[Session]:
+    return [(a.event, w.number, w.date, tuple(w.practices)) for a in master.afternoons for w in a.waves]
+
+
+def _renamed(run: CourseRun, wave: int, part: str) -> CourseRun:
+    where = run.room or f"{part}-{run.id.rsplit('/', 1)[-1]}"
+    return run.model_copy(update={"wave": wave, "id": f"{run.event}/w{wave}/{run.course}/{run.blocks[0]}/{where}"})

@@ -1,0 +1,141 @@
+"""Decomposition: parts of whole networks, a divided pool, parallel subproblems, a checked join."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from models.checker import check_plan
+from models.generate import generate_scenario
+from models.plan import Plan
+from models.scenario import Scenario
+from models.score import score_plan
+from scheduler.cli import main
+from solvers.base import SolveOptions
+from solvers.decompose import (
+    DECOMPOSE_ABOVE,
+    chooses_decomposition,
+    divide,
+    master_sessions,
+    parts_of,
+    solve_decomposed,
+)
+
+
+@pytest.fixture(scope="module")
+def area() -> Scenario:
+    return generate_scenario(practices=60, networks=9, seed=3)
+
+
+@pytest.fixture(scope="module")
+def area_plan(area: Scenario) -> Plan:
+    return solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}),
+                            keep_better=False)
+
+
+def test_parts_hold_whole_networks_and_every_practice_once(area: Scenario, area_plan: Plan) -> None:
+    sessions = master_sessions(area_plan)
+    parts = divide(area, sessions, 20)
+    assert len(parts) == 3
+    practices = [p for part in parts for p in part.practices]
+    assert sorted(practices) == sorted(p.id for p in area.practices)
+    network_of = {p.id: p.network for p in area.practices}
+    seen: dict[str, str] = {}
+    for part in parts:
+        for p in part.practices:
+            assert seen.setdefault(network_of[p], part.name) == part.name, "a network was split"
+    # on each afternoon a trainer or a room works for one part at most, and a trainer's yearly
+    # limit holds across parts
+    days = {day for _, _, day, _ in sessions}
+    limits = {t.id: t.max_afternoons_per_year for t in area.trainers}
+    worked: Counter[str] = Counter()
+    for kind in ("trainers", "rooms"):
+        booked = Counter((item, day) for part in parts for item, dates in getattr(part, kind).items() for day in dates)
+        assert booked and max(booked.values()) == 1
+        assert all(day in days for _, day in booked)
+    for part in parts:
+        worked.update({t: len(d) for t, d in part.trainers.items()})
+    assert all(worked[t] <= limits[t] for t in worked)
+    assert all(part.trainers and part.rooms for part in parts)
+
+
+def test_one_part_per_network_when_asked(area: Scenario) -> None:
+    assert len(parts_of(area, 1)) == len({p.network for p in area.practices})
+
+
+def test_the_joined_plan_keeps_every_hard_rule_and_reports_its_score(area: Scenario, area_plan: Plan) -> None:
+    assert area_plan.solver.status == "FEASIBLE"
+    assert area_plan.solver.bound is None  # the divided pool gives no valid bound for the area
+    assert check_plan(area, area_plan) == []
+    assert score_plan(area, area_plan).total == area_plan.solver.objective
+    assert max(len(a.waves) for a in area_plan.afternoons) >= 2, "the area should need several waves"
+    assert area_plan.solver.stats["parts"] == 3
+    ids = [r.id for r in area_plan.runs]
+    assert len(ids) == len(set(ids))
+
+
+def test_each_run_uses_its_part_s_trainer_and_room_on_that_afternoon(area: Scenario, area_plan: Plan) -> None:
+    parts = {part.name: part for part in divide(area, master_sessions(area_plan), 20)}
+    part_of = {p: part.name for part in parts.values() for p in part.practices}
+    for run in area_plan.runs:
+        day = area_plan.session_date(run.event, run.wave)
+        (name,) = {part_of[s.practice] for s in run.seats}
+        assert day in parts[name].trainers[run.trainer]
+        if run.room:
+            assert day in parts[name].rooms[run.room]
+
+
+def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) -> None:
+    from solvers.greedy import GreedySolver
+
+    greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
+    kept = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}))
+    assert kept.solver.objective == min(greedy.solver.objective, area_plan.solver.objective)
+    assert kept.solver.stats["kept"] == ("master" if greedy.solver.objective < area_plan.solver.objective else "join")
+    assert check_plan(area, kept) == [] and score_plan(area, kept).total == kept.solver.objective
+    # the master's dates, waves and cover are the greedy plan's
+    assert [(a.event, [(w.date, sorted(w.practices)) for w in a.waves]) for a in area_plan.afternoons] == \
+        [(a.event, [(w.date, sorted(w.practices)) for w in a.waves]) for a in greedy.afternoons]
+
+
+def test_same_seed_and_workers_give_the_same_plan(area: Scenario, area_plan: Plan) -> None:
+    again = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}),
+                             keep_better=False)
+    assert [r.model_dump() for r in again.runs] == [r.model_dump() for r in area_plan.runs]
+    assert again.solver.objective == area_plan.solver.objective
+
+
+def test_ray_runs_the_same_parts_to_the_same_plan(area: Scenario, area_plan: Plan) -> None:
+    pytest.importorskip("ray")
+    on_ray = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}),
+                              engine="ray", keep_better=False)
+    assert on_ray.solver.stats["engine"] == "ray"
+    assert on_ray.solver.objective == area_plan.solver.objective
+    assert Counter(r.id for r in on_ray.runs) == Counter(r.id for r in area_plan.runs)
+
+
+def test_auto_decomposes_only_large_areas(area: Scenario) -> None:
+    assert not chooses_decomposition(area, "auto")
+    assert chooses_decomposition(area, "decomposed")
+    big = generate_scenario(practices=DECOMPOSE_ABOVE + 1, networks=20, seed=1)
+    assert chooses_decomposition(big, "auto") and not chooses_decomposition(big, "full")
+
+
+def test_cli_decomposed_solve_is_checked_and_published(area: Scenario, tmp_path: Path) -> None:
+    scenario_file = tmp_path / "area.json"
+    scenario_file.write_text(json.dumps(area.model_dump(mode="json")))
+    runner = CliRunner()
+    solved = runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "out"), "--strategy",
+                                  "decomposed", "--part-practices", "30", "--time-limit", "6", "-q"])
+    assert solved.exit_code == 0, solved.output
+    assert "cpsat-decomposed" in solved.output and "no bound" in solved.output
+    checked = runner.invoke(main, ["check", str(scenario_file), str(tmp_path / "out" / "plan.json")])
+    assert checked.exit_code == 0, checked.output
+    wrong = runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "x"), "--strategy",
+                                 "decomposed", "--solver", "greedy"])
+    assert wrong.exit_code == 2 and "cpsat" in wrong.output
+    assert not (tmp_path / "x" / "plan.json").exists()
