@@ -7,26 +7,35 @@ A trainer visits at most one practice per afternoon.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from .model import PltModel
 
 
-def on_site_value(m: PltModel, practice: str, course: str) -> int:
-    """Staff of the practice that an on-site run of the course would reach and who need it."""
+def on_site_values(m: PltModel) -> Counter[tuple[str, str]]:
+    """(practice, course) -> staff an on-site run would reach who need it (bank staff are not on
+    site). One pass over the demand: asking per practice and course took 13.5 of the 21.6 s of
+    model building at 430 practices (pyinstrument)."""
     inst = m.instance
-    return sum(d for (p, r, c), d in inst.demand.items()
-               if p == practice and c == course and not inst.scenario.role(r).bank)
+    bank = {r.id for r in inst.scenario.roles if r.bank}
+    values: Counter[tuple[str, str]] = Counter()
+    for (p, r, c), d in inst.demand.items():
+        if r not in bank:
+            values[p, c] += d
+    return values
 
 
 def on_site_courses(m: PltModel) -> None:
     """Hard: at most one on-site course per practice per internal afternoon, each with a visiting trainer."""
     inst = m.instance
+    value = on_site_values(m)
     for event, wave in m.sessions("internal"):
         for practice in inst.scenario.practices:
             if inst.member(event, practice.id, wave) is False:
                 continue
             chosen = []
             for course in inst.on_site_courses:
-                if on_site_value(m, practice.id, course.id) == 0:
+                if value[practice.id, course.id] == 0:
                     continue
                 trainers = inst.trainers_for(course, on_site=True)
                 if not trainers:
