@@ -139,3 +139,8 @@ def test_cli_decomposed_solve_is_checked_and_published(area: Scenario, tmp_path:
                                  "decomposed", "--solver", "greedy"])
     assert wrong.exit_code == 2 and "cpsat" in wrong.output
     assert not (tmp_path / "x" / "plan.json").exists()
+
+
+def test_the_readme_states_the_size_above_which_solve_decomposes() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"above {DECOMPOSE_ABOVE} practices" in readme
