@@ -5,9 +5,10 @@ Master. What every network shares is the cover providers' capacity on each after
 trainer pool and the venues. The master decides the afternoons' dates, the waves and which
 provider covers each practice for the whole area (the greedy plan's first-fit-decreasing
 packing, which keeps H1 and H2 everywhere), then divides the pool afternoon by afternoon: on each
-afternoon every trainer and every room works for one part at most, apportioned by the demand of
-the part's practices closing then for what the trainer teaches or the room hosts (Sainte-Lague
-highest averages; a trainer's yearly limit of afternoons holds across parts). The full model
+afternoon every trainer and every room works for one part at most. What the master's plan used
+stays with the part whose practices held most of its seats; the rest is apportioned by the
+demand of the part's practices closing then for what the trainer teaches or the room hosts
+(Sainte-Lague highest averages; a trainer's yearly limit of afternoons holds across parts). The full model
 ignores travel, and so does the division.
 
 Subproblems. Each part is the CP-SAT model of its practices, trainers and rooms with the dates
@@ -86,10 +87,12 @@ def parts_of(scenario: Scenario, size: int = PART_PRACTICES) -> list[tuple[str, 
     return [tuple(g) for g in groups]
 
 
-def _share(items: list[tuple[str, set[dt.date], int]], sessions: list[Session],
-           weight: list[list[float]]) -> list[dict[str, set[dt.date]]]:
-    """Each (item, afternoon) to one part: Sainte-Lague highest averages of the parts' weights on
-    that afternoon; an item with a yearly cap (trainers) is given its `cap` most wanted afternoons.
+def _share(items: list[tuple[str, set[dt.date], int]], sessions: list[Session], weight: list[list[float]],
+           used: dict[tuple[str, dt.date], int]) -> list[dict[str, set[dt.date]]]:
+    """Each (item, afternoon) to one part. What the master's plan used stays with the part whose
+    practices it served most (`used`); the rest goes by Sainte-Lague highest averages of the
+    parts' weights on that afternoon; an item with a yearly cap (trainers) is given at most `cap`
+    afternoons in all.
 
     items: (id, dates it is unavailable, cap); weight[part][session]."""
     parts = len(weight)
@@ -98,18 +101,40 @@ def _share(items: list[tuple[str, set[dt.date], int]], sessions: list[Session],
     for item, unavailable, cap in items:
         offers = []
         for k, (_, _, day, _) in enumerate(sessions):
-            if day in unavailable:
-                continue
-            best = max(range(parts), key=lambda p: (weight[p][k] / (2 * given[p, k] + 1), -p))
-            if weight[best][k] > 0:
-                offers.append((-weight[best][k] / (2 * given[best, k] + 1), k, best))
-        for _, k, best in sorted(offers)[:cap]:
+            if (item, day) in used:
+                part = used[item, day]
+                given[part, k] += 1
+                out[part][item].add(day)
+                cap -= 1
+            elif day not in unavailable:
+                best = max(range(parts), key=lambda p: (weight[p][k] / (2 * given[p, k] + 1), -p))
+                if weight[best][k] > 0:
+                    offers.append((-weight[best][k] / (2 * given[best, k] + 1), k, best))
+        for _, k, best in sorted(offers)[:max(0, cap)]:
             given[best, k] += 1
             out[best][item].add(sessions[k][2])
     return out
 
 
-def divide(scenario: Scenario, sessions: list[Session], size: int = PART_PRACTICES) -> list[Part]:
+def _used_by(master: Plan | None, part_of: dict[str, int]) -> dict[tuple[str, dt.date], int]:
+    """(trainer or room, afternoon) -> the part whose practices held most of its seats in the
+    master's plan, so each part can keep the master's runs that were mostly its own."""
+    if master is None:
+        return {}
+    votes: dict[tuple[str, dt.date], Counter[int]] = defaultdict(Counter)
+    for run in master.runs:
+        day = master.session_date(run.event, run.wave)
+        for seat in run.seats:
+            votes[run.trainer, day][part_of[seat.practice]] += seat.count
+            if run.room:
+                votes[run.room, day][part_of[seat.practice]] += seat.count
+    for visit in master.on_site:
+        votes[visit.trainer, master.session_date(visit.event, visit.wave)][part_of[visit.practice]] += 1
+    return {key: max(count, key=lambda k: (count[k], -k)) for key, count in votes.items()}
+
+
+def divide(scenario: Scenario, sessions: list[Session], size: int = PART_PRACTICES,
+           master: Plan | None = None) -> list[Part]:
     """Split the area into parts of whole networks and share out the pool afternoon by afternoon:
     on each of the master's afternoons, every trainer and every room works for one part at most,
     in proportion to the demand of the part's practices closing then for what it teaches or hosts.
@@ -119,6 +144,7 @@ def divide(scenario: Scenario, sessions: list[Session], size: int = PART_PRACTIC
     groups = parts_of(scenario, size)
     part_of_network = {n: k for k, g in enumerate(groups) for n in g}
     part_of = {p.id: part_of_network[p.network] for p in scenario.practices}
+    used = _used_by(master, part_of)
     demand: dict[str, Counter[str]] = defaultdict(Counter)  # practice -> course -> seats
     for (practice, _, course), n in compute_demand(scenario).items():
         demand[practice][course] += n
@@ -138,7 +164,7 @@ def divide(scenario: Scenario, sessions: list[Session], size: int = PART_PRACTIC
     for (skills, _), kind in sorted(by_kind.items()):
         wanted = {c.id for c in courses if c.needed_skill in skills}
         shared = _share([(t.id, set(t.unavailable), t.max_afternoons_per_year) for t in kind], sessions,
-                        weights(wanted))
+                        weights(wanted), used)
         for k, got in enumerate(shared):
             trainers[k].update(got)
 
@@ -150,7 +176,7 @@ def divide(scenario: Scenario, sessions: list[Session], size: int = PART_PRACTIC
         wanted = {c.id for c in courses if set(c.room_features) <= set(features)}
         items = [(r.id, set(r.unavailable) | set(v.unavailable), len(sessions))
                  for v, r in sorted(kind, key=lambda vr: (vr[0].id, vr[1].id))]
-        for k, got in enumerate(_share(items, sessions, weights(wanted))):
+        for k, got in enumerate(_share(items, sessions, weights(wanted), used)):
             rooms[k].update(got)
 
     return [Part(name=f"part-{k + 1}", networks=g,
@@ -234,7 +260,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
     sessions = master_sessions(master)
-    parts = divide(scenario, sessions, int(options.extra.get("part_practices", PART_PRACTICES)))
+    parts = divide(scenario, sessions, int(options.extra.get("part_practices", PART_PRACTICES)), master)
     master_seconds = time.perf_counter() - started
     if options.on_progress and master.solver.objective is not None:  # the master's greedy plan is complete
         options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))

@@ -24,6 +24,7 @@ from solvers.decompose import (
     parts_of,
     solve_decomposed,
 )
+from solvers.greedy import GreedySolver
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,7 @@ def area_plan(area: Scenario) -> Plan:
 
 def test_parts_hold_whole_networks_and_every_practice_once(area: Scenario, area_plan: Plan) -> None:
     sessions = master_sessions(area_plan)
-    parts = divide(area, sessions, 20)
+    parts = divide(area, sessions, 20, GreedySolver().solve(area, SolveOptions()))
     assert len(parts) == 3
     practices = [p for part in parts for p in part.practices]
     assert sorted(practices) == sorted(p.id for p in area.practices)
@@ -79,7 +80,8 @@ def test_the_joined_plan_keeps_every_hard_rule_and_reports_its_score(area: Scena
 
 
 def test_each_run_uses_its_part_s_trainer_and_room_on_that_afternoon(area: Scenario, area_plan: Plan) -> None:
-    parts = {part.name: part for part in divide(area, master_sessions(area_plan), 20)}
+    master = GreedySolver().solve(area, SolveOptions())
+    parts = {part.name: part for part in divide(area, master_sessions(area_plan), 20, master)}
     part_of = {p: part.name for part in parts.values() for p in part.practices}
     for run in area_plan.runs:
         day = area_plan.session_date(run.event, run.wave)
