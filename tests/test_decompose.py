@@ -135,6 +135,9 @@ def test_cli_decomposed_solve_is_checked_and_published(area: Scenario, tmp_path:
                                   "decomposed", "--part-practices", "30", "--time-limit", "6", "-q"])
     assert solved.exit_code == 0, solved.output
     assert "cpsat-decomposed" in solved.output and "no bound" in solved.output
+    stats = json.loads((tmp_path / "out" / "plan.json").read_text())["solver"]["stats"]
+    assert stats["kept"] in ("join", "master")
+    assert ("master's own greedy plan scores better" in solved.output) == (stats["kept"] == "master")
     checked = runner.invoke(main, ["check", str(scenario_file), str(tmp_path / "out" / "plan.json")])
     assert checked.exit_code == 0, checked.output
     wrong = runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "x"), "--strategy",
