@@ -196,9 +196,11 @@ def print_summary(plan, out_file: Path | None) -> None:
             f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %"
         click.echo(f"objective  {rep.objective:,}   {proof}")
     click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
-    if rep.stats.get("kept") == "master":
+    if rep.stats.get("kept") == "master" and "join_objective" in rep.stats:
         click.echo(f"decomposed {rep.stats['parts']} parts joined scored {rep.stats['join_objective']:,}; "
                    "the master's own greedy plan scores better and is kept")
+    elif rep.stats.get("kept") == "master":
+        click.echo(f"decomposed {rep.stats['reason']}; the master's own greedy plan is kept")
     for afternoon in plan.afternoons:
         waves = ", ".join(f"{w.date:%a %d %b %Y} ({len(w.practices)} practices)" for w in afternoon.waves)
         click.echo(f"  {afternoon.event:<7} {afternoon.kind.value:<9} {waves}")

@@ -45,7 +45,7 @@ from .parallel import run_tasks
 
 # `solve` decomposes areas above this many practices (documented in the README).
 DECOMPOSE_ABOVE = 150
-# Whole networks are joined into a part until it holds this many practices.
+# Whole networks are grouped into parts of about this many practices.
 PART_PRACTICES = 50
 STRATEGIES = ("auto", "full", "decomposed")
 
@@ -287,30 +287,32 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     plan.afternoons = master.afternoons
     plan.cover = master.cover
     statuses = Counter()
+    failed = []
     for part, renumber, raw in zip(parts, waves_of, results, strict=True):
         sub = Plan.model_validate_json(raw)
         statuses[sub.solver.status] += 1
         if sub.solver.status not in ("OPTIMAL", "FEASIBLE"):
-            report.status = "UNKNOWN"
-            report.stats["reason"] = f"{part.name}: {sub.solver.status}"
+            failed.append(f"{part.name}: {sub.solver.status}")
             continue
         for run in sub.runs:
             plan.runs.append(_renamed(run, renumber[run.event, run.wave], part.name))
         for visit in sub.on_site:
             plan.on_site.append(visit.model_copy(update={"wave": renumber[visit.event, visit.wave]}))
-    if report.status == "OPTIMAL":
-        report.status = "FEASIBLE"  # each part optimal for its share of the pool, not the area
+    # Each part is solved for its share of the pool only: never OPTIMAL for the area.
+    report.status = "FEASIBLE"
     report.stats |= {"parts": len(parts), "part_seconds": round(seconds, 2), "master_seconds": round(master_seconds, 3),
                      "part_status": ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())), "engine": engine}
-    report.seconds = round(time.perf_counter() - started, 3)
-    if report.status == "FEASIBLE":
-        from models.score import score_plan
+    from models.score import score_plan
 
-        report.objective = score_plan(scenario, plan).total
-        report.stats["kept"] = "join"
-        if keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
-            report.stats |= {"kept": "master", "join_objective": report.objective}
-            plan.runs, plan.on_site, report.objective = master.runs, master.on_site, master.solver.objective
+    report.objective = score_plan(scenario, plan).total
+    report.stats["kept"] = "join"
+    if failed:  # a part without a plan: the master's own plan is complete and keeps every rule
+        report.stats |= {"kept": "master", "reason": "; ".join(failed)}
+        plan.runs, plan.on_site, report.objective = master.runs, master.on_site, master.solver.objective
+    elif keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
+        report.stats |= {"kept": "master", "join_objective": report.objective}
+        plan.runs, plan.on_site, report.objective = master.runs, master.on_site, master.solver.objective
+    report.seconds = round(time.perf_counter() - started, 3)
     return plan
 
 

@@ -149,3 +149,25 @@ def test_cli_decomposed_solve_is_checked_and_published(area: Scenario, tmp_path:
 def test_the_readme_states_the_size_above_which_solve_decomposes() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"above {DECOMPOSE_ABOVE} practices" in readme
+
+
+def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    import solvers.decompose as decompose
+
+    real = decompose.solve_part
+
+    def no_plan_for_part_2(task):
+        raw = real(task)
+        if task.part != "part-2":
+            return raw
+        plan = Plan.model_validate_json(raw)
+        plan.solver.status, plan.runs, plan.on_site = "UNKNOWN", [], []
+        return plan.model_dump_json()
+
+    monkeypatch.setattr(decompose, "solve_part", no_plan_for_part_2)
+    plan = solve_decomposed(area, SolveOptions(time_limit=4, workers=1, seed=0, extra={"part_practices": 20}))
+    greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
+    assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
+    assert "part-2: UNKNOWN" in plan.solver.stats["reason"]
+    assert plan.solver.objective == greedy.solver.objective == score_plan(area, plan).total
+    assert check_plan(area, plan) == []
