@@ -7,6 +7,8 @@ An unknown status from a back end raises: it is never mapped to a guess.
 from __future__ import annotations
 
 import importlib
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -79,3 +81,34 @@ def get_solver(name: str) -> Solver:
         raise ImportError(f"solver {name!r} needs a package that is not installed ({exc.name}); "
                           f"install it with: pip install {exc.name}") from exc
     return getattr(module, attribute)()
+
+
+def run_interruptibly(work: Callable[[], None], stop: Callable[[], None]) -> bool:
+    """Run a search in a worker thread so that Ctrl-C in the main thread can call `stop` (the
+    search ends and keeps its best plan). Returns whether Ctrl-C came; re-raises what `work` raised."""
+    interrupted = threading.Event()
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
+            errors.append(exc)
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupted.set()
+        stop()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
+    try:
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.2)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if errors:
+        raise errors[0]
+    return interrupted.is_set()

@@ -6,8 +6,6 @@ keep the best plan found so far.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 
 from ortools.sat.python import cp_model
@@ -15,7 +13,7 @@ from ortools.sat.python import cp_model
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
-from ..base import Progress, SolveOptions, normalise_status
+from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
 from ..instance import Instance, build_instance
 from . import extract
 from .build import build_model
@@ -72,24 +70,9 @@ def run_solver(model: cp_model.CpModel, options: SolveOptions) -> tuple[cp_model
     _parameters(solver, options)
     reporter = _Reporter(options)
     result: dict[str, int] = {}
-    interrupted = threading.Event()
-
-    def on_sigint(signum: int, frame: object) -> None:
-        interrupted.set()
-        reporter.stop_search()
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
-    try:
-        thread = threading.Thread(target=lambda: result.setdefault("status", solver.solve(model, reporter)),
-                                  daemon=True)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.2)
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
-    return solver, result["status"], interrupted.is_set()
+    interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
+                                    reporter.stop_search)
+    return solver, result["status"], interrupted
 
 
 class CpSatSolver:

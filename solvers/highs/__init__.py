@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import signal
 import sys
 import threading
 import time
@@ -26,7 +25,7 @@ from ortools.sat.python import cp_model_helper as cmh
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
-from ..base import Progress, SolveOptions, normalise_status
+from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
 from ..cpsat import _decisions, _fill, _gap, _polish, prepare_model
 from ..cpsat.model import PltModel
 from .translate import Mip, start_values, translate
@@ -104,29 +103,15 @@ class _Run:
     def solve(self, columns: np.ndarray, values: np.ndarray) -> None:
         if len(columns):
             self.highs.setSolution(len(columns), columns, values)
-        errors: list[BaseException] = []
 
         def work() -> None:
             try:
                 self.highs.run()
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
-                errors.append(exc)
             finally:
                 # HiGHS keeps a task scheduler per thread; this one ends here.
                 highspy.Highs.resetThreadScheduler(False)
 
-        in_main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, lambda signum, frame: self.stop.set()) if in_main else None
-        try:
-            thread = threading.Thread(target=work, daemon=True)
-            thread.start()
-            while thread.is_alive():
-                thread.join(0.2)
-        finally:
-            if in_main:
-                signal.signal(signal.SIGINT, previous)
-        if errors:
-            raise errors[0]
+        run_interruptibly(work, self.stop.set)
 
 
 def _new_highs() -> highspy.Highs:
