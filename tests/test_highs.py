@@ -7,7 +7,6 @@ optimal, on an infeasible scenario, and on generated small scenarios like the co
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -17,11 +16,10 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from ortools.sat.python import cp_model
-from test_properties import small_scenarios
+from test_properties import small_area, small_scenarios
 
 from models import Scenario, parse_scenario
 from models.checker import check_plan
-from models.generate import generate_scenario
 from models.plan import Plan
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver, solver_names
@@ -144,27 +142,7 @@ def test_norwich_plan_keeps_every_hard_rule_and_scores_its_objective(norwich: Sc
 
 def _tiny_area() -> Scenario:
     """Four generated practices, four courses, two external and one internal afternoon in three months."""
-    doc = generate_scenario(4, 1, 7).model_dump(mode="json")
-    doc["courses"] = doc["courses"][:4]
-    kept = {c["id"] for c in doc["courses"]}
-    doc["demand"]["development_targets"] = [t for t in doc["demand"]["development_targets"] if t["course"] in kept]
-    skills = {c.get("skill") or c["id"] for c in doc["courses"]}
-    doc["trainers"] = [t for t in doc["trainers"] if set(t["skills"]) & skills]
-    start = dt.date(2027, 9, 1)
-    doc["period"] = {"start": start.isoformat(), "end": (start + dt.timedelta(days=90)).isoformat(),
-                     "timezone": "Europe/London"}
-    doc["calendar"]["blackouts"] = []
-    doc["calendar"]["min_weeks_between"] = 2
-    doc["programme"] = {"external_afternoons": 2, "internal_afternoons": 1}
-    doc["policy"]["mandatory"] = "soft"
-    for key, field in (("trainers", "unavailable"), ("cover_providers", "unavailable"), ("practices", "cannot_close")):
-        for item in doc[key]:
-            item[field] = [d for d in item[field] if doc["period"]["start"] <= d <= doc["period"]["end"]]
-    for venue in doc["venues"]:
-        venue["unavailable"] = []
-        for room in venue["rooms"]:
-            room["unavailable"] = []
-    return parse_scenario(doc)
+    return small_area(practices=4, seed=7, courses=4, days=90, spacing=2, external=2, internal=1)
 
 
 def test_tiny_area_highs_proves_the_same_optimum_as_cpsat() -> None:

@@ -15,36 +15,41 @@ from models.score import score_plan
 from solvers.base import SolveOptions, get_solver, solver_names
 
 
-@st.composite
-def small_scenarios(draw: st.DrawFn) -> Scenario:
-    """A generated area cut down to a few practices, courses and afternoons in a short period."""
-    practices = draw(st.integers(1, 4))
-    base = generate_scenario(practices, 1, draw(st.integers(0, 10_000)))
-    doc = base.model_dump(mode="json")
-    keep = draw(st.integers(2, 5))
-    courses = doc["courses"][:keep]
-    kept = {c["id"] for c in courses}
-    doc["courses"] = courses
+def small_area(practices: int, seed: int, courses: int, days: int, spacing: int, external: int, internal: int,
+               mandatory: str = "soft") -> Scenario:
+    """A generated area cut down to a few practices, courses and afternoons in a short period
+    from 1 September 2027, with every date-bound item inside it and no venue closures."""
+    doc = generate_scenario(practices, 1, seed).model_dump(mode="json")
+    doc["courses"] = doc["courses"][:courses]
+    kept = {c["id"] for c in doc["courses"]}
     doc["demand"]["development_targets"] = [t for t in doc["demand"]["development_targets"] if t["course"] in kept]
-    skills = {c.get("skill") or c["id"] for c in courses}
+    skills = {c.get("skill") or c["id"] for c in doc["courses"]}
     doc["trainers"] = [t for t in doc["trainers"] if set(t["skills"]) & skills]
     start = dt.date(2027, 9, 1)
-    doc["period"] = {"start": start.isoformat(), "end": (start + dt.timedelta(days=draw(st.integers(40, 120)))).isoformat(),
+    doc["period"] = {"start": start.isoformat(), "end": (start + dt.timedelta(days=days)).isoformat(),
                      "timezone": "Europe/London"}
     doc["calendar"]["blackouts"] = []
-    doc["calendar"]["min_weeks_between"] = draw(st.integers(1, 4))
-    external = draw(st.integers(0, 2))
-    doc["programme"] = {"external_afternoons": external, "internal_afternoons": draw(st.integers(1 if external == 0 else 0, 1))}
-    doc["policy"]["mandatory"] = draw(st.sampled_from(["soft", "hard"]))
-    for key in ("trainers", "cover_providers", "practices"):
+    doc["calendar"]["min_weeks_between"] = spacing
+    doc["programme"] = {"external_afternoons": external, "internal_afternoons": internal}
+    doc["policy"]["mandatory"] = mandatory
+    for key, field in (("trainers", "unavailable"), ("cover_providers", "unavailable"), ("practices", "cannot_close")):
         for item in doc[key]:
-            field = "cannot_close" if key == "practices" else "unavailable"
             item[field] = [d for d in item[field] if doc["period"]["start"] <= d <= doc["period"]["end"]]
     for venue in doc["venues"]:
         venue["unavailable"] = []
         for room in venue["rooms"]:
             room["unavailable"] = []
     return parse_scenario(doc)
+
+
+@st.composite
+def small_scenarios(draw: st.DrawFn) -> Scenario:
+    external = draw(st.integers(0, 2))
+    return small_area(practices=draw(st.integers(1, 4)), seed=draw(st.integers(0, 10_000)),
+                      courses=draw(st.integers(2, 5)), days=draw(st.integers(40, 120)),
+                      spacing=draw(st.integers(1, 4)), external=external,
+                      internal=draw(st.integers(1 if external == 0 else 0, 1)),
+                      mandatory=draw(st.sampled_from(["soft", "hard"])))
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
