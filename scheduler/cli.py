@@ -254,10 +254,10 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
         raise InputError(f"--strategy decomposed solves its parts with cpsat; drop --solver {solver_name}")
     label = f"solving {s.name} with {solver_name}" + (" (decomposed)" if decomposed else "")
     with solve_progress(label, time_limit, quiet) as on_progress:
-        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,
-                               extra={"part_practices": part_practices} if decomposed else {})
+        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress)
         try:
-            outcome = solve_and_check(s, solver_name, options, decomposed=decomposed, engine=engine)
+            outcome = solve_and_check(s, solver_name, options, decomposed=decomposed, engine=engine,
+                                      part_practices=part_practices)
         except EngineUnavailable as exc:
             raise InputError(str(exc)) from None
     plan = outcome.plan

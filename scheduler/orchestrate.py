@@ -11,7 +11,7 @@ from models.plan import Plan
 from models.scenario import Scenario
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
-from solvers.decompose import solve_decomposed
+from solvers.decompose import PART_PRACTICES, solve_decomposed
 
 
 @dataclass
@@ -25,9 +25,9 @@ class Outcome:
 
 
 def solve_and_check(scenario: Scenario, solver: str, options: SolveOptions, baseline: Plan | None = None,
-                    decomposed: bool = False, engine: str = "local") -> Outcome:
+                    decomposed: bool = False, engine: str = "local", part_practices: int = PART_PRACTICES) -> Outcome:
     if decomposed:
-        plan = solve_decomposed(scenario, options, engine)
+        plan = solve_decomposed(scenario, options, engine, part_practices=part_practices)
     else:
         plan = get_solver(solver).solve(scenario, options)
     plan.solver.finished = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -23,8 +23,8 @@ the pool splits groups), that plan is kept instead and the report says so (stats
 way the plan is held to the checker. Because the pool was divided before the parts were
 solved, no valid bound comes out of the parts: the report leaves the bound empty.
 
-A part holds whole networks, about PART_PRACTICES practices (`part_practices=1` in
-SolveOptions.extra gives one subproblem per network); fewer, larger parts pool staff across
+A part holds whole networks, about PART_PRACTICES practices (`part_practices=1` gives one
+subproblem per network); fewer, larger parts pool staff across
 networks into fuller groups, smaller ones solve faster.
 """
 
@@ -245,7 +245,7 @@ def solve_part(task: _Task) -> str:
 
 
 def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "local",
-                     keep_better: bool = True) -> Plan:
+                     keep_better: bool = True, part_practices: int = PART_PRACTICES) -> Plan:
     """The master's dates, waves and cover; the parts solved in parallel; the joined plan, or
     (with `keep_better`) the master's own complete plan when that scores better: dividing the
     pool splits groups, and in a small area that can cost more than the parts' search gains."""
@@ -262,7 +262,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
     sessions = master_sessions(master)
-    parts = divide(scenario, sessions, int(options.extra.get("part_practices", PART_PRACTICES)), master)
+    parts = divide(scenario, sessions, part_practices, master)
     master_seconds = time.perf_counter() - started
     if options.on_progress and master.solver.objective is not None:  # the master's greedy plan is complete
         options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))

@@ -34,8 +34,8 @@ def area() -> Scenario:
 
 @pytest.fixture(scope="module")
 def area_plan(area: Scenario) -> Plan:
-    return solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}),
-                            keep_better=False)
+    return solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0),
+                            keep_better=False, part_practices=20)
 
 
 def test_parts_hold_whole_networks_and_every_practice_once(area: Scenario, area_plan: Plan) -> None:
@@ -95,7 +95,7 @@ def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) 
     from solvers.greedy import GreedySolver
 
     greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
-    kept = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}))
+    kept = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0), part_practices=20)
     assert kept.solver.objective == min(greedy.solver.objective, area_plan.solver.objective)
     assert kept.solver.stats["kept"] == ("master" if greedy.solver.objective < area_plan.solver.objective else "join")
     assert check_plan(area, kept) == [] and score_plan(area, kept).total == kept.solver.objective
@@ -105,16 +105,16 @@ def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) 
 
 
 def test_same_seed_and_workers_give_the_same_plan(area: Scenario, area_plan: Plan) -> None:
-    again = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}),
-                             keep_better=False)
+    again = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0),
+                             keep_better=False, part_practices=20)
     assert [r.model_dump() for r in again.runs] == [r.model_dump() for r in area_plan.runs]
     assert again.solver.objective == area_plan.solver.objective
 
 
 def test_ray_runs_the_same_parts_to_the_same_plan(area: Scenario, area_plan: Plan) -> None:
     pytest.importorskip("ray")
-    on_ray = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0, extra={"part_practices": 20}),
-                              engine="ray", keep_better=False)
+    on_ray = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0),
+                              engine="ray", keep_better=False, part_practices=20)
     assert on_ray.solver.stats["engine"] == "ray"
     assert on_ray.solver.objective == area_plan.solver.objective
     assert Counter(r.id for r in on_ray.runs) == Counter(r.id for r in area_plan.runs)
@@ -152,7 +152,7 @@ def test_the_readme_states_the_size_above_which_solve_decomposes() -> None:
 
 
 def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
-    import solvers.decompose as decompose
+    from solvers import decompose
 
     real = decompose.solve_part
 
@@ -165,7 +165,7 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
         return plan.model_dump_json()
 
     monkeypatch.setattr(decompose, "solve_part", no_plan_for_part_2)
-    plan = solve_decomposed(area, SolveOptions(time_limit=4, workers=1, seed=0, extra={"part_practices": 20}))
+    plan = solve_decomposed(area, SolveOptions(time_limit=4, workers=1, seed=0), part_practices=20)
     greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
     assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
     assert "part-2: UNKNOWN" in plan.solver.stats["reason"]
