@@ -6,9 +6,15 @@ keep the best plan found so far.
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as cmh
 
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
@@ -18,12 +24,15 @@ from ..instance import Instance, build_instance
 from . import extract
 from .build import build_model
 from .hints import add_hints, complete_hints, nearest_to_hint
+from .lns import SessionLns
 from .model import PltModel
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
 # and the model chooses everything else: seats then exist only for the wave a practice closes
 # in, which divides the largest group of variables by the number of waves.
 FIXED_WAVES_ABOVE = 100
+# With one worker, the share of the time limit the neighbourhood search has before the full model.
+LNS_SHARE = 0.7
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -83,25 +92,133 @@ class CpSatSolver:
         started = time.perf_counter()
         m, terms = prepare_model(scenario, options, instance)
         built = time.perf_counter() - started
-        solver, status, interrupted = run_solver(m.model, options)
-        status_name = normalise_status(solver.status_name(status))
+        start = _complete_hint(m) if options.lns else None
+        lns = SessionLns(m, start, options.seed, workers=max(1, options.workers - 1)) if start is not None else None
+        if lns is not None and lns.useful:
+            solver, status, interrupted = search_with_lns(m, options, lns)
+        else:
+            lns = None
+            solver, status, interrupted = run_solver(m.model, options)
+        status_name = normalise_status(solver.status_name(status)) if solver is not None else "UNKNOWN"
         report = SolverReport(
-            name=self.name, status=status_name, seconds=round(time.perf_counter() - started, 3),
+            name=self.name, status=status_name, seconds=0.0,
             time_limit=options.time_limit, workers=options.workers, seed=options.seed,
             stats=_stats(m, solver, built, interrupted),
         )
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
-        if status_name in ("OPTIMAL", "FEASIBLE"):
-            value = _valuer(solver)
+        value = _valuer(solver) if status_name in ("OPTIMAL", "FEASIBLE") else None
+        if lns is not None:
+            report.stats.update(lns_steps=lns.steps, lns_improved=lns.improvements,
+                                lns_neighbourhoods=lns.summary(), found_by="full model")
+            full = solver.objective_value if value is not None else math.inf
+            if status_name != "OPTIMAL" and lns.objective < full - 0.5:
+                value, status_name = array_valuer(lns.best.tolist()), "FEASIBLE"
+                report.status, report.stats["found_by"] = status_name, "neighbourhood search"
+        if value is not None:
             if status_name == "FEASIBLE":
                 value = _polish(m, value, options) or value
             report.objective = sum(weight * value(expr) for weight, expr in terms.values())
-            report.bound = solver.best_objective_bound
-            report.gap = _gap(report.objective, solver.best_objective_bound)
+            bound = solver.best_objective_bound if solver is not None else math.nan
+            if math.isfinite(bound):
+                report.bound = bound
+                report.gap = _gap(report.objective, bound)
             report.stats["model_terms"] = ", ".join(
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
+        report.seconds = round(time.perf_counter() - started, 3)
         return plan
+
+
+def search_with_lns(m: PltModel, options: SolveOptions,
+                    lns: SessionLns) -> tuple[cp_model.CpSolver | None, int, bool]:
+    """The full model's search and the structured neighbourhood search (lns.py), both from the
+    complete first plan. The full search keeps the bound; the better plan of the two is kept.
+
+    With one worker they run one after the other on deterministic time (LNS_SHARE of the limit
+    first), so the same seed still gives the same plan; with more, side by side until the limit:
+    the full model on one worker, the neighbourhood steps on the rest."""
+    progress = _SharedProgress(options.on_progress)
+    step = min(10.0, max(0.5, options.time_limit / 12))
+    if options.workers <= 1:
+        share = LNS_SHARE * options.time_limit
+        if run_interruptibly(lambda: lns.run(share, True, step, progress.from_lns), lns.stop):
+            return None, cp_model.UNKNOWN, True
+        m.model.clear_hints()
+        hint = m.model.proto.solution_hint
+        hint.vars.extend(range(len(m.model.proto.variables)))
+        hint.values.extend(lns.best.tolist())
+        rest = max(0.1, options.time_limit - lns.charged_time)
+        return run_solver(m.model, replace(options, time_limit=rest, on_progress=progress.from_full))
+    solver = cp_model.CpSolver()
+    _parameters(solver, options)
+    solver.parameters.num_workers = 1
+    reporter = _Reporter(replace(options, on_progress=progress.from_full))
+    result: dict[str, int] = {}
+
+    def work() -> None:
+        side = threading.Thread(target=lns.run, args=(options.time_limit, False, step, progress.from_lns), daemon=True)
+        side.start()
+        try:
+            result["status"] = solver.solve(m.model, reporter)
+        finally:
+            lns.stop()
+            side.join()
+
+    def stop() -> None:
+        reporter.stop_search()
+        lns.stop()
+
+    interrupted = run_interruptibly(work, stop)
+    return solver, result.get("status", cp_model.UNKNOWN), interrupted
+
+
+class _SharedProgress:
+    """Progress from two searches at once: only a better plan than either found so far is shown."""
+
+    def __init__(self, sink: Callable[[Progress], None] | None) -> None:
+        self.sink = sink
+        self.started = time.perf_counter()
+        self.best = math.inf
+        self.bound = -math.inf
+        self.lock = threading.Lock()
+
+    def _offer(self, objective: float, bound: float | None) -> None:
+        with self.lock:
+            if bound is not None:
+                self.bound = bound
+            if objective < self.best - 0.5:
+                self.best = objective
+                if self.sink:
+                    self.sink(Progress(time.perf_counter() - self.started, objective, self.bound))
+
+    def from_full(self, p: Progress) -> None:
+        self._offer(p.objective, p.bound)
+
+    def from_lns(self, objective: float) -> None:
+        self._offer(objective, None)
+
+
+def _complete_hint(m: PltModel) -> np.ndarray | None:
+    """The first plan as a value for every variable, when the hint is complete."""
+    hint = m.model.proto.solution_hint
+    n = len(m.model.proto.variables)
+    if len(hint.vars) != n:
+        return None
+    values = np.zeros(n, dtype=np.int64)
+    values[np.asarray(list(hint.vars), dtype=np.int64)] = np.asarray(list(hint.values), dtype=np.int64)
+    return values
+
+
+def array_valuer(values: list[int]) -> Callable[[object], int]:
+    """Values of the model's variables and expressions in a plan given as one value per variable."""
+    def value(x: object) -> int:
+        if isinstance(x, int):
+            return x
+        if isinstance(x, cp_model.IntVar):
+            return values[x.index]
+        flat = cmh.FlatIntExpr(x)
+        return flat.offset + sum(c * values[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True))
+    return value
 
 
 def prepare_model(scenario: Scenario, options: SolveOptions,
@@ -181,7 +298,7 @@ def _gap(objective: float, bound: float) -> float:
     return round(abs(objective - bound) / abs(objective), 6)
 
 
-def _stats(m: PltModel, solver: cp_model.CpSolver, built: float, interrupted: bool) -> dict:
+def _stats(m: PltModel, solver: cp_model.CpSolver | None, built: float, interrupted: bool) -> dict:
     proto = m.model.proto
     return {
         "variables": len(proto.variables),
@@ -189,7 +306,7 @@ def _stats(m: PltModel, solver: cp_model.CpSolver, built: float, interrupted: bo
         "build_seconds": round(built, 3),
         "waves": m.instance.waves,
         "candidate_dates": sum(len(d) for d in m.instance.dates.values()),
-        "branches": solver.num_branches,
-        "conflicts": solver.num_conflicts,
+        "branches": solver.num_branches if solver is not None else 0,
+        "conflicts": solver.num_conflicts if solver is not None else 0,
         "interrupted": interrupted,
     }

@@ -1,0 +1,116 @@
+"""The structured neighbourhood search (solvers/cpsat/lns.py) and how the CP-SAT back end uses it."""
+
+from __future__ import annotations
+
+import pytest
+from ortools.sat.python import cp_model
+
+from models.checker import check_plan
+from models.score import score_plan
+from solvers.base import SolveOptions
+from solvers.cpsat import CpSatSolver, _complete_hint, prepare_model
+from solvers.cpsat.lns import Parts, SessionLns, course_clusters
+from tests.test_properties import small_area
+
+
+@pytest.fixture(scope="module")
+def norwich_model(norwich):
+    m, terms = prepare_model(norwich, SolveOptions(time_limit=10, workers=1, seed=0))
+    return m, terms
+
+
+def test_parts_hold_every_decision_once_by_session(norwich_model):
+    m, _ = norwich_model
+    parts = Parts.of(m)
+    counts: dict[int, int] = {}
+    for indices in parts.by_session.values():
+        for i in indices.tolist():
+            counts[i] = counts.get(i, 0) + 1
+    assert set(counts.values()) == {1}
+    decisions = {v.index for group in (m.runs, m.teaches, m.seats, m.on_site, m.visits, m.on_date)
+                 for v in group.values() if isinstance(v, cp_model.IntVar)}
+    assert decisions <= set(counts)
+    assert set(parts.decisions.tolist()) == set(counts)
+    # A (session, cluster) part lies inside its session.
+    for (session, _), indices in parts.by_cluster.items():
+        assert set(indices.tolist()) <= set(parts.by_session[session].tolist())
+
+
+def test_course_clusters_keep_each_trainers_skills_together(norwich):
+    m, _ = prepare_model(norwich, SolveOptions(time_limit=5, workers=1, seed=0))
+    clusters = course_clusters(m)
+    where = {c: k for k, members in enumerate(clusters) for c in members}
+    assert sorted(where) == sorted(c.id for c in norwich.courses)
+    assert sum(len(c) for c in clusters) == len(norwich.courses)
+    for trainer in norwich.trainers:
+        assert len({where[s] for s in trainer.skills}) == 1
+    assert len(clusters) > 1  # Norwich's trainers do not join every course
+
+
+def test_steps_never_worsen_and_the_best_plan_satisfies_the_model(norwich_model):
+    m, _ = norwich_model
+    start = _complete_hint(m)
+    assert start is not None
+    lns = SessionLns(m, start, seed=3, workers=1)
+    before = lns.objective
+    seen = [before]
+    for _ in range(6):
+        lns.step(1.0, deterministic=True)
+        seen.append(lns.objective)
+    assert all(b <= a for a, b in zip(seen, seen[1:], strict=False))
+    assert lns.objective < before  # the greedy start is far from optimal: some step improves it
+    # The best plan, fixed in a fresh copy of the model, is a solution with that objective.
+    copy = m.model.clone()
+    copy.clear_hints()
+    for i, v in enumerate(lns.best.tolist()):
+        copy.add(copy.get_int_var_from_proto_index(i) == v)
+    solver = cp_model.CpSolver()
+    assert solver.solve(copy) == cp_model.OPTIMAL
+    assert solver.objective_value == pytest.approx(lns.objective)
+
+
+def test_a_tiny_area_is_proven_and_the_search_ends_early():
+    scenario = small_area(practices=2, seed=5, courses=3, days=120, spacing=3, external=1, internal=1)
+    m, _ = prepare_model(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
+    start = _complete_hint(m)
+    lns = SessionLns(m, start, seed=0, workers=1)
+    lns.run(1000.0, deterministic=True, step_seconds=5.0)
+    assert lns.proven
+    assert lns.charged_time < 1000.0
+
+
+def test_norwich_plan_with_the_search_is_checked_and_scored_as_reported(norwich):
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=8, workers=2, seed=0))
+    assert plan.solver.status in ("OPTIMAL", "FEASIBLE")
+    assert check_plan(norwich, plan) == []
+    assert score_plan(norwich, plan).total == plan.solver.objective
+    assert plan.solver.bound is not None and plan.solver.bound <= plan.solver.objective
+    assert plan.solver.stats["lns_steps"] > 0
+    assert plan.solver.stats["found_by"] in ("full model", "neighbourhood search")
+
+
+def test_one_worker_with_the_search_gives_the_same_plan_twice(norwich):
+    options = SolveOptions(time_limit=4, workers=1, seed=7)
+    first = CpSatSolver().solve(norwich, options)
+    second = CpSatSolver().solve(norwich, options)
+    assert first.solver.objective == second.solver.objective
+    assert first.model_dump(include={"afternoons", "runs", "on_site", "cover"}) == \
+        second.model_dump(include={"afternoons", "runs", "on_site", "cover"})
+    assert first.solver.stats["lns_steps"] > 0
+
+
+def test_without_the_search_no_steps_are_taken(norwich):
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
+    assert "lns_steps" not in plan.solver.stats
+    assert check_plan(norwich, plan) == []
+
+
+def test_the_search_beats_the_greedy_start_on_norwich(norwich):
+    from solvers.greedy import GreedySolver
+
+    greedy = GreedySolver().solve(norwich, SolveOptions(time_limit=5, workers=1, seed=0))
+    m, _ = prepare_model(norwich, SolveOptions(time_limit=5, workers=1, seed=0))
+    lns = SessionLns(m, _complete_hint(m), seed=0, workers=1)
+    assert lns.objective == greedy.solver.objective  # the start is the greedy plan
+    lns.run(3.0, deterministic=True, step_seconds=1.0)
+    assert lns.objective < greedy.solver.objective
