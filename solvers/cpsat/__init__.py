@@ -24,7 +24,7 @@ from ..instance import Instance, build_instance
 from . import extract
 from .build import build_model
 from .hints import add_hints, complete_hints, nearest_to_hint
-from .lns import SessionLns
+from .lns import SessionLns, lns_step_seconds
 from .model import PltModel
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
@@ -138,7 +138,7 @@ def search_with_lns(m: PltModel, options: SolveOptions,
     first), so the same seed still gives the same plan; with more, side by side until the limit:
     the full model on one worker, the neighbourhood steps on the rest."""
     progress = _SharedProgress(options.on_progress)
-    step = min(10.0, max(0.5, options.time_limit / 12))
+    step = lns_step_seconds(options.time_limit)
     if options.workers <= 1:
         share = LNS_SHARE * options.time_limit
         if run_interruptibly(lambda: lns.run(share, True, step, progress.from_lns), lns.stop):
