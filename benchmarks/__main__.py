@@ -4,7 +4,8 @@ instance with each back end and strategy in a fresh process and print one table.
 Columns: instance, practices, method, status, time to the first feasible plan, the best plan's
 objective 10, 60 and 300 s after the start (the solver's incumbent; "-" beyond the time limit),
 the final checked score, best bound, gap, seconds, peak memory, and the checker's verdict.
-Methods: greedy (the coordinator's baseline), cpsat and highs on the whole model, decomposed
+Methods: greedy (the coordinator's baseline), cpsat (the full model with the structured
+neighbourhood search beside it), cpsat-plain (the full model alone), highs, decomposed
 (a greedy master, CP-SAT per group of networks in parallel processes). The 6,300-practice area
 runs decomposed only. Each run is a separate process so that peak memory (ru_maxrss, the larger
 of the run and its child processes) belongs to that run alone. Timings on 2-core machines are

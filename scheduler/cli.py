@@ -233,10 +233,12 @@ def print_summary(plan, out_file: Path | None) -> None:
 @click.option("--part-practices", type=click.IntRange(min=1), default=PART_PRACTICES, show_default=True,
               help="Decomposed: whole networks are grouped into parts of about this many practices "
                    "(1: one subproblem per network).")
+@click.option("--lns/--no-lns", default=True, show_default=True,
+              help="cpsat: run the neighbourhood search (afternoons, course clusters) beside the full model.")
 @scenario_edits
 def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
-          quiet: bool, strategy: str, engine: str, part_practices: int, sets: tuple[str, ...], drops: tuple[str, ...],
-          patch: str | None) -> None:
+          quiet: bool, strategy: str, engine: str, part_practices: int, lns: bool, sets: tuple[str, ...],
+          drops: tuple[str, ...], patch: str | None) -> None:
     """Plan the PLT year and write OUT/plan.json (Ctrl-C keeps the best plan so far).
 
     Example: plt-scheduler solve examples/norwich/scenario.yaml --out out --time-limit 30
@@ -254,7 +256,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
         raise InputError(f"--strategy decomposed solves its parts with cpsat; drop --solver {solver_name}")
     label = f"solving {s.name} with {solver_name}" + (" (decomposed)" if decomposed else "")
     with solve_progress(label, time_limit, quiet) as on_progress:
-        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress)
+        options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress, lns=lns)
         try:
             outcome = solve_and_check(s, solver_name, options, decomposed=decomposed, engine=engine,
                                       part_practices=part_practices)
