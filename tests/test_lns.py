@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from ortools.sat.python import cp_model
 
@@ -57,7 +59,7 @@ def test_steps_never_worsen_and_the_best_plan_satisfies_the_model(norwich_model)
     for _ in range(6):
         lns.step(1.0, deterministic=True)
         seen.append(lns.objective)
-    assert all(b <= a for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b <= a for a, b in pairwise(seen))
     assert lns.objective < before  # the greedy start is far from optimal: some step improves it
     # The best plan, fixed in a fresh copy of the model, is a solution with that objective.
     copy = m.model.clone()

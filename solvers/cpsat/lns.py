@@ -17,9 +17,10 @@ plan. A neighbourhood that was solved to optimality grows by one session next ti
 out of time shrinks (the adaptation CP-SAT's own LNS does by variable counts).
 
 Fixing is done on the model's domains: all decisions stay fixed at the best plan, and a step
-only unfixes its own decisions and fixes them again, so a step costs what it frees, not the
-model's size. Measured on Norfolk and Waveney (60 s, one worker per step): the full model alone
-reaches about 1.92-1.97 M; these steps alone reach about 1.70 M.
+only unfixes its own decisions and fixes them again, so the Python side of a step costs what it
+frees (CP-SAT still loads the whole model: 0.15 s for one internal Norfolk afternoon, without
+presolve, which made steps slower). Measured on Norfolk and Waveney, 60 s: the full model alone
+reaches about 1.92-1.97 M; steps alone on one worker about 1.5-1.7 M (the LP bound is 1.32 M).
 """
 
 from __future__ import annotations
@@ -42,10 +43,9 @@ STEP_CHARGE = 0.01
 # deterministic seconds of steps, two seeds each: 0.5 s steps 1.50-1.60 M, 1 s 1.49-1.61 M,
 # 2 s 1.73 M, 5 s 1.71 M (many short steps beat few long ones).
 STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
-# Which course cluster a courses step frees: "unmet" weighs each by its unmet demand times
-# priority (1.49-1.61 M in the runs above), "uniform" (1.60-1.68 M), "success" by its record
-# of improvements (1.70-1.72 M).
-CLUSTER_CHOICE = "unmet"
+# A courses step frees a cluster drawn with weight 1 + its unmet demand x priority in the best
+# plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of
+# improvements 1.70-1.72 M).
 
 
 def lns_step_seconds(time_limit: float) -> float:
@@ -158,7 +158,6 @@ class SessionLns:
         every = len(self.parts.sessions)
         self.neighbourhoods = [Neighbourhood("afternoons", 1),
                                Neighbourhood("courses", every, sizes=[every] * len(self.parts.clusters))]
-        self._cluster_record = [[0, 0] for _ in self.parts.clusters]
         self.steps = 0
         self.improvements = 0
         self.deterministic_time = 0.0
@@ -181,10 +180,11 @@ class SessionLns:
                 self._solver.stop_search()
 
     def run(self, seconds: float, deterministic: bool, step_seconds: float,
-            on_better: Callable[[float], None] | None = None, done: Callable[[], bool] | None = None) -> None:
-        """Steps until `seconds` (deterministic time when `deterministic`) are spent."""
+            on_better: Callable[[float], None] | None = None) -> None:
+        """Steps until `seconds` (deterministic time when `deterministic`) are spent, the search
+        is stopped, or a step freed every session and proved the plan optimal."""
         started = time.perf_counter()
-        while not self._stopped and not self.proven and not (done and done()):
+        while not self._stopped and not self.proven:
             spent = self.charged_time if deterministic else time.perf_counter() - started
             left = seconds - spent
             if left < 0.2:
@@ -247,9 +247,6 @@ class SessionLns:
             hood.size = size
         else:
             hood.sizes[cluster] = size
-            record = self._cluster_record[cluster]
-            record[0] += better
-            record[1] += 1
         return better
 
     @property
@@ -268,12 +265,7 @@ class SessionLns:
             chosen = [self.parts.by_session[s] for s in sessions]
             k = None
         else:
-            if CLUSTER_CHOICE == "unmet":
-                weights = [1 + int(self.best[i] @ w) for i, w in self.parts.unmet]
-            elif CLUSTER_CHOICE == "success":
-                weights = [(1 + good) / (1 + tried) for good, tried in self._cluster_record]
-            else:
-                weights = [1] * len(self.parts.clusters)
+            weights = [1 + int(self.best[i] @ w) for i, w in self.parts.unmet]  # unmet demand x priority
             k = self.rng.choices(range(len(self.parts.clusters)), weights=weights)[0]
             sessions = self.rng.sample(self.parts.sessions, min(hood.sizes[k], len(self.parts.sessions)))
             chosen = [self.parts.by_cluster[s, k] for s in sessions if (s, k) in self.parts.by_cluster]

@@ -19,14 +19,12 @@ from collections.abc import Callable
 
 import highspy
 import numpy as np
-from ortools.sat.python import cp_model
-from ortools.sat.python import cp_model_helper as cmh
 
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
 from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
-from ..cpsat import _decisions, _fill, _gap, _polish, prepare_model
+from ..cpsat import _decisions, _fill, _gap, _polish, array_valuer, prepare_model
 from ..cpsat.model import PltModel
 from .translate import Mip, start_values, translate
 
@@ -190,16 +188,7 @@ def _bound(highs: highspy.Highs, mip: Mip) -> float:
 
 def _mip_valuer(col_value: list[float]) -> Value:
     """Values of CP-SAT variables and expressions in HiGHS's solution, rounded to integers."""
-    values = [round(v) for v in col_value]
-
-    def value(x: object) -> int:
-        if isinstance(x, int):
-            return x
-        if isinstance(x, cp_model.IntVar):
-            return values[x.index]
-        flat = cmh.FlatIntExpr(x)
-        return flat.offset + sum(c * values[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True))
-    return value
+    return array_valuer([round(v) for v in col_value])
 
 
 def _stats(m: PltModel, mip: Mip, run: _Run, built: float, hinted: int) -> dict:
