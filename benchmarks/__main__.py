@@ -27,14 +27,14 @@ def _fmt(value, spec: str) -> str:
 
 def print_table(rows: list[dict]) -> None:
     at = "".join(f"{f'at {t} s':>12}" for t in CHECKPOINTS)
-    head = (f"{'instance':<16}{'practices':>9} {'method':<11}{'status':<10}{'first s':>8}{at}{'final':>12}"
+    head = (f"{'instance':<16}{'practices':>9} {'method':<12}{'status':<10}{'first s':>8}{at}{'final':>12}"
             f"{'bound':>12}{'gap %':>7}{'seconds':>8}{'peak MiB':>9}{'check':>6}")
     print(head)
     print("-" * len(head))
     for r in rows:
         gap = None if r["gap"] is None else 100 * r["gap"]
         ats = "".join(f"{_fmt(r['at'][t], ',d'):>12}" for t in CHECKPOINTS)
-        print(f"{r['instance']:<16}{r['practices']:>9} {r['method']:<11}{r['status']:<10}{_fmt(r['first'], '.1f'):>8}"
+        print(f"{r['instance']:<16}{r['practices']:>9} {r['method']:<12}{r['status']:<10}{_fmt(r['first'], '.1f'):>8}"
               f"{ats}{_fmt(r['objective'], ',d'):>12}{_fmt(r['bound'], ',.0f'):>12}{_fmt(gap, '.2f'):>7}"
               f"{r['seconds']:>8.1f}{r['peak_mib']:>9.0f}{r['check']:>6}", flush=True)
 
