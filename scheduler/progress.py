@@ -44,17 +44,18 @@ def solve_progress(label: str, time_limit: float, quiet: bool,
     from rich.progress import Progress as Bar
 
     bar = Bar(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-              TextColumn("{task.fields[best]}"), console=Console(stderr=True), transient=True)
+              TextColumn("{task.fields[best]}"), console=Console(stderr=True), transient=True,
+              auto_refresh=False)  # our ticker refreshes: rich's own refresh thread is not joined on exit
     task = bar.add_task(label, total=time_limit, best="building the model")
     started = time.monotonic()
     done = threading.Event()
 
     def tick() -> None:
         while not done.wait(0.25):
-            bar.update(task, completed=min(time_limit, time.monotonic() - started))
+            bar.update(task, completed=min(time_limit, time.monotonic() - started), refresh=True)
 
     def report(p: Progress) -> None:
-        bar.update(task, best=f"best {p.objective:,.0f}  bound {p.bound:,.0f}  gap {_gap(p)}")
+        bar.update(task, best=f"best {p.objective:,.0f}  bound {p.bound:,.0f}  gap {_gap(p)}", refresh=True)
 
     ticker = threading.Thread(target=tick, daemon=True)
     with bar:
