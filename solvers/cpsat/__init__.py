@@ -40,9 +40,19 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         super().__init__()
         self.options = options
         self.found = 0
+        self.stopping = threading.Event()
+
+    def stop(self, solver: cp_model.CpSolver) -> None:
+        """Stop the search from another thread, whenever it comes: a callback's own stop_search
+        raises before the first solution, and a solver's is lost before its search starts, so
+        the next solution stops it then."""
+        self.stopping.set()
+        solver.stop_search()
 
     def on_solution_callback(self) -> None:
         self.found += 1
+        if self.stopping.is_set():
+            self.stop_search()
         if self.options.on_progress:
             self.options.on_progress(Progress(self.wall_time, self.objective_value, self.best_objective_bound))
 
@@ -80,7 +90,7 @@ def run_solver(model: cp_model.CpModel, options: SolveOptions) -> tuple[cp_model
     reporter = _Reporter(options)
     result: dict[str, int] = {}
     interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
-                                    reporter.stop_search)
+                                    lambda: reporter.stop(solver))
     return solver, result["status"], interrupted
 
 
@@ -165,7 +175,7 @@ def search_with_lns(m: PltModel, options: SolveOptions,
             side.join()
 
     def stop() -> None:
-        reporter.stop_search()
+        reporter.stop(solver)
         lns.stop()
 
     interrupted = run_interruptibly(work, stop)
