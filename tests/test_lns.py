@@ -10,7 +10,8 @@ from ortools.sat.python import cp_model
 from models.checker import check_plan
 from models.score import score_plan
 from solvers.base import SolveOptions
-from solvers.cpsat import CpSatSolver, _complete_hint, prepare_model
+from solvers.cpsat import CpSatSolver, prepare_model
+from solvers.cpsat.hints import complete_hint_values
 from solvers.cpsat.lns import Parts, SessionLns, course_clusters
 from tests.test_properties import small_area
 
@@ -51,7 +52,7 @@ def test_course_clusters_keep_each_trainers_skills_together(norwich):
 
 def test_steps_never_worsen_and_the_best_plan_satisfies_the_model(norwich_model):
     m, _ = norwich_model
-    start = _complete_hint(m)
+    start = complete_hint_values(m)
     assert start is not None
     lns = SessionLns(m, start, seed=3, workers=1)
     before = lns.objective
@@ -74,7 +75,7 @@ def test_steps_never_worsen_and_the_best_plan_satisfies_the_model(norwich_model)
 def test_a_tiny_area_is_proven_and_the_search_ends_early():
     scenario = small_area(practices=2, seed=5, courses=3, days=120, spacing=3, external=1, internal=1)
     m, _ = prepare_model(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
-    start = _complete_hint(m)
+    start = complete_hint_values(m)
     lns = SessionLns(m, start, seed=0, workers=1)
     lns.run(1000.0, deterministic=True, step_seconds=5.0)
     assert lns.proven
@@ -112,7 +113,7 @@ def test_the_search_beats_the_greedy_start_on_norwich(norwich):
 
     greedy = GreedySolver().solve(norwich, SolveOptions(time_limit=5, workers=1, seed=0))
     m, _ = prepare_model(norwich, SolveOptions(time_limit=5, workers=1, seed=0))
-    lns = SessionLns(m, _complete_hint(m), seed=0, workers=1)
+    lns = SessionLns(m, complete_hint_values(m), seed=0, workers=1)
     assert lns.objective == greedy.solver.objective  # the start is the greedy plan
     lns.run(3.0, deterministic=True, step_seconds=1.0)
     assert lns.objective < greedy.solver.objective

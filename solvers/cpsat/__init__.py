@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-import numpy as np
 from ortools.sat.python import cp_model
 from ortools.sat.python import cp_model_helper as cmh
 
@@ -23,7 +22,13 @@ from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
 from ..instance import Instance, build_instance
 from . import extract
 from .build import build_model
-from .hints import add_hints, complete_hints, nearest_to_hint
+from .hints import (
+    add_hints,
+    complete_hint_values,
+    complete_hints,
+    hint_every_variable,
+    nearest_to_hint,
+)
 from .lns import SessionLns, lns_step_seconds
 from .model import PltModel
 
@@ -102,7 +107,7 @@ class CpSatSolver:
         started = time.perf_counter()
         m, terms = prepare_model(scenario, options, instance)
         built = time.perf_counter() - started
-        start = _complete_hint(m) if options.lns else None
+        start = complete_hint_values(m) if options.lns else None
         lns = SessionLns(m, start, options.seed, workers=max(1, options.workers - 1)) if start is not None else None
         if lns is not None and lns.useful:
             solver, status, interrupted = search_with_lns(m, options, lns)
@@ -153,10 +158,7 @@ def search_with_lns(m: PltModel, options: SolveOptions,
         share = LNS_SHARE * options.time_limit
         if run_interruptibly(lambda: lns.run(share, True, step, progress.from_lns), lns.stop):
             return None, cp_model.UNKNOWN, True
-        m.model.clear_hints()
-        hint = m.model.proto.solution_hint
-        hint.vars.extend(range(len(m.model.proto.variables)))
-        hint.values.extend(lns.best.tolist())
+        hint_every_variable(m.model.proto, lns.best)
         rest = max(0.1, options.time_limit - lns.charged_time)
         return run_solver(m.model, replace(options, time_limit=rest, on_progress=progress.from_full))
     solver = cp_model.CpSolver()
@@ -206,17 +208,6 @@ class _SharedProgress:
 
     def from_lns(self, objective: float) -> None:
         self._offer(objective, None)
-
-
-def _complete_hint(m: PltModel) -> np.ndarray | None:
-    """The first plan as a value for every variable, when the hint is complete."""
-    hint = m.model.proto.solution_hint
-    n = len(m.model.proto.variables)
-    if len(hint.vars) != n:
-        return None
-    values = np.zeros(n, dtype=np.int64)
-    values[np.asarray(list(hint.vars), dtype=np.int64)] = np.asarray(list(hint.values), dtype=np.int64)
-    return values
 
 
 def array_valuer(values: list[int]) -> Callable[[object], int]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as cmh
 
 from models.plan import Plan
 
@@ -94,3 +96,23 @@ def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float 
     copy = m.model.clone()
     copy.minimize(distance)  # the copy keeps variable indices, so the expression reads the same
     return _hint_from_copy(m, copy, seconds)
+
+
+def complete_hint_values(m: PltModel) -> np.ndarray | None:
+    """The hinted plan as one value per variable, when the hint is complete."""
+    hint = m.model.proto.solution_hint
+    n = len(m.model.proto.variables)
+    if len(hint.vars) != n:
+        return None
+    values = np.zeros(n, dtype=np.int64)
+    values[np.asarray(list(hint.vars), dtype=np.int64)] = np.asarray(list(hint.values), dtype=np.int64)
+    return values
+
+
+def hint_every_variable(proto: cmh.CpModelProto, values: np.ndarray) -> None:
+    """Replace the hint by a plan given as one value per variable (written on the proto at once)."""
+    hint = proto.solution_hint
+    hint.vars.clear()
+    hint.values.clear()
+    hint.vars.extend(range(len(proto.variables)))
+    hint.values.extend(values.tolist())

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
+from .hints import hint_every_variable
 from .model import PltModel, Session
 
 # Deterministic seconds charged per step on top of the solver's own (model loading is not counted there).
@@ -131,10 +132,9 @@ def course_clusters(m: PltModel) -> list[tuple[str, ...]]:
 @dataclass
 class Neighbourhood:
     kind: str  # "afternoons" or "courses"
-    size: int  # sessions freed
+    sizes: list[int]  # sessions freed: one size for afternoons, one per course cluster
     tried: int = 0
     improved: int = 0
-    sizes: list[int] | None = None  # courses: sessions freed per cluster
 
 
 class SessionLns:
@@ -156,8 +156,8 @@ class SessionLns:
         self._domains = {int(i): list(self.proto.variables[int(i)].domain) for i in self.parts.decisions}
         self._fix(self.parts.decisions)
         every = len(self.parts.sessions)
-        self.neighbourhoods = [Neighbourhood("afternoons", 1),
-                               Neighbourhood("courses", every, sizes=[every] * len(self.parts.clusters))]
+        self.neighbourhoods = [Neighbourhood("afternoons", [1]),
+                               Neighbourhood("courses", [every] * len(self.parts.clusters))]
         self.steps = 0
         self.improvements = 0
         self.deterministic_time = 0.0
@@ -201,11 +201,7 @@ class SessionLns:
         if len(free) == 0:
             return False
         self._unfix(free)
-        hint = self.proto.solution_hint
-        hint.vars.clear()
-        hint.values.clear()
-        hint.vars.extend(range(len(self.proto.variables)))
-        hint.values.extend(self.best.tolist())
+        hint_every_variable(self.proto, self.best)
         solver = cp_model.CpSolver()
         params = solver.parameters
         params.num_workers = self.workers
@@ -237,16 +233,12 @@ class SessionLns:
         self._fix(free)
         # Grow what was solved to the end, shrink what ran out of time (not when stopped).
         limit = len(self.parts.sessions)
-        size = hood.size if cluster is None else hood.sizes[cluster]
+        k = cluster or 0
         if status == cp_model.OPTIMAL:
-            self.proven = self.proven or (hood.kind == "afternoons" and size == limit)
-            size = min(limit, size + 1)
+            self.proven = self.proven or (hood.kind == "afternoons" and hood.sizes[k] == limit)
+            hood.sizes[k] = min(limit, hood.sizes[k] + 1)
         elif not self._stopped:
-            size = max(1, size - 1)
-        if cluster is None:
-            hood.size = size
-        else:
-            hood.sizes[cluster] = size
+            hood.sizes[k] = max(1, hood.sizes[k] - 1)
         return better
 
     @property
@@ -255,13 +247,13 @@ class SessionLns:
         return self.deterministic_time + STEP_CHARGE * self.steps
 
     def summary(self) -> str:
-        return ", ".join(f"{h.kind} improved {h.improved} of {h.tried} (sessions now {h.sizes or h.size})"
+        return ", ".join(f"{h.kind} improved {h.improved} of {h.tried} (sessions now {h.sizes})"
                          for h in self.neighbourhoods)
 
     def _choose(self, hood: Neighbourhood) -> tuple[np.ndarray, int | None]:
         """The decisions to free, and the course cluster they belong to (None: whole sessions)."""
         if hood.kind == "afternoons":
-            sessions = self.rng.sample(self.parts.sessions, min(hood.size, len(self.parts.sessions)))
+            sessions = self.rng.sample(self.parts.sessions, min(hood.sizes[0], len(self.parts.sessions)))
             chosen = [self.parts.by_session[s] for s in sessions]
             k = None
         else:
