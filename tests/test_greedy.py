@@ -231,3 +231,25 @@ def test_a_date_a_practice_cannot_close_is_passed_over(
     plan = _solve(parse_scenario(document))
     assert plan.solver.status == "FEASIBLE"
     assert plan.afternoons[0].date > first
+
+
+def test_visits_go_to_the_largest_needs_of_the_year(norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """One fire-safety trainer with three afternoons a year: the three visits go to the three
+    practices where a visit reaches most staff who need it, wherever they fall in the year."""
+    document = norwich_doc()
+    document["trainers"] = [t for t in document["trainers"] if t["id"] != "t-fire-2"]
+    fire = next(t for t in document["trainers"] if t["id"] == "t-fire-1")
+    fire.update(max_afternoons_per_year=3, unavailable=[])
+    scenario = parse_scenario(document)
+    plan = _solve(scenario)
+    assert plan.solver.status == "FEASIBLE"
+    from models.demand import compute_demand
+
+    bank = {r.id for r in scenario.roles if r.bank}
+    reach = Counter()
+    for (practice, role, course), n in compute_demand(scenario).items():
+        if course == "fire-safety" and role not in bank:
+            reach[practice] += n
+    visited = {v.practice for v in plan.on_site if v.course == "fire-safety"}
+    assert len(visited) == 3
+    assert sorted(reach[p] for p in visited) == sorted(reach.values())[-3:]
