@@ -201,14 +201,15 @@ class _Planner:
         for course in sorted(self.inst.external_courses, key=lambda c: (-c.priority, c.id)):
             for start in range(len(self.inst.blocks) - course.blocks + 1):
                 span = range(start, start + course.blocks)
+                waiting = [p for p in session.practices if p in self.needing[course.id]]
                 opened = 0
-                while (run := self.open_run(session, book, course, span, opened + 1)) is not None:
+                while (run := self.open_run(session, book, course, span, opened + 1, waiting)) is not None:
                     runs.append(run)
                     opened += 1
         return runs
 
     def open_run(self, session: Session, book: _Book, course: Course, span: range,
-                 number: int) -> CourseRun | None:
+                 number: int, waiting: list[str]) -> CourseRun | None:
         """A run with the first free room and trainer, kept only if it reaches the minimum group."""
         virtual = course.delivery is Delivery.virtual
         room = None if virtual else self.free_room(session, book, course, span)
@@ -218,7 +219,7 @@ class _Planner:
         if trainer is None:
             return None
         capacity = course.max_group if room is None else min(course.max_group, room.capacity)
-        seats = self.first_come_seats(session, book, course, span, capacity)
+        seats = self.first_come_seats(book, course, span, capacity, waiting)
         if sum(s.count for s in seats) < course.min_group:
             return None
         self.book_run(book, course, span, room, trainer, seats)
@@ -249,14 +250,17 @@ class _Planner:
             return True
         return self.worked[trainer.id] < trainer.max_afternoons_per_year
 
-    def first_come_seats(self, session: Session, book: _Book, course: Course, span: range,
-                         capacity: int) -> list[Seat]:
-        """Practices in scenario order, roles in audience order, within demand and headcount."""
+    def first_come_seats(self, book: _Book, course: Course, span: range, capacity: int,
+                         waiting: list[str]) -> list[Seat]:
+        """Practices in scenario order, roles in audience order, within demand and headcount.
+
+        `waiting`: the session's practices that may still take seats in this course and span, in
+        scenario order. A practice passed over whole has no one left who needs the course and is
+        free in the span, and people only get busier as runs open, so it leaves the list:
+        rescanning the whole session for every run took 120 of 210 s at 6,300 practices
+        (pyinstrument)."""
         seats: list[Seat] = []
-        needing = self.needing[course.id]
-        for pid in session.practices:
-            if pid not in needing:
-                continue
+        for i, pid in enumerate(waiting):
             heads = self.practices[pid].headcount
             for role in course.audience:
                 want = self.remaining.get((pid, role, course.id), 0)
@@ -268,7 +272,9 @@ class _Planner:
                     seats.append(Seat(practice=pid, role=role, count=count))
                     capacity -= count
                 if capacity == 0:
+                    del waiting[:i]
                     return seats
+        waiting.clear()
         return seats
 
     def book_run(self, book: _Book, course: Course, span: range, room: Room | None,
