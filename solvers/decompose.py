@@ -49,6 +49,10 @@ from .parallel import run_tasks
 DECOMPOSE_ABOVE = 500
 # Whole networks are grouped into parts of about this many practices.
 PART_PRACTICES = 50
+# Below this many deterministic seconds per part, the parts are not solved: the time limit is
+# spent, and the master's plan is returned. (Building a part's model comes on top of its
+# seconds: about 2.5 s a part at 430 practices, 5.5 s at 6,300.)
+MIN_PART_SECONDS = 0.5
 STRATEGIES = ("auto", "full", "decomposed")
 
 
@@ -270,7 +274,16 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))
     # Deterministic seconds per part: the time left, shared by `workers` part solves at a time.
     rounds = math.ceil(len(parts) / max(1, options.workers))
-    seconds = max(2.0, 0.8 * (options.time_limit - master_seconds) / rounds)
+    seconds = 0.8 * (options.time_limit - master_seconds) / rounds
+    if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
+        report.status = "FEASIBLE"
+        report.stats |= {"parts": len(parts), "master_seconds": round(master_seconds, 3), "kept": "master",
+                         "reason": f"the master took {master_seconds:.0f} s of the {options.time_limit:g} s limit, "
+                                   f"too little left for {len(parts)} parts"}
+        plan.afternoons, plan.cover, plan.runs, plan.on_site = master.afternoons, master.cover, master.runs, master.on_site
+        report.objective = master.solver.objective
+        report.seconds = round(time.perf_counter() - started, 3)
+        return plan
     provider = {(c.event, c.wave, c.practice): c.provider for c in master.cover}
     tasks, waves_of = [], []
     for part in parts:

@@ -171,3 +171,20 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
     assert "part-2: UNKNOWN" in plan.solver.stats["reason"]
     assert plan.solver.objective == greedy.solver.objective == score_plan(area, plan).total
     assert check_plan(area, plan) == []
+
+
+def test_no_time_left_after_the_master_keeps_its_plan(area: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A time limit the master uses up: no part is solved, and the master's complete plan comes
+    back, checked, with the reason in words."""
+    from solvers import decompose
+
+    def never(task):  # pragma: no cover - called only if the parts run
+        raise AssertionError(f"{task.part} was solved with no time left")
+
+    monkeypatch.setattr(decompose, "solve_part", never)
+    plan = solve_decomposed(area, SolveOptions(time_limit=0.01, workers=2, seed=0), part_practices=20)
+    greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
+    assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
+    assert "too little left for 3 parts" in plan.solver.stats["reason"]
+    assert plan.solver.objective == greedy.solver.objective == score_plan(area, plan).total
+    assert check_plan(area, plan) == []
