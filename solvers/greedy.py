@@ -230,11 +230,16 @@ class _Planner:
                          room=room.id if room else None, trainer=trainer.id, seats=seats)
 
     def free_room(self, session: Session, book: _Book, course: Course, span: range) -> Room | None:
+        """The free room with the fewest features the course does not need (a computer suite
+        is kept for the courses that need computers), then the smallest that seats a full
+        group, else the largest."""
         need = set(course.room_features)
-        return next((room for room in self.rooms
-                     if need <= set(room.features) and room.capacity >= course.min_group
-                     and session.date not in self.room_closed[room.id]
-                     and not any((room.id, b) in book.rooms for b in span)), None)
+        free = [room for room in self.rooms
+                if need <= set(room.features) and room.capacity >= course.min_group
+                and session.date not in self.room_closed[room.id]
+                and not any((room.id, b) in book.rooms for b in span)]
+        return min(free, key=lambda r: (len(set(r.features) - need), r.capacity < course.max_group,
+                                        abs(r.capacity - course.max_group), r.id), default=None)
 
     def free_trainer(self, session: Session, book: _Book, course: Course,
                      span: range) -> Trainer | None:
