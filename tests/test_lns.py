@@ -117,3 +117,21 @@ def test_the_search_beats_the_greedy_start_on_norwich(norwich):
     assert lns.objective == greedy.solver.objective  # the start is the greedy plan
     lns.run(3.0, deterministic=True, step_seconds=1.0)
     assert lns.objective < greedy.solver.objective
+
+
+def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
+    """A course cluster solved to optimality over the whole year without a better plan is not
+    drawn again while the plan stands; once every cluster is settled the afternoons take the turn;
+    a better plan unsettles them all."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=1, workers=1)
+    courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
+    clusters = range(len(lns.parts.clusters))
+    lns.settled = {("courses", k) for k in clusters if k != 0}
+    assert {lns._choose(courses)[1] for _ in range(30)} == {0}
+    lns.settled.add(("courses", 0))
+    lns.steps = 1  # the courses kind's turn
+    tried = {h.kind: h.tried for h in lns.neighbourhoods}
+    improved = lns.step(1.0, deterministic=True)
+    assert courses.tried == tried["courses"]  # the afternoons kind went instead
+    assert not improved or lns.settled == set()
