@@ -44,8 +44,9 @@ from .instance import build_instance
 from .parallel import run_tasks
 
 # `solve` decomposes areas above this many practices (documented in the README). At 430
-# practices the full model still beats the decomposition (10,474,241 against 10,524,111 at 60 s)
-# in 2.6 GiB; at 6,300 it cannot be built in memory.
+# practices the full model still beats the decomposition, narrowly now that greedy plans visits
+# for the year (60 s: 9,593,261 with the neighbourhood search, 9,555,801 without, against the
+# master's kept 9,593,311) in 2.3-2.7 GiB; at 6,300 it cannot be built in memory.
 DECOMPOSE_ABOVE = 500
 # Whole networks are grouped into parts of about this many practices.
 PART_PRACTICES = 50
