@@ -279,7 +279,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
         report.status = "FEASIBLE"
         report.stats |= {"parts": len(parts), "master_seconds": round(master_seconds, 3), "kept": "master",
-                         "reason": f"the master took {master_seconds:.0f} s of the {options.time_limit:g} s limit, "
+                         "reason": f"the master took {master_seconds:.1f} s of the {options.time_limit:g} s limit, "
                                    f"too little left for {len(parts)} parts"}
         plan.afternoons, plan.cover, plan.runs, plan.on_site = master.afternoons, master.cover, master.runs, master.on_site
         report.objective = master.solver.objective
