@@ -17,6 +17,10 @@ waves, so a plan is always in hand and no part is worse than greedy would be on 
 worker on deterministic time, so the joined plan depends on the scenario, the seed and
 `workers` only, not on the machine's load.
 
+Time. The time limit covers the master and the parts' search (building a part's model comes on
+top); when the master leaves under MIN_PART_SECONDS a part, no part is solved and the master's
+plan is returned with the reason.
+
 Join. Waves are numbered back by date, virtual runs renamed per part, and the joined plan is
 scored as a whole; when the master's own greedy plan scores better (small areas, where dividing
 the pool splits groups), that plan is kept instead and the report says so (stats.kept). Either
@@ -268,6 +272,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         report.stats["reason"] = master.solver.stats.get("reason", "the master found no dates and waves")
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
+    plan.afternoons, plan.cover = master.afternoons, master.cover  # the master's whatever is kept
     sessions = master_sessions(master)
     parts = divide(scenario, sessions, part_practices, master)
     master_seconds = time.perf_counter() - started
@@ -278,11 +283,9 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     seconds = 0.8 * (options.time_limit - master_seconds) / rounds
     if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
         report.status = "FEASIBLE"
-        report.stats |= {"parts": len(parts), "master_seconds": round(master_seconds, 3), "kept": "master",
-                         "reason": f"the master took {master_seconds:.1f} s of the {options.time_limit:g} s limit, "
-                                   f"too little left for {len(parts)} parts"}
-        plan.afternoons, plan.cover, plan.runs, plan.on_site = master.afternoons, master.cover, master.runs, master.on_site
-        report.objective = master.solver.objective
+        report.stats |= {"parts": len(parts), "master_seconds": round(master_seconds, 3)}
+        _keep_master(plan, master, reason=f"the master took {master_seconds:.1f} s of the {options.time_limit:g} s "
+                                          f"limit, too little left for {len(parts)} parts")
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
     provider = {(c.event, c.wave, c.practice): c.provider for c in master.cover}
@@ -302,8 +305,6 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         tasks.append(_Task(part.name, sub_scenario(scenario, part, sessions), tuple(own), seconds,
                            options.seed))
     results = run_tasks(solve_part, tasks, options.workers, engine)
-    plan.afternoons = master.afternoons
-    plan.cover = master.cover
     statuses = Counter()
     failed = []
     for part, renumber, raw in zip(parts, waves_of, results, strict=True):
@@ -325,13 +326,17 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     report.objective = score_plan(scenario, plan).total
     report.stats["kept"] = "join"
     if failed:  # a part without a plan: the master's own plan is complete and keeps every rule
-        report.stats |= {"kept": "master", "reason": "; ".join(failed)}
-        plan.runs, plan.on_site, report.objective = master.runs, master.on_site, master.solver.objective
+        _keep_master(plan, master, reason="; ".join(failed))
     elif keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
-        report.stats |= {"kept": "master", "join_objective": report.objective}
-        plan.runs, plan.on_site, report.objective = master.runs, master.on_site, master.solver.objective
+        _keep_master(plan, master, join_objective=report.objective)
     report.seconds = round(time.perf_counter() - started, 3)
     return plan
+
+
+def _keep_master(plan: Plan, master: Plan, **stats: object) -> None:
+    """The master's own plan (complete, every rule kept) in place of the parts' join."""
+    plan.solver.stats |= {"kept": "master", **stats}
+    plan.runs, plan.on_site, plan.solver.objective = master.runs, master.on_site, master.solver.objective
 
 
 def master_sessions(master: Plan) -> list[Session]:
