@@ -118,8 +118,9 @@ class _Planner:
         # plan (first free room) scored 2,269,044 with visits in date order, 2,948,394 with every
         # visit before the external afternoons, 1,977,224 with the on-site-only ones first and the
         # rest in date order, 1,514,944 so. Runs chosen for the year too (the run seating most
-        # priority-weighted demand first, anywhere) did worse at 430 practices: 10,514,836
-        # against 9,593,311.
+        # priority-weighted demand first, anywhere; best-fit rooms) were better on Norwich
+        # (701,474 against 709,334) but worse on Norfolk (1,766,854 against 1,474,214) and at 430
+        # practices (10,514,836 against 9,593,311).
         busy = self.visits_for_the_year(internal, [c for c in self.inst.on_site_courses if not c.external])
         runs: list[CourseRun] = []
         for session in sessions:

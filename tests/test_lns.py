@@ -132,6 +132,12 @@ def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
     lns.settled.add(("courses", 0))
     lns.steps = 1  # the courses kind's turn
     tried = {h.kind: h.tried for h in lns.neighbourhoods}
-    improved = lns.step(1.0, deterministic=True)
+    lns.step(1.0, deterministic=True)
     assert courses.tried == tried["courses"]  # the afternoons kind went instead
-    assert not improved or lns.settled == set()
+    improvements = 0
+    for _ in range(8):  # the greedy start is far from optimal: some step improves it
+        lns.settled.add(("courses", 0))
+        if lns.step(1.0, deterministic=True):
+            improvements += 1
+            assert lns.settled == set()
+    assert improvements > 0
