@@ -141,3 +141,27 @@ def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
             improvements += 1
             assert lns.settled == set()
     assert improvements > 0
+
+
+def test_a_better_plan_from_the_full_search_is_taken_up_before_the_next_step(norwich_model):
+    """The full model's search hands its better plans to the steps (beside it on two workers):
+    the next step starts from the offered plan, fixed on the model's domains; a plan no better
+    than the steps' own is ignored."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=2, workers=1)
+    start = lns.objective
+    # Another search's better plan: here a second run of steps from the same start.
+    other = SessionLns(m, complete_hint_values(m), seed=5, workers=1)
+    other.run(3.0, deterministic=True, step_seconds=1.0)
+    better = other.best.tolist()
+    assert other.objective < start
+    lns.offer(start + 1000, [0] * len(better))  # worse than the steps' own plan: ignored
+    assert lns._offered is None
+    lns.offer(other.objective, better)
+    lns.step(0.5, deterministic=True)
+    assert lns.adopted == 1
+    assert lns.objective <= other.objective
+    # Between steps every decision is fixed at the best plan, which is now the offered one or better.
+    variables = lns.proto.variables
+    assert all(list(variables[i].domain) == [v, v] for i, v in
+               zip(lns.parts.decisions.tolist(), lns.best[lns.parts.decisions].tolist(), strict=True))
