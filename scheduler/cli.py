@@ -19,7 +19,7 @@ from models.calendar import candidate_dates, verdicts
 from models.demand import compute_demand
 from models.loading import read_document
 from models.plan import Plan
-from solvers.base import solver_names
+from solvers.base import STEPS_BESIDE_UP_TO, solver_names
 from solvers.decompose import DECOMPOSE_ABOVE, PART_PRACTICES
 
 from .io import write_atomic
@@ -234,7 +234,8 @@ def print_summary(plan, out_file: Path | None) -> None:
               help="Decomposed: whole networks are grouped into parts of about this many practices "
                    "(1: one subproblem per network).")
 @click.option("--lns/--no-lns", default=True, show_default=True,
-              help="cpsat: run the neighbourhood search (afternoons, course clusters) beside the full model.")
+              help="cpsat: run the neighbourhood search (afternoons, course clusters) beside the full model "
+                   f"(on two or more workers only up to {STEPS_BESIDE_UP_TO:,} model variables).")
 @scenario_edits
 def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
           quiet: bool, strategy: str, engine: str, part_practices: int, lns: bool, sets: tuple[str, ...],

@@ -28,6 +28,16 @@ class Progress:
     bound: float
 
 
+# CP-SAT with two or more workers: the structured steps (solvers/cpsat/lns.py) run beside
+# CP-SAT's portfolio only up to this many model variables. Above it they take a third busy thread
+# from the portfolio's root LP, and memory with it: at 430 practices (361,246 variables; Norfolk
+# and Waveney has 72,098), 300 s, two workers, the portfolio alone 9,469,226 and 9,487,816
+# (2.96 %, 3.16 %) at 3.6 GiB, with the steps beside it 9,469,458, 9,511,901 and 9,522,006
+# (2.97 %, 3.58 %, and 13.42 % when the root LP came late) at 4.1-4.2 GiB. With one worker the
+# steps always run (far ahead of the full model alone there).
+STEPS_BESIDE_UP_TO = 200_000
+
+
 @dataclass
 class SolveOptions:
     time_limit: float = 60.0

@@ -90,6 +90,24 @@ def test_norwich_plan_with_the_search_is_checked_and_scored_as_reported(norwich)
     assert plan.solver.bound is not None and plan.solver.bound <= plan.solver.objective
     assert plan.solver.stats["lns_steps"] > 0
     assert plan.solver.stats["found_by"] in ("full model", "neighbourhood search")
+    assert plan.solver.stats["search"] == "portfolio with steps beside it"
+
+
+def test_above_the_size_limit_two_workers_run_the_portfolio_alone_and_one_worker_still_steps(norwich, monkeypatch):
+    import solvers.cpsat
+
+    variables = CpSatSolver().solve(norwich, SolveOptions(time_limit=1, workers=1, seed=0)).solver.stats["variables"]
+    monkeypatch.setattr(solvers.cpsat, "STEPS_BESIDE_UP_TO", variables - 1)
+    two = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
+    assert two.solver.stats["search"] == "portfolio"
+    assert "lns_steps" not in two.solver.stats
+    assert check_plan(norwich, two) == []
+    one = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=1, seed=0))
+    assert one.solver.stats["search"] == "steps, then the full model"
+    assert one.solver.stats["lns_steps"] > 0
+    monkeypatch.setattr(solvers.cpsat, "STEPS_BESIDE_UP_TO", variables)  # at the limit the steps run beside
+    beside = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
+    assert beside.solver.stats["lns_steps"] > 0
 
 
 def test_one_worker_with_the_search_gives_the_same_plan_twice(norwich):
@@ -105,6 +123,7 @@ def test_one_worker_with_the_search_gives_the_same_plan_twice(norwich):
 def test_without_the_search_no_steps_are_taken(norwich):
     plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
     assert "lns_steps" not in plan.solver.stats
+    assert plan.solver.stats["search"] == "portfolio"
     assert check_plan(norwich, plan) == []
 
 

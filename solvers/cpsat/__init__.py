@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model_helper as cmh
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
-from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
+from ..base import STEPS_BESIDE_UP_TO, Progress, SolveOptions, normalise_status, run_interruptibly
 from ..instance import Instance, build_instance
 from . import extract
 from .build import build_model
@@ -110,7 +110,8 @@ class CpSatSolver:
         started = time.perf_counter()
         m, terms = prepare_model(scenario, options, instance)
         built = time.perf_counter() - started
-        start = complete_hint_values(m) if options.lns else None
+        steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
+        start = complete_hint_values(m) if steps else None
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
         if lns is not None and lns.useful:
             solver, status, interrupted = search_with_lns(m, options, lns)
@@ -125,6 +126,7 @@ class CpSatSolver:
         )
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
         value = _valuer(solver) if status_name in ("OPTIMAL", "FEASIBLE") else None
+        report.stats["search"] = _arrangement(options, lns is not None)
         if lns is not None:
             report.stats.update(lns_steps=lns.steps, lns_improved=lns.improvements, lns_adopted=lns.adopted,
                                 lns_neighbourhoods=lns.summary(), found_by="full model")
@@ -145,6 +147,13 @@ class CpSatSolver:
             _fill(plan, m, value)
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
+
+
+def _arrangement(options: SolveOptions, steps: bool) -> str:
+    """What searched, for the report."""
+    if options.workers <= 1:
+        return "steps, then the full model" if steps else "full model"
+    return "portfolio with steps beside it" if steps else "portfolio"
 
 
 def search_with_lns(m: PltModel, options: SolveOptions,
