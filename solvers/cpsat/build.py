@@ -12,7 +12,9 @@ from .model import PltModel
 from .objective import set_objective
 
 
-def build_model(instance: Instance, baseline: Plan | None = None) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+def build_model(instance: Instance, baseline: Plan | None = None,
+                cuts: bool = True) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+    """`cuts`: add the valid inequalities that only tighten the LP relaxation (tests compare without)."""
     m = PltModel(instance, baseline)
     dates.choose_dates(m)
     dates.waves_in_order(m)
@@ -28,5 +30,7 @@ def build_model(instance: Instance, baseline: Plan | None = None) -> tuple[PltMo
     internal.on_site_courses(m)
     trainers.trainer_limits(m)
     demand.demand_met(m)
+    if cuts:
+        demand.runs_or_unmet(m)
     terms = set_objective(m)
     return m, terms

@@ -1,10 +1,12 @@
 """Hard rule H6 (mandatory training) and the demand terms: unmet demand weighted by priority,
-and max-min equity for the worst-served practice and role (per mille of their demand)."""
+and max-min equity for the worst-served practice and role (per mille of their demand); and the
+cuts that tighten the LP bound on unmet demand."""
 
 from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
+from .external import VIRTUAL
 from .model import PltModel
 
 
@@ -31,6 +33,37 @@ def demand_met(m: PltModel) -> None:
         u = m.model.new_int_var(0, top, f"unmet(practice={key[0]},role={key[1]},course={key[2]})")
         m.model.add(u >= d - met)
         m.unmet[key] = u
+
+
+def runs_or_unmet(m: PltModel) -> None:
+    """Valid inequalities (cuts) that tighten the LP relaxation: per course taught only in runs,
+    the year's runs hold at most `a` seats each (its largest room class or virtual group), so
+    `a x runs + unmet >= demand`; with `f` = demand mod `a` > 0, mixed-integer rounding gives
+    `f x runs + unmet >= f x ceil(demand / a)`. The LP can no longer meet the last `f` seats with
+    a fraction of a run. Norwich: LP bound 608,748 -> 609,870 (best plan known 610,384);
+    Norfolk and Waveney 1,324,606 -> 1,326,020."""
+    inst = m.instance
+    classes = {k.index: k for k in inst.room_classes}
+    runs: dict[str, list] = {}
+    seats_per_run: dict[str, int] = {}
+    for (e, w, c, b, cls), var in m.runs.items():
+        course = inst.scenario.course(c)
+        room = course.max_group if cls == VIRTUAL else min(course.max_group, classes[cls].capacity)
+        runs.setdefault(c, []).append(var)
+        seats_per_run[c] = max(seats_per_run.get(c, 0), room)
+    on_site = {c for (e, w, p, c) in m.on_site}
+    demand: dict[str, int] = {}
+    unmet: dict[str, list] = {}
+    for (p, r, c), d in inst.demand.items():
+        demand[c] = demand.get(c, 0) + d
+        unmet.setdefault(c, []).append(m.unmet[p, r, c])
+    for c, vars_ in sorted(runs.items()):
+        if c in on_site or c not in demand:
+            continue
+        a, d = seats_per_run[c], demand[c]
+        f = d % a
+        if f:
+            m.model.add(sum(unmet[c]) + f * sum(vars_) >= f * (-(-d // a)))
 
 
 def unmet_demand(m: PltModel) -> cp_model.LinearExpr:
