@@ -60,3 +60,12 @@ def test_on_norwich_the_cuts_raise_the_bound_and_keep_the_greedy_plan(norwich):
     assert added > 0
     bounds = [_solve(x.model, 5)[0].best_objective_bound for x in (plain, with_cuts)]
     assert bounds[1] > bounds[0]
+
+
+def test_above_the_size_limit_no_cuts_are_added(norwich, monkeypatch):
+    import solvers.cpsat.demand
+
+    plain, _ = build_model(build_instance(norwich), cuts=False)
+    monkeypatch.setattr(solvers.cpsat.demand, "CUTS_UP_TO", 1000)  # Norwich has 12,485 variables
+    above, _ = build_model(build_instance(norwich), cuts=True)
+    assert len(above.model.proto.constraints) == len(plain.model.proto.constraints)

@@ -246,19 +246,19 @@ def array_valuer(values: list[int]) -> Callable[[object], int]:
     return value
 
 
-def prepare_model(scenario: Scenario, options: SolveOptions,
-                  instance: Instance | None = None) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance | None = None,
+                  cuts: bool = True) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
     """The model of the rules with its complete first solution, as every back end of them builds it.
 
     Without a given instance, the greedy plan is the fallback first solution and, for large areas,
-    decides wave membership and cover before modelling."""
+    decides wave membership and cover before modelling. `cuts`: see `build_model`."""
     greedy = None
     if instance is None:
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
             instance.fixed_waves = _membership(greedy)
-    m, terms = build_model(instance, options.baseline)
+    m, terms = build_model(instance, options.baseline, cuts)
     # The first of these plans that fits the model becomes a complete first solution.
     for start in (options.hint, options.baseline, greedy):
         if start is not None:
