@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from .external import VIRTUAL
-from .model import PltModel
+from .external import seats_per_run
+from .model import PltModel, grouped
 
 
 def demand_met(m: PltModel) -> None:
@@ -53,26 +53,22 @@ def runs_or_unmet(m: PltModel) -> None:
         return
     inst = m.instance
     classes = {k.index: k for k in inst.room_classes}
-    runs: dict[str, list] = {}
-    seats_per_run: dict[str, int] = {}
-    for (e, w, c, b, cls), var in m.runs.items():
-        course = inst.scenario.course(c)
-        room = course.max_group if cls == VIRTUAL else min(course.max_group, classes[cls].capacity)
-        runs.setdefault(c, []).append(var)
-        seats_per_run[c] = max(seats_per_run.get(c, 0), room)
+    runs_of = grouped(m.runs, lambda k: k[2])
     on_site = {c for (e, w, p, c) in m.on_site}
     demand: dict[str, int] = {}
     unmet: dict[str, list] = {}
     for (p, r, c), d in inst.demand.items():
         demand[c] = demand.get(c, 0) + d
         unmet.setdefault(c, []).append(m.unmet[p, r, c])
-    for c, vars_ in sorted(runs.items()):
-        if c in on_site or c not in demand:
+    for course in inst.external_courses:
+        runs = runs_of.get(course.id)
+        if not runs or course.id in on_site or course.id not in demand:
             continue
-        a, d = seats_per_run[c], demand[c]
+        a = max(seats_per_run(course, key[4], classes) for key in runs)
+        d = demand[course.id]
         f = d % a
         if f:
-            m.model.add(sum(unmet[c]) + f * sum(vars_) >= f * (-(-d // a)))
+            m.model.add(sum(unmet[course.id]) + f * sum(runs.values()) >= f * (-(-d // a)))
 
 
 def unmet_demand(m: PltModel) -> cp_model.LinearExpr:

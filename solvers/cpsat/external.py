@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from models.scenario import Delivery
+from models.scenario import Course, Delivery
 
+from ..instance import RoomClass
 from .model import PltModel, grouped
 
 VIRTUAL = -1
+
+
+def seats_per_run(course: Course, cls: int, classes: dict[int, RoomClass]) -> int:
+    """A run's seats: the course's largest group, within its room class's capacity (virtual: no room)."""
+    return course.max_group if cls == VIRTUAL else min(course.max_group, classes[cls].capacity)
 
 
 def _starts(m: PltModel, blocks: int) -> range:
@@ -101,8 +107,7 @@ def seats_in_runs(m: PltModel) -> None:
                     if member is None:
                         m.model.add(var <= top * m.in_wave[event, p, wave])
                     seats.append(var)
-                capacity = [min(course.max_group, classes[cls].capacity if cls != VIRTUAL else course.max_group) * n
-                            for cls, n in runs.items()]
+                capacity = [seats_per_run(course, cls, classes) * n for cls, n in runs.items()]
                 m.model.add(sum(seats) <= sum(capacity))
                 m.model.add(sum(seats) >= course.min_group * sum(runs.values()))
 

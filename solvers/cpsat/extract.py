@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from models.plan import Afternoon, CourseRun, Cover, OnSiteCourse, Seat, Wave
 
-from .external import VIRTUAL
+from .external import VIRTUAL, seats_per_run
 from .model import PltModel, grouped
 
 Value = Callable[[object], int]
@@ -111,10 +111,10 @@ def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
                 here = (event, wave, course.id, b)
                 for cls in sorted(k[4] for k in runs_of.get(here, {})):
                     n = value(m.runs[event, wave, course.id, b, cls])
+                    cap = seats_per_run(course, cls, classes)
                     if cls == VIRTUAL:
-                        slots += [(None, course.max_group)] * n
+                        slots += [(None, cap)] * n
                     else:
-                        cap = min(course.max_group, classes[cls].capacity)
                         slots += [(room, cap) for room in rooms.get((course.id, b, cls), [])]
                 if not slots:
                     continue
