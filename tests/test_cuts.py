@@ -52,7 +52,7 @@ def test_the_cuts_keep_every_plan_and_the_optimum(scenario: Scenario) -> None:
 
 
 def test_on_norwich_the_cuts_raise_the_bound_and_keep_the_greedy_plan(norwich):
-    m, _ = prepare_model(norwich, SolveOptions(time_limit=10, workers=1, seed=0))
+    m, _ = prepare_model(norwich, SolveOptions(time_limit=10, workers=1, seed=0), cuts=False)
     assert _feasible_with_cuts(norwich, complete_hint_values(m).tolist())  # greedy's plan, every variable
     plain, _ = build_model(build_instance(norwich), cuts=False)
     with_cuts, _ = build_model(build_instance(norwich), cuts=True)
