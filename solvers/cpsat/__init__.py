@@ -171,10 +171,11 @@ def search_with_lns(m: PltModel, options: SolveOptions,
     Measured on Norfolk and Waveney (two workers, seeds 0 and 1): at 60 s the portfolio alone
     1,359,402 / 1,364,394, this 1,359,744 / 1,388,550 (5 s steps: 1,365,062 / 1,364,322), the
     full search on one worker with the steps beside it (the arrangement before; run again with
-    the take-up, which took up nothing) 1,421,524 / 1,395,904; at 300 s this 1,343,002 / 1,342,954, the one before 1,339,874 / 1,339,454, the
-    portfolio alone 1,353,444 (one run). The benchmark at 300 s (seed 0): Norfolk 1,344,084
-    against the portfolio's 1,353,484; 430 practices 9,469,458 against 9,487,816 (the one before:
-    9,575,551), at a peak of 4.1 GiB against 3.6 GiB (2.5 GiB before: one full worker)."""
+    the take-up, which took up nothing) 1,421,524 / 1,395,904; at 300 s this 1,343,002 /
+    1,342,954, the one before 1,339,874 / 1,339,454, the portfolio alone 1,353,444 (one run).
+    The benchmark at 300 s (seed 0): Norfolk 1,344,084 against the portfolio's 1,353,484. Above
+    STEPS_BESIDE_UP_TO variables (430 practices) the solver does not call this with two or more
+    workers: the portfolio alone was as good there at 0.5 GiB less (see solvers/base.py)."""
     progress = _SharedProgress(options.on_progress)
     step = lns_step_seconds(options.time_limit)
     if options.workers <= 1:

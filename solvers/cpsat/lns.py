@@ -31,7 +31,8 @@ From the greedy start that plans visits for the year (1.47 M) the full model alo
 9,575,551 at 300 s). With one worker the steps are far ahead (1,377,254 against greedy's plan
 unchanged at 60 s). So on two workers the steps now run beside CP-SAT's portfolio rather than
 beside its single full search, and take up the portfolio's better plans (`offer`): see
-`search_with_lns` in solvers/cpsat for what that measured.
+`search_with_lns` in solvers/cpsat for what that measured; above `STEPS_BESIDE_UP_TO` model
+variables (solvers/base.py) the portfolio runs alone.
 """
 
 from __future__ import annotations
