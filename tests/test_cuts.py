@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
-
 from ortools.sat.python import cp_model
 
 from models import Scenario

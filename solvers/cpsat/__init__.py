@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
+import numpy as np
 from ortools.sat.python import cp_model
 from ortools.sat.python import cp_model_helper as cmh
 
@@ -31,6 +32,7 @@ from .hints import (
 )
 from .lns import SessionLns, lns_step_seconds
 from .model import PltModel
+from .retrain import TRAINERS_SHARE, choose_trainers_again, plan_objective
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
 # and the model chooses everything else: seats then exist only for the wave a practice closes
@@ -113,11 +115,13 @@ class CpSatSolver:
         steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
         start = complete_hint_values(m) if steps else None
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
+        searched = time.perf_counter()
         if lns is not None and lns.useful:
             solver, status, interrupted = search_with_lns(m, options, lns)
         else:
-            lns = None
-            solver, status, interrupted = run_solver(m.model, options)
+            lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
+            search = replace(options, time_limit=options.time_limit * (1 - TRAINERS_SHARE))
+            solver, status, interrupted = run_solver(m.model, search)
         status_name = normalise_status(solver.status_name(status)) if solver is not None else "UNKNOWN"
         report = SolverReport(
             name=self.name, status=status_name, seconds=0.0,
@@ -134,6 +138,9 @@ class CpSatSolver:
             if status_name != "OPTIMAL" and lns.objective < full - 0.5:
                 value, status_name = array_valuer(lns.best.tolist()), "FEASIBLE"
                 report.status, report.stats["found_by"] = status_name, "neighbourhood search"
+        if lns is None and status_name == "FEASIBLE" and not interrupted:
+            value, interrupted = _trainers_again(m, solver, options, report, searched)
+            report.stats["interrupted"] = interrupted
         if value is not None:
             if status_name == "FEASIBLE":
                 value = _polish(m, value, options) or value
@@ -147,6 +154,21 @@ class CpSatSolver:
             _fill(plan, m, value)
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
+
+
+def _trainers_again(m: PltModel, solver: cp_model.CpSolver, options: SolveOptions, report: SolverReport,
+                    searched: float) -> tuple[Callable[[object], int], bool]:
+    """The search's plan with its trainers chosen again in the time kept for it (retrain.py)."""
+    values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+    started = time.perf_counter()
+    values, interrupted = choose_trainers_again(m, values, _decisions(m), options,
+                                                options.time_limit * TRAINERS_SHARE)
+    objective = plan_objective(m.model.proto, values)
+    report.stats["trainers_again"] = (f"{solver.objective_value:,.0f} -> {objective:,.0f} "
+                                      f"in {time.perf_counter() - started:.1f} s")
+    if objective < solver.objective_value - 0.5 and options.on_progress:
+        options.on_progress(Progress(time.perf_counter() - searched, objective, solver.best_objective_bound))
+    return array_valuer(values.tolist()), interrupted
 
 
 def _arrangement(options: SolveOptions, steps: bool) -> str:

@@ -1,0 +1,80 @@
+"""Choosing the trainers again after the search (solvers/cpsat/retrain.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from models.checker import check_plan
+from solvers.base import SolveOptions
+from solvers.cpsat import CpSatSolver, _decisions, prepare_model
+from solvers.cpsat.hints import complete_hint_values
+from solvers.cpsat.retrain import choose_trainers_again, plan_objective, trainer_decisions
+from tests.test_properties import small_area
+
+
+def _worst_trainers(m, values: np.ndarray, cost: cp_model.LinearExpr) -> np.ndarray | None:
+    """The same plan with the dearest trainers that fit it: every other decision fixed."""
+    copy = m.model.clone()
+    free = trainer_decisions(m)
+    for var in _decisions(m):
+        if var.index not in free:
+            copy.add(copy.get_int_var_from_proto_index(var.index) == int(values[var.index]))
+    copy.clear_hints()
+    copy.maximize(cost)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    if solver.solve(copy) != cp_model.OPTIMAL:
+        return None
+    return np.asarray(solver.response_proto.solution, dtype=np.int64)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), practices=st.integers(2, 5), courses=st.integers(2, 5))
+def test_from_the_dearest_trainers_it_finds_a_plan_at_least_as_good_as_greedys(seed, practices, courses):
+    scenario = small_area(practices=practices, seed=seed, courses=courses, days=90, spacing=2, external=2,
+                          internal=1)
+    m, terms = prepare_model(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
+    greedy = complete_hint_values(m)
+    if greedy is None:
+        return
+    worst = _worst_trainers(m, greedy, terms["cost_trainers"][1])
+    assert worst is not None
+    domains = [list(v.domain) for v in m.model.proto.variables]
+    again, interrupted = choose_trainers_again(m, worst, _decisions(m), SolveOptions(workers=1, seed=0), 10)
+    assert not interrupted
+    assert [list(v.domain) for v in m.model.proto.variables] == domains  # the model is left as it was
+    free = trainer_decisions(m)
+    kept = [v.index for v in _decisions(m) if v.index not in free]
+    assert (again[kept] == greedy[kept]).all()  # only trainers changed
+    # Greedy's trainers fit the same plan, so the optimum over trainers is no worse than them.
+    assert plan_objective(m.model.proto, again) <= plan_objective(m.model.proto, greedy)
+    dearest, cheapest, greedys = (sum(c * int(x[v.index]) for v, c in _linear(terms["cost_trainers"][1]))
+                                  for x in (worst, again, greedy))
+    if dearest > greedys:
+        assert cheapest < dearest
+
+
+def _linear(expr):
+    from ortools.sat.python import cp_model_helper as cmh
+
+    flat = cmh.FlatIntExpr(expr)
+    return list(zip(flat.vars, flat.coeffs, strict=True))
+
+
+def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(norwich):
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
+    assert plan.solver.stats["search"] == "portfolio"
+    before, after = plan.solver.stats["trainers_again"].split(" in ")[0].split(" -> ")
+    assert int(after.replace(",", "")) <= int(before.replace(",", ""))
+    assert plan.solver.objective <= int(after.replace(",", ""))  # the polish can only lower penalties
+    assert check_plan(norwich, plan) == []
+
+
+def test_with_the_steps_trainers_are_not_chosen_again_after(norwich):
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
+    assert plan.solver.stats["search"] == "portfolio with steps beside it"
+    assert "trainers_again" not in plan.solver.stats
