@@ -235,7 +235,8 @@ def print_summary(plan, out_file: Path | None) -> None:
                    "(1: one subproblem per network).")
 @click.option("--lns/--no-lns", default=True, show_default=True,
               help="cpsat: run the neighbourhood search (afternoons, course clusters) beside the full model "
-                   f"(on two or more workers only up to {STEPS_BESIDE_UP_TO:,} model variables).")
+                   f"(on two or more workers only up to {STEPS_BESIDE_UP_TO:,} model variables); where it "
+                   "does not run, a tenth of the time is kept to choose the trainers again.")
 @scenario_edits
 def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
           quiet: bool, strategy: str, engine: str, part_practices: int, lns: bool, sets: tuple[str, ...],
