@@ -192,8 +192,9 @@ def print_summary(plan, out_file: Path | None) -> None:
     rep = plan.solver
     click.echo(f"status     {rep.status}")
     if rep.objective is not None:
+        given = f" (given {rep.stats['bound_given']})" if "bound_given" in rep.stats else ""
         proof = "no bound (this back end proves none)" if rep.bound is None else \
-            f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %"
+            f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
         click.echo(f"objective  {rep.objective:,}   {proof}")
     click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
     if rep.stats.get("kept") == "master" and "join_objective" in rep.stats:

@@ -3,8 +3,8 @@ part (a network, or neighbouring networks together), solved in parallel and join
 
 Master. What every network shares is the cover providers' capacity on each afternoon, the
 trainer pool and the venues. The master decides the afternoons' dates, the waves and which
-provider covers each practice for the whole area (the greedy plan's first-fit-decreasing
-packing, which keeps H1 and H2 everywhere), then divides the pool afternoon by afternoon: on each
+provider covers each practice for the whole area (the greedy plan's packing, first fit or kept
+even, which keeps H1 and H2 everywhere), then divides the pool afternoon by afternoon: on each
 afternoon every trainer and every room works for one part at most. What the master's plan used
 stays with the part whose practices held most of its seats; the rest is apportioned by the
 demand of the part's practices closing then for what the trainer teaches or the room hosts
@@ -50,7 +50,8 @@ from .parallel import run_tasks
 # `solve` decomposes areas above this many practices (documented in the README). At 430
 # practices the full model still beats the decomposition, narrowly now that greedy plans visits
 # for the year (60 s: 9,593,261 with the neighbourhood search, 9,555,801 without, against the
-# master's kept 9,593,311) in 2.3-2.7 GiB; at 6,300 it cannot be built in memory.
+# master's kept 9,593,311; all with greedy's first-fit waves) in 2.3-2.7 GiB; at 6,300 it cannot be
+# built in memory.
 DECOMPOSE_ABOVE = 500
 # Whole networks are grouped into parts of about this many practices.
 PART_PRACTICES = 50

@@ -145,3 +145,28 @@ def test_cli_greedy_solve_says_it_proves_no_bound_and_publishes(norwich_path: Pa
     assert solved.exit_code == 0, solved.output
     assert "no bound" in solved.output and "status     FEASIBLE" in solved.output
     assert (tmp_path / "report.html").exists() and (tmp_path / "feeds").is_dir()
+
+
+def test_a_bound_for_waves_fixed_before_modelling_says_so(tmp_path: Path) -> None:
+    """Sixty practices in three waves: above FIXED_WAVES_ABOVE greedy's waves are fixed, so the
+    bound and any proof are for those waves only."""
+    from models import dump_scenario
+    from models.generate import generate_scenario
+
+    area = generate_scenario(60, 6, 3)
+    plan = get_solver("cpsat").solve(area, SolveOptions(time_limit=5, workers=2, seed=0))
+    assert plan.solver.stats["bound_given"] == "the waves and cover of the greedy plan"
+    assert plan.solver.status == "FEASIBLE"  # never OPTIMAL for the scenario
+    assert check_plan(area, plan) == []
+    path = tmp_path / "area.json"
+    path.write_text(json.dumps(dump_scenario(area)), encoding="utf-8")
+    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(tmp_path / "out"), "--time-limit", "3",
+                                       "-q"])
+    assert result.exit_code == 0, result.output
+    assert "(given the waves and cover of the greedy plan)" in result.output
+
+
+def test_a_bound_when_the_model_chooses_the_waves_has_no_proviso(norwich: Scenario) -> None:
+    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=2, workers=2, seed=0))
+    assert "bound_given" not in plan.solver.stats
+    assert plan.solver.bound is not None

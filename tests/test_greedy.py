@@ -253,3 +253,54 @@ def test_visits_go_to_the_largest_needs_of_the_year(norwich_doc: Callable[[], di
     visited = {v.practice for v in plan.on_site if v.course == "fire-safety"}
     assert len(visited) == 3
     assert sorted(reach[p] for p in visited) == sorted(reach.values())[-3:]
+
+
+def _both_packings(scenario: Scenario) -> dict[str, tuple[Plan, int]]:
+    from solvers.greedy import GreedySolver, _Planner
+    from solvers.instance import build_instance
+
+    instance = build_instance(scenario)
+    return {name: GreedySolver()._plan(scenario, instance, _Planner(instance, even_waves=even))
+            for name, even in (("first fit", False), ("even", True))}
+
+
+def _patients_per_wave(plan: Plan, scenario: Scenario) -> list[list[int]]:
+    size = {p.id: p.list_size for p in scenario.practices}
+    return [[sum(size[p] for p in w.practices) for w in a.waves] for a in plan.afternoons]
+
+
+def test_waves_kept_even_differ_by_at_most_the_largest_practice(area: Scenario) -> None:
+    from models.checker import check_plan
+
+    even, _ = _both_packings(area)["even"]
+    assert check_plan(area, even) == []
+    largest = max(p.list_size for p in area.practices)
+    for loads in _patients_per_wave(even, area):
+        assert len(loads) > 1
+        assert max(loads) - min(loads) <= largest
+
+
+def test_greedy_returns_the_even_waves_only_when_they_win_by_more_than_their_extra_cover(area: Scenario) -> None:
+    packings = _both_packings(area)
+    (first, first_cover), (even, even_cover) = packings["first fit"], packings["even"]
+    chosen = _solve(area)
+    expected = "even" if even.solver.objective + max(0, even_cover - first_cover) < first.solver.objective \
+        else "first fit"
+    assert chosen.solver.stats["waves_packed"] == expected
+    assert chosen.solver.objective == packings[expected][0].solver.objective
+
+
+def test_the_rule_between_the_two_packings() -> None:
+    from models.plan import SolverReport
+    from solvers.greedy import _better_start
+
+    def plan(objective: int | None) -> Plan:
+        return Plan(scenario_name="x", scenario_digest="x",
+                    solver=SolverReport(name="greedy", status="FEASIBLE" if objective else "INFEASIBLE",
+                                        objective=objective))
+
+    assert _better_start(plan(900), 150, plan(1000), 100)  # wins by 100, adds 50 of cover
+    assert not _better_start(plan(960), 150, plan(1000), 100)  # wins by 40 only
+    assert _better_start(plan(999), 50, plan(1000), 100)  # less cover: any win counts
+    assert not _better_start(plan(None), 0, plan(1000), 100)
+    assert _better_start(plan(2000), 0, plan(None), 0)

@@ -24,7 +24,7 @@ from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
 from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
-from ..cpsat import _decisions, _fill, _gap, _polish, array_valuer, prepare_model
+from ..cpsat import _decisions, _fill, _gap, _given_the_waves, _polish, array_valuer, prepare_model
 from ..cpsat.model import PltModel
 from .translate import Mip, start_values, translate
 
@@ -70,6 +70,8 @@ class HighsSolver:
             report.stats["model_terms"] = ", ".join(
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
+        if m.instance.fixed_waves is not None:
+            _given_the_waves(report)
         return plan
 
 
