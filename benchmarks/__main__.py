@@ -35,8 +35,14 @@ def print_table(rows: list[dict]) -> None:
         gap = None if r["gap"] is None else 100 * r["gap"]
         ats = "".join(f"{_fmt(r['at'][t], ',d'):>12}" for t in CHECKPOINTS)
         print(f"{r['instance']:<16}{r['practices']:>9} {r['method']:<12}{r['status']:<10}{_fmt(r['first'], '.1f'):>8}"
-              f"{ats}{_fmt(r['objective'], ',d'):>12}{_fmt(r['bound'], ',.0f'):>12}{_fmt(gap, '.2f'):>7}"
+              f"{ats}{_fmt(r['objective'], ',d'):>12}{_bound(r):>12}{_fmt(gap, '.2f'):>7}"
               f"{r['seconds']:>8.1f}{r['peak_mib']:>9.0f}{r['check']:>6}", flush=True)
+    if any(r.get("bound_given") for r in rows):
+        print("* bound and gap for plans with the greedy plan's waves and cover, fixed before modelling")
+
+
+def _bound(row: dict) -> str:
+    return _fmt(row["bound"], ",.0f") + ("*" if row.get("bound_given") and row["bound"] is not None else "")
 
 
 def main() -> None:

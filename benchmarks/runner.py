@@ -62,7 +62,8 @@ def _run(instance: str, method: str, time_limit: float, workers: int, queue: mp.
     seconds = time.perf_counter() - started
     row = {"instance": instance, "practices": len(scenario.practices), "staff": scenario.staff_count,
            "method": method, "status": plan.solver.status, "objective": None, "bound": plan.solver.bound,
-           "gap": plan.solver.gap, "seconds": seconds, "first": None, "check": "-",
+           "gap": plan.solver.gap, "bound_given": "bound_given" in plan.solver.stats,
+           "seconds": seconds, "first": None, "check": "-",
            "at": {t: None for t in CHECKPOINTS}}
     if plan.solver.status in ("OPTIMAL", "FEASIBLE"):
         row["objective"] = score_plan(scenario, plan).total
