@@ -15,7 +15,15 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from models.plan import Attainment, CourseRun, OnSiteCourse, Plan, Score, scenario_digest
+from models.plan import (
+    Attainment,
+    CourseRun,
+    OnSiteCourse,
+    Plan,
+    Score,
+    SolverReport,
+    scenario_digest,
+)
 from models.scenario import Course, Delivery, EventKind, Scenario
 from models.score import score_plan
 
@@ -122,6 +130,13 @@ def _fact(name: str, shown: str, ident: str = "", **data: object) -> str:
     return f"<div><dt>{_e(name)}</dt><dd{attrs}>{shown}</dd></div>"
 
 
+def _given(report: SolverReport) -> str:
+    """What a bound holds for, when the waves were fixed before modelling (solvers/cpsat)."""
+    if report.bound is None or "bound_given" not in report.stats:
+        return ""
+    return f" <small>for plans with {_e(report.stats['bound_given'])}</small>"
+
+
 def _header(scenario: Scenario, plan: Plan, score: Score) -> str:
     s = plan.solver
     demand = sum(a.demand for a in score.by_practice.values())
@@ -132,7 +147,8 @@ def _header(scenario: Scenario, plan: Plan, score: Score) -> str:
         _fact("Status", f'<span class="status {_e(s.status)}">{_e(s.status)}</span>', "status",
               value=s.status),
         _fact("Objective", _num(s.objective), "objective", value=_blank(s.objective)),
-        _fact("Bound", _num(s.bound), "bound", value=_blank(s.bound)),
+        _fact("Bound", _num(s.bound) + _given(s), "bound", value=_blank(s.bound),
+              given=s.stats.get("bound_given", "") if s.bound is not None else ""),
         _fact("Gap", "—" if s.gap is None else f"{100 * s.gap:.2f} %", "gap", value=_blank(s.gap)),
         _fact("Demand met", _e(f"{met:,} of {demand:,} seats ({share})"), "demand",
               met=met, demand=demand),

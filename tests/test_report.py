@@ -231,3 +231,13 @@ def test_a_plan_in_waves_without_a_score(tmp_path: Path) -> None:
     assert int(page.by_id("score-total")["data-value"]) == score.total
     paths = write_csv(area, plan, tmp_path)
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_a_bound_given_the_waves_says_so_in_the_header(norwich: Scenario, plan: Plan) -> None:
+    given = plan.model_copy(deep=True)
+    given.solver.bound = 600_000.0
+    given.solver.stats["bound_given"] = "the waves and cover of the greedy plan"
+    page = Page(render_report(norwich, given))
+    assert page.by_id("bound")["data-given"] == "the waves and cover of the greedy plan"
+    assert "for plans with the waves and cover of the greedy plan" in render_report(norwich, given)
+    assert Page(render_report(norwich, plan)).by_id("bound")["data-given"] == ""
