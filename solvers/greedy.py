@@ -171,7 +171,7 @@ class _Planner:
                 days = [first, *rest]
                 if not self.everyone_can_close(days):
                     continue
-                waves = (self.even_waves and self.waves_kept_even(days)) or self.waves_by_first_fit(days)
+                waves = (self.even_waves and self.pack_waves(days, even=True)) or self.pack_waves(days)
                 if waves is not None:
                     return waves
         return None
@@ -179,49 +179,34 @@ class _Planner:
     def everyone_can_close(self, days: list[dt.date]) -> bool:
         return not any(blocked.issuperset(days) for blocked in self.cannot_close.values() if blocked)
 
-    def waves_by_first_fit(self, days: list[dt.date]) -> Waves | None:
-        """Largest practice first into the first (wave, provider) that it may close in and fits.
+    def pack_waves(self, days: list[dt.date], even: bool = False) -> Waves | None:
+        """Largest practice first into a (wave, provider) that it may close in and fits: the
+        first such, or with `even` the first in the wave with the fewest registered patients so
+        far, so that every wave's afternoon gets a like share of the area's demand for the same
+        rooms and trainers.
 
         Returns each used wave's date with its (practice, provider) pairs in scenario order,
         or None when a practice fits nowhere.
         """
         providers = self.inst.scenario.cover_providers
-        bins = [(w, c) for w, day in enumerate(days) for c in providers if day not in c.unavailable]
-        free = {(w, c.id): c.capacity for w, c in bins}
+        free = {(w, c.id): c.capacity for w, day in enumerate(days) for c in providers if day not in c.unavailable}
+        bins = list(free)  # (wave, provider), in order
+        load = [0] * len(days)
         placed: dict[str, tuple[int, str]] = {}
         smallest = min(p.list_size for p in self.practices.values())
         for practice in sorted(self.practices.values(), key=lambda p: -p.list_size):
-            spot = next(((w, c.id) for w, c in bins if days[w] not in self.cannot_close[practice.id]
-                         and free[w, c.id] >= practice.list_size), None)
+            fits = (b for b in bins if days[b[0]] not in self.cannot_close[practice.id]
+                    and free[b] >= practice.list_size)
+            # min keeps the first of equal loads, so `even` on one wave is first fit
+            spot = min(fits, key=lambda b: load[b[0]], default=None) if even else next(fits, None)
             if spot is None:
                 return None
             free[spot] -= practice.list_size
-            placed[practice.id] = spot
-            if free[spot] < smallest:  # full: no later practice fits, stop looking at it
-                bins = [(w, c) for w, c in bins if (w, c.id) != spot]
-        # Empty waves are dropped and the rest renumbered, so wave numbers stay contiguous.
-        used = sorted({w for w, _ in placed.values()})
-        return [(days[w], [(p, placed[p][1]) for p in self.practices if placed[p][0] == w])
-                for w in used]
-
-    def waves_kept_even(self, days: list[dt.date]) -> Waves | None:
-        """Largest practice first into the wave with the fewest registered patients so far (its
-        first provider with room), so every wave's afternoon gets a like share of the area's
-        demand for the same rooms and trainers. None when a practice fits nowhere."""
-        providers = self.inst.scenario.cover_providers
-        bins = [(w, c) for w, day in enumerate(days) for c in providers if day not in c.unavailable]
-        free = {(w, c.id): c.capacity for w, c in bins}
-        load = [0] * len(days)
-        placed: dict[str, tuple[int, str]] = {}
-        for practice in sorted(self.practices.values(), key=lambda p: -p.list_size):
-            fits = [(w, c.id) for w, c in bins if days[w] not in self.cannot_close[practice.id]
-                    and free[w, c.id] >= practice.list_size]
-            if not fits:
-                return None
-            spot = min(fits, key=lambda b: load[b[0]])  # the first such bin: min keeps order on ties
-            free[spot] -= practice.list_size
             load[spot[0]] += practice.list_size
             placed[practice.id] = spot
+            if free[spot] < smallest:  # full: no later practice fits, stop looking at it
+                bins = [b for b in bins if b != spot]
+        # Empty waves are dropped and the rest renumbered, so wave numbers stay contiguous.
         used = sorted({w for w, _ in placed.values()})
         return [(days[w], [(p, placed[p][1]) for p in self.practices if placed[p][0] == w])
                 for w in used]
