@@ -29,10 +29,11 @@ from .hints import (
     complete_hints,
     hint_every_variable,
     nearest_to_hint,
+    plan_objective,
 )
 from .lns import SessionLns, lns_step_seconds
 from .model import PltModel
-from .retrain import TRAINERS_SHARE, choose_trainers_again, plan_objective
+from .retrain import TRAINERS_SHARE, choose_trainers_again
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
 # and the model chooses everything else: seats then exist only for the wave a practice closes

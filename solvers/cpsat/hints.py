@@ -116,3 +116,11 @@ def hint_every_variable(proto: cmh.CpModelProto, values: np.ndarray) -> None:
     hint.values.clear()
     hint.vars.extend(range(len(proto.variables)))
     hint.values.extend(values.tolist())
+
+
+def plan_objective(proto: cmh.CpModelProto, values: np.ndarray) -> float:
+    """The model's objective at a plan given as one value per variable."""
+    objective = proto.objective
+    variables = np.asarray(list(objective.vars), dtype=np.int64)
+    coeffs = np.asarray(list(objective.coeffs), dtype=np.int64)
+    return float(values[variables] @ coeffs + objective.offset)

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.sat.python import cp_model
 
-from .hints import hint_every_variable
+from .hints import hint_every_variable, plan_objective
 from .model import PltModel, Session
 
 # Deterministic seconds charged per step on top of the solver's own (model loading is not counted there).
@@ -160,10 +160,6 @@ class SessionLns:
         self.rng = random.Random(seed)
         self.seed = seed
         self.best = start.astype(np.int64).copy()
-        objective = self.proto.objective
-        self._obj_vars = np.asarray(list(objective.vars), dtype=np.int64)
-        self._obj_coeffs = np.asarray(list(objective.coeffs), dtype=np.int64)
-        self._obj_offset = objective.offset
         self.objective = self.score(self.best)
         self._domains = {int(i): list(self.proto.variables[int(i)].domain) for i in self.parts.decisions}
         self._fix(self.parts.decisions)
@@ -187,7 +183,7 @@ class SessionLns:
         self.adopted = 0  # offered plans taken up
 
     def score(self, values: np.ndarray) -> float:
-        return float(values[self._obj_vars] @ self._obj_coeffs + self._obj_offset)
+        return plan_objective(self.proto, values)
 
     @property
     def useful(self) -> bool:

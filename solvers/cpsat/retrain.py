@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 from ortools.sat.python import cp_model
-from ortools.sat.python import cp_model_helper as cmh
 
 from ..base import SolveOptions, run_interruptibly
-from .hints import hint_every_variable
+from .hints import hint_every_variable, plan_objective
 from .model import PltModel
 
 # Share of the time limit kept from the search for choosing trainers again (430 practices, 300 s:
@@ -74,10 +73,3 @@ def choose_trainers_again(m: PltModel, values: np.ndarray, decisions: list[cp_mo
         if plan_objective(proto, found) < before - 0.5:
             return found, interrupted
     return values, interrupted
-
-
-def plan_objective(proto: cmh.CpModelProto, values: np.ndarray) -> float:
-    """The model's objective at a plan given as one value per variable."""
-    objective = proto.objective
-    return float(sum(c * int(values[v]) for v, c in zip(objective.vars, objective.coeffs, strict=True))
-                 + objective.offset)
