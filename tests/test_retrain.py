@@ -10,8 +10,8 @@ from ortools.sat.python import cp_model
 from models.checker import check_plan
 from solvers.base import SolveOptions
 from solvers.cpsat import CpSatSolver, _decisions, prepare_model
-from solvers.cpsat.hints import complete_hint_values
-from solvers.cpsat.retrain import choose_trainers_again, plan_objective, trainer_decisions
+from solvers.cpsat.hints import complete_hint_values, plan_objective
+from solvers.cpsat.retrain import choose_trainers_again, trainer_decisions
 from tests.test_properties import small_area
 
 
@@ -37,6 +37,9 @@ def _worst_trainers(m, values: np.ndarray, cost: cp_model.LinearExpr) -> np.ndar
 def test_from_the_dearest_trainers_it_finds_a_plan_at_least_as_good_as_greedys(seed, practices, courses):
     scenario = small_area(practices=practices, seed=seed, courses=courses, days=90, spacing=2, external=2,
                           internal=1)
+    # A small area has one trainer per skill: a dearer twin of each gives the step a choice.
+    twins = [t.model_copy(update={"id": f"{t.id}-twin", "cost_per_run": 2 * t.cost_per_run}) for t in scenario.trainers]
+    scenario = scenario.model_copy(update={"trainers": [*scenario.trainers, *twins]})
     m, terms = prepare_model(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
     greedy = complete_hint_values(m)
     if greedy is None:
