@@ -90,10 +90,13 @@ class Decisions:
 class _Planner:
     """Walks the year once, using up demand, trainer afternoons, rooms and cover as it goes."""
 
-    def __init__(self, instance: Instance, even_waves: bool = False) -> None:
+    def __init__(self, instance: Instance, even_waves: bool = False, before: Plan | None = None) -> None:
+        """`before`: a published plan whose dates, waves and cover are kept where they still fit."""
         self.inst = instance
         self.even_waves = even_waves
         scenario = instance.scenario
+        self.days_before = {a.event: [w.date for w in a.waves] for a in before.afternoons if a.waves} if before else {}
+        self.spot_before = {(c.event, c.practice): (c.wave - 1, c.provider) for c in before.cover} if before else {}
         self.practices = {p.id: p for p in scenario.practices}
         self.cannot_close = {p.id: set(p.cannot_close) for p in scenario.practices}
         self.bank = {r.id for r in scenario.roles if r.bank}
@@ -161,6 +164,12 @@ class _Planner:
         """The earliest first-wave date (with the next dates in the wave window) that fits."""
         dates = self.inst.dates[event]
         window = dt.timedelta(days=self.inst.scenario.programme.wave_window_days)
+        before = self.days_before.get(event)
+        if (before and set(before) <= set(dates) and before[-1] <= before[0] + window
+                and (not_before is None or before[0] >= not_before) and self.everyone_can_close(before)):
+            waves = self.pack_waves(before, self.even_waves, event)
+            if waves is not None:
+                return waves
         for i, first in enumerate(dates):
             if not_before is not None and first < not_before:
                 continue
@@ -171,7 +180,7 @@ class _Planner:
                 days = [first, *rest]
                 if not self.everyone_can_close(days):
                     continue
-                waves = (self.even_waves and self.pack_waves(days, even=True)) or self.pack_waves(days)
+                waves = (self.even_waves and self.pack_waves(days, True, event)) or self.pack_waves(days, event=event)
                 if waves is not None:
                     return waves
         return None
@@ -179,11 +188,12 @@ class _Planner:
     def everyone_can_close(self, days: list[dt.date]) -> bool:
         return not any(blocked.issuperset(days) for blocked in self.cannot_close.values() if blocked)
 
-    def pack_waves(self, days: list[dt.date], even: bool = False) -> Waves | None:
+    def pack_waves(self, days: list[dt.date], even: bool = False, event: str | None = None) -> Waves | None:
         """Largest practice first into a (wave, provider) that it may close in and fits: the
         first such, or with `even` the first in the wave with the fewest registered patients so
         far, so that every wave's afternoon gets a like share of the area's demand for the same
-        rooms and trainers.
+        rooms and trainers. When re-planning, each practice first keeps its wave and provider
+        of the plan before in `event` where that still fits, and the rest are packed around them.
 
         Returns each used wave's date with its (practice, provider) pairs in scenario order,
         or None when a practice fits nowhere.
@@ -194,16 +204,28 @@ class _Planner:
         load = [0] * len(days)
         placed: dict[str, tuple[int, str]] = {}
         smallest = min(p.list_size for p in self.practices.values())
-        for practice in sorted(self.practices.values(), key=lambda p: -p.list_size):
+        largest_first = sorted(self.practices.values(), key=lambda p: -p.list_size)
+
+        def place(practice: Practice, spot: tuple[int, str]) -> None:
+            free[spot] -= practice.list_size
+            load[spot[0]] += practice.list_size
+            placed[practice.id] = spot
+
+        for practice in largest_first:
+            spot = self.spot_before.get((event, practice.id))
+            if spot in free and days[spot[0]] not in self.cannot_close[practice.id] \
+                    and free[spot] >= practice.list_size:
+                place(practice, spot)
+        for practice in largest_first:
+            if practice.id in placed:
+                continue
             fits = (b for b in bins if days[b[0]] not in self.cannot_close[practice.id]
                     and free[b] >= practice.list_size)
             # min keeps the first of equal loads, so `even` on one wave is first fit
             spot = min(fits, key=lambda b: load[b[0]], default=None) if even else next(fits, None)
             if spot is None:
                 return None
-            free[spot] -= practice.list_size
-            load[spot[0]] += practice.list_size
-            placed[practice.id] = spot
+            place(practice, spot)
             if free[spot] < smallest:  # full: no later practice fits, stop looking at it
                 bins = [b for b in bins if b != spot]
         # Empty waves are dropped and the rest renumbered, so wave numbers stay contiguous.
@@ -427,13 +449,15 @@ class GreedySolver:
 
     def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
         """With several waves, the plan is made twice, waves packed first fit and kept even, and
-        the better one is returned (`stats.waves_packed`)."""
+        the better one is returned (`stats.waves_packed`). With a baseline (re-planning) both keep
+        its dates, waves and cover where they still fit, and the score counts what changed."""
         started = time.perf_counter()
         instance = build_instance(scenario)
         candidates = sum(len(d) for d in instance.dates.values())
         best: tuple[Plan, int] | None = None
         for even in (False, True) if instance.waves > 1 else (False,):
-            plan, cover = self._plan(scenario, instance, _Planner(instance, even_waves=even))
+            planner = _Planner(instance, even_waves=even, before=options.baseline)
+            plan, cover = self._plan(scenario, instance, planner, options.baseline)
             plan.solver.stats |= {"waves": instance.waves, "candidate_dates": candidates,
                                   "waves_packed": "even" if even else "first fit"}
             if best is None or _better_start(plan, cover, *best):
@@ -443,7 +467,8 @@ class GreedySolver:
         plan.solver.seconds = round(time.perf_counter() - started, 3)
         return plan
 
-    def _plan(self, scenario: Scenario, instance: Instance, planner: _Planner) -> tuple[Plan, int]:
+    def _plan(self, scenario: Scenario, instance: Instance, planner: _Planner,
+              baseline: Plan | None = None) -> tuple[Plan, int]:
         """The planner's plan, scored, with what it pays for cover (0 without a plan)."""
         report = SolverReport(name=self.name, status="FEASIBLE")
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
@@ -456,6 +481,6 @@ class GreedySolver:
         plan.afternoons, plan.runs = decisions.afternoons, decisions.runs
         plan.on_site, plan.cover = decisions.on_site, decisions.cover
         report.stats["unmet_seats"] = planner.unmet()
-        score = score_plan(scenario, plan, None)
+        score = score_plan(scenario, plan, baseline)
         report.objective = score.total
         return plan, score.terms["cost_cover"].weighted

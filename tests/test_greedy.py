@@ -304,3 +304,46 @@ def test_the_rule_between_the_two_packings() -> None:
     assert _better_start(plan(999), 50, plan(1000), 100)  # less cover: any win counts
     assert not _better_start(plan(None), 0, plan(1000), 100)
     assert _better_start(plan(2000), 0, plan(None), 0)
+
+
+def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
+    provider = {(c.event, c.wave, c.practice): c.provider for c in plan.cover}
+    return {(a.event, p): (w.number, provider[a.event, w.number, p])
+            for a in plan.afternoons for w in a.waves for p in w.practices}
+
+
+def test_replanning_keeps_the_published_waves_and_cover(area: Scenario, area_plan: Plan) -> None:
+    """The published plan packed first fit; afresh greedy would pack even on this area (it wins
+    there), so keeping the published waves is the baseline's doing."""
+    from models.checker import check_plan
+    from solvers.greedy import GreedySolver
+
+    published, _ = _both_packings(area)["first fit"]
+    assert _membership(published) != _membership(area_plan)
+    again = GreedySolver().solve(area, SolveOptions(time_limit=10, workers=1, seed=0, baseline=published))
+    assert check_plan(area, again) == []
+    assert _membership(again) == _membership(published)
+    assert [w.date for a in again.afternoons for w in a.waves] == \
+        [w.date for a in published.afternoons for w in a.waves]
+
+
+def test_replanning_with_less_cover_moves_only_practices_of_the_provider_cut(area: Scenario) -> None:
+    """One provider loses a third of its capacity: practices it covered may move, every other
+    provider's practices keep their wave and cover."""
+    from models.checker import check_plan
+    from solvers.greedy import GreedySolver
+
+    published, _ = _both_packings(area)["first fit"]
+    changed = area.model_copy(deep=True)
+    cut = changed.cover_providers[0]
+    load = Counter((c.event, c.wave) for c in published.cover if c.provider == cut.id)
+    size = {p.id: p.list_size for p in area.practices}
+    heaviest = max(sum(size[c.practice] for c in published.cover
+                       if c.provider == cut.id and (c.event, c.wave) == key) for key in load)
+    cut.capacity = heaviest * 2 // 3
+    again = GreedySolver().solve(changed, SolveOptions(time_limit=10, workers=1, seed=0, baseline=published))
+    assert again.solver.status == "FEASIBLE", again.solver.stats
+    assert check_plan(changed, again) == []
+    before, after = _membership(published), _membership(again)
+    assert any(before[k] != after[k] for k in before)  # the cut moved someone
+    assert all(after[k] == spot for k, spot in before.items() if spot[1] != cut.id)

@@ -59,3 +59,60 @@ def test_halving_cover_capacity_gives_waves_and_diff_shows_the_added_afternoons(
     assert diff.exit_code == 0
     added = [line for line in diff.output.splitlines() if line.startswith("afternoon ") and "none ->" in line]
     assert len(added) >= len(new.afternoons)  # every event gained at least one wave's afternoon
+
+
+def test_replanning_a_large_area_keeps_the_published_waves_and_cover(tmp_path: Path) -> None:
+    """Sixty practices in three waves: above FIXED_WAVES_ABOVE the waves and cover are decided
+    before modelling. Dropping a trainer must not move them: they come from the published plan
+    (here packed first fit, where greedy afresh would pack even), not from a fresh greedy plan."""
+    import json
+    import re
+
+    from models import dump_scenario
+    from models.generate import generate_scenario
+    from solvers.greedy import GreedySolver, _Planner
+    from solvers.instance import build_instance
+
+    area = generate_scenario(60, 6, 3)
+    instance = build_instance(area)
+    published, _ = GreedySolver()._plan(area, instance, _Planner(instance))
+    path = tmp_path / "area.json"
+    path.write_text(json.dumps(dump_scenario(area)), encoding="utf-8")
+    baseline = _publish(published, tmp_path / "base")
+    dropped = area.trainers[0].id
+    result = CliRunner().invoke(main, ["whatif", str(path), "--baseline", str(baseline), "--drop",
+                                       f"trainers.{dropped}", "--out", str(tmp_path / "new"), "--time-limit", "10",
+                                       "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    new = Plan.model_validate_json((tmp_path / "new" / "plan.json").read_text())
+    edited = area.model_copy(deep=True)
+    edited.trainers = [t for t in edited.trainers if t.id != dropped]
+    assert check_plan(edited, new) == []
+    changes = re.search(r"changes: (\d+) afternoons, (\d+) waves, \d+ runs, \d+ seats, (\d+) cover", result.output)
+    assert changes is not None, result.output
+    assert (changes[2], changes[3]) == ("0", "0")
+    assert sorted((c.event, c.wave, c.practice, c.provider) for c in new.cover) == \
+        sorted((c.event, c.wave, c.practice, c.provider) for c in published.cover)
+
+
+def test_a_replan_starts_from_the_better_of_the_nearest_plan_and_greedy(norwich: Scenario, norwich_plan: Plan) -> None:
+    """The baseline no longer fits (a trainer dropped): the first solution is whichever of the
+    plan nearest to it and the greedy plan scores lower in the model."""
+    from solvers.base import SolveOptions
+    from solvers.cpsat import _completed, _greedy_start, prepare_model
+    from solvers.cpsat.hints import add_hints, complete_hint_values, nearest_to_hint, plan_objective
+
+    edited = norwich.model_copy(deep=True)
+    edited.trainers = [t for t in edited.trainers if t.id != "t-bls-1"]
+    options = SolveOptions(time_limit=10, workers=1, seed=0, baseline=norwich_plan)
+    m, terms = prepare_model(edited, options)
+    proto = m.model.proto
+    first = complete_hint_values(m)
+    assert first is not None
+    greedy = _completed(m, _greedy_start(edited, options))
+    add_hints(m, norwich_plan)
+    assert nearest_to_hint(m, terms["stability"][1])
+    nearest = complete_hint_values(m)
+    scores = {plan_objective(proto, greedy), plan_objective(proto, nearest)}
+    assert len(scores) == 2  # a real choice
+    assert plan_objective(proto, first) == min(scores)

@@ -296,14 +296,41 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
             instance.fixed_waves = _membership(greedy)
     m, terms = build_model(instance, options.baseline, cuts)
-    # The first of these plans that fits the model becomes a complete first solution.
-    for start in (options.hint, options.baseline, greedy):
-        if start is not None:
-            add_hints(m, start)
-            if complete_hints(m) or (start is options.baseline and nearest_to_hint(m, terms["stability"][1])):
-                break
-            m.model.clear_hints()
+    _first_solution(m, terms, options, greedy)
     return m, terms
+
+
+def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Plan | None) -> None:
+    """Hint a complete first solution: the given hint, or the baseline, when it fits the model;
+    when the baseline no longer fits, the better (by the model's objective) of the plan nearest
+    to it and the greedy plan, which keeps the baseline's dates, waves and cover where they fit;
+    else the greedy plan.
+
+    Where the waves are fixed before modelling the nearest plan is not looked for: dropping one
+    trainer on Norfolk and Waveney, its search found 9,543,910 in 10 deterministic seconds (50 s
+    of wall time) against the greedy plan's 5,909,674 (both with the what-if's stability weight)."""
+    for start in (options.hint, options.baseline):
+        if start is not None and (values := _completed(m, start)) is not None:
+            hint_every_variable(m.model.proto, values)
+            return
+    candidates = []
+    if options.baseline is not None and m.instance.fixed_waves is None:
+        add_hints(m, options.baseline)
+        if nearest_to_hint(m, terms["stability"][1]):
+            candidates.append(complete_hint_values(m))
+        m.model.clear_hints()
+    if greedy is not None and (values := _completed(m, greedy)) is not None:
+        candidates.append(values)
+    if candidates:
+        hint_every_variable(m.model.proto, min(candidates, key=lambda v: plan_objective(m.model.proto, v)))
+
+
+def _completed(m: PltModel, plan: Plan) -> np.ndarray | None:
+    """The plan as a value for every variable, when it fits the model (no hint is left behind)."""
+    add_hints(m, plan)
+    values = complete_hint_values(m) if complete_hints(m) else None
+    m.model.clear_hints()
+    return values
 
 
 def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
@@ -313,10 +340,14 @@ def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
 
 
 def _greedy_start(scenario: Scenario, options: SolveOptions) -> Plan | None:
-    """The greedy plan as a first hint: CP-SAT starts from a complete plan instead of nothing."""
+    """The greedy plan as a first hint: CP-SAT starts from a complete plan instead of nothing.
+    When re-planning it keeps the baseline's dates, waves and cover where they still fit, since
+    above FIXED_WAVES_ABOVE its waves and cover are the model's: on Norfolk and Waveney, dropping
+    one trainer moved 402 waves and 924 cover bookings when greedy packed afresh."""
     from ..greedy import GreedySolver
 
-    plan = GreedySolver().solve(scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed))
+    plan = GreedySolver().solve(scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed,
+                                                       baseline=options.baseline))
     return plan if plan.solver.status == "FEASIBLE" else None
 
 

@@ -80,7 +80,10 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float) -> bool
     """Solve the copy; if it has a plan, hint every variable of the model with its value there."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = seconds
+    # Deterministic time, so that the same plan comes back on any machine load (the nearest plan
+    # is often not proven within it); wall-clock time only as a safety net.
+    solver.parameters.max_deterministic_time = seconds
+    solver.parameters.max_time_in_seconds = 4 * seconds + 10
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
     m.model.clear_hints()
