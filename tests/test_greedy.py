@@ -10,6 +10,9 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import event as tally
+from hypothesis import strategies as st
 
 from models import Scenario, parse_scenario
 from models.generate import generate_scenario
@@ -347,3 +350,23 @@ def test_replanning_with_less_cover_moves_only_practices_of_the_provider_cut(are
     before, after = _membership(published), _membership(again)
     assert any(before[k] != after[k] for k in before)  # the cut moved someone
     assert all(after[k] == spot for k, spot in before.items() if spot[1] != cut.id)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(practices=st.integers(8, 60), seed=st.integers(0, 10_000))
+def test_replanning_an_unchanged_area_keeps_every_date_wave_and_cover(practices: int, seed: int) -> None:
+    """Greedy given as baseline the packing it would not choose itself, nothing changed: the
+    re-plan keeps that plan's dates, waves and cover."""
+    from solvers.greedy import GreedySolver
+
+    area = generate_scenario(practices, max(1, practices // 10), seed)
+    chosen = GreedySolver().solve(area, SolveOptions(time_limit=10, workers=1, seed=0))
+    assume(chosen.solver.status == "FEASIBLE")
+    other = "first fit" if chosen.solver.stats["waves_packed"] == "even" else "even"
+    published, _ = _both_packings(area)[other]
+    assume(published.solver.status == "FEASIBLE")
+    again = GreedySolver().solve(area, SolveOptions(time_limit=10, workers=1, seed=0, baseline=published))
+    assert _membership(again) == _membership(published)
+    assert [(a.event, w.number, w.date) for a in again.afternoons for w in a.waves] == \
+        [(a.event, w.number, w.date) for a in published.afternoons for w in a.waves]
+    tally("waves differ from greedy's own" if _membership(published) != _membership(chosen) else "same waves")
