@@ -18,6 +18,7 @@ from models import Scenario, parse_scenario
 from models.generate import generate_scenario
 from models.plan import Plan
 from solvers.base import SolveOptions, get_solver
+from solvers.cpsat import _membership
 
 
 def _solve(scenario: Scenario) -> Plan:
@@ -307,12 +308,6 @@ def test_the_rule_between_the_two_packings() -> None:
     assert _better_start(plan(999), 50, plan(1000), 100)  # less cover: any win counts
     assert not _better_start(plan(None), 0, plan(1000), 100)
     assert _better_start(plan(2000), 0, plan(None), 0)
-
-
-def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
-    provider = {(c.event, c.wave, c.practice): c.provider for c in plan.cover}
-    return {(a.event, p): (w.number, provider[a.event, w.number, p])
-            for a in plan.afternoons for w in a.waves for p in w.practices}
 
 
 def test_replanning_keeps_the_published_waves_and_cover(area: Scenario, area_plan: Plan) -> None:

@@ -99,8 +99,8 @@ def test_a_replan_starts_from_the_plan_nearest_the_baseline(norwich: Scenario, n
     """The baseline no longer fits (a trainer dropped): the first solution is the plan nearest to
     it, fewer changes away than greedy's plan, even where greedy's scores lower at the start."""
     from solvers.base import SolveOptions
-    from solvers.cpsat import _completed, _greedy_start, array_valuer, prepare_model
-    from solvers.cpsat.hints import complete_hint_values
+    from solvers.cpsat import _greedy_start, array_valuer, prepare_model
+    from solvers.cpsat.hints import add_hints, complete_hint_values, complete_hints
 
     edited = norwich.model_copy(deep=True)
     edited.trainers = [t for t in edited.trainers if t.id != "t-bls-1"]
@@ -108,7 +108,8 @@ def test_a_replan_starts_from_the_plan_nearest_the_baseline(norwich: Scenario, n
     m, terms = prepare_model(edited, options)
     first = complete_hint_values(m)
     m.model.clear_hints()
-    greedy = _completed(m, _greedy_start(edited, options))
+    add_hints(m, _greedy_start(edited, options))
+    greedy = complete_hint_values(m) if complete_hints(m) else None
     assert first is not None and greedy is not None
     changes = terms["stability"][1]
     assert array_valuer(first.tolist())(changes) < array_valuer(greedy.tolist())(changes)

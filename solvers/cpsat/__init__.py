@@ -311,25 +311,16 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
     On Norwich the nearest plan stays first although greedy's scored lower in all 6 re-plans
     measured (the nearest plan's penalty variables are slack): started from greedy, 3 of those
     6 (dropping a trainer, 20 s) moved a date that the nearest start keeps (6 of 6 kept)."""
-    for start in (options.hint, options.baseline):
-        if start is not None and (values := _completed(m, start)) is not None:
-            hint_every_variable(m.model.proto, values)
+    for start in (options.hint, options.baseline, greedy):
+        if start is None:
+            continue
+        add_hints(m, start)
+        if complete_hints(m):
             return
-    if options.baseline is not None and m.instance.fixed_waves is None:
-        add_hints(m, options.baseline)
-        if nearest_to_hint(m, terms["stability"][1]):
+        if start is options.baseline and m.instance.fixed_waves is None \
+                and nearest_to_hint(m, terms["stability"][1]):
             return
         m.model.clear_hints()
-    if greedy is not None and (values := _completed(m, greedy)) is not None:
-        hint_every_variable(m.model.proto, values)
-
-
-def _completed(m: PltModel, plan: Plan) -> np.ndarray | None:
-    """The plan as a value for every variable, when it fits the model (no hint is left behind)."""
-    add_hints(m, plan)
-    values = complete_hint_values(m) if complete_hints(m) else None
-    m.model.clear_hints()
-    return values
 
 
 def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
