@@ -48,27 +48,47 @@ def runs_or_unmet(m: PltModel) -> None:
     `a x runs + unmet >= demand`; with `f` = demand mod `a` > 0, mixed-integer rounding gives
     `f x runs + unmet >= f x ceil(demand / a)`. The LP can no longer meet the last `f` seats with
     a fraction of a run. Norwich: LP bound 608,748 -> 609,870 (best plan known 610,384);
-    Norfolk and Waveney 1,324,606 -> 1,326,020."""
+    Norfolk and Waveney 1,324,606 -> 1,326,020.
+
+    Where the waves are fixed before modelling, the same holds for each group of practices that
+    close in the same wave of every external event: their seats are only in the runs of those
+    sessions, so each group must round up its own runs (a course a little over a run's worth in
+    each of three waves needs four runs, not the year's two)."""
     if len(m.model.proto.variables) > CUTS_UP_TO:
         return
     inst = m.instance
     classes = {k.index: k for k in inst.room_classes}
     runs_of = grouped(m.runs, lambda k: k[2])
     on_site = {c for (e, w, p, c) in m.on_site}
-    demand: dict[str, int] = {}
-    unmet: dict[str, list] = {}
+    groups = _wave_groups(m)
+    demand: dict[tuple[str, tuple], int] = {}
+    unmet: dict[tuple[str, tuple], list] = {}
     for (p, r, c), d in inst.demand.items():
-        demand[c] = demand.get(c, 0) + d
-        unmet.setdefault(c, []).append(m.unmet[p, r, c])
+        for key in ((c, ()), (c, groups[p])) if groups else ((c, ()),):
+            demand[key] = demand.get(key, 0) + d
+            unmet.setdefault(key, []).append(m.unmet[p, r, c])
     for course in inst.external_courses:
         runs = runs_of.get(course.id)
-        if not runs or course.id in on_site or course.id not in demand:
+        if not runs or course.id in on_site:
             continue
         a = max(seats_per_run(course, key[4], classes) for key in runs)
-        d = demand[course.id]
-        f = d % a
-        if f:
-            m.model.add(sum(unmet[course.id]) + f * sum(runs.values()) >= f * (-(-d // a)))
+        for (c, sessions), d in demand.items():
+            if c != course.id:
+                continue
+            f = d % a
+            within = [var for key, var in runs.items() if not sessions or (key[0], key[1]) in sessions]
+            if f:
+                m.model.add(sum(unmet[c, sessions]) + f * sum(within) >= f * (-(-d // a)))
+
+
+def _wave_groups(m: PltModel) -> dict[str, tuple] | None:
+    """Practice -> the external sessions it closes in, when the waves are fixed before modelling
+    and there is more than one wave (else None: one group, the year's runs)."""
+    inst = m.instance
+    external = [e for e, kind in inst.events if kind.value == "external"]
+    if inst.waves == 1 or inst.fixed_waves is None or not external:
+        return None
+    return {p.id: tuple((e, inst.fixed_waves[e, p.id][0]) for e in external) for p in inst.scenario.practices}
 
 
 def unmet_demand(m: PltModel) -> cp_model.LinearExpr:
