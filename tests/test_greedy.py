@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -365,3 +366,25 @@ def test_replanning_an_unchanged_area_keeps_every_date_wave_and_cover(practices:
     assert [(a.event, w.number, w.date) for a in again.afternoons for w in a.waves] == \
         [(a.event, w.number, w.date) for a in published.afternoons for w in a.waves]
     tally("waves differ from greedy's own" if _membership(published) != _membership(chosen) else "same waves")
+
+
+def test_a_run_goes_to_the_trainer_least_needed_elsewhere(monkeypatch) -> None:
+    """Norfolk and Waveney: with the first free trainer by id, instructors who also teach
+    infection control spend afternoons on it while life support (priority 10) goes unmet; kept
+    for life support, more of it is met and the plan scores lower, and it still checks."""
+    from models import load_scenario
+    from models.checker import check_plan
+    from models.score import score_plan
+    from solvers.greedy import _Planner
+
+    scenario = load_scenario(Path(__file__).resolve().parent.parent / "examples" / "norfolk-waveney" / "scenario.yaml")
+    kept = _solve(scenario)
+    monkeypatch.setattr(_Planner, "pressure", lambda self, skill: 0.0)  # every trainer alike: first by id
+    first = _solve(scenario)
+
+    def bls_seats(plan: Plan) -> int:
+        return sum(s.count for r in plan.runs if r.course == "bls" for s in r.seats)
+
+    assert bls_seats(kept) > bls_seats(first)
+    assert score_plan(scenario, kept).total < score_plan(scenario, first).total
+    assert check_plan(scenario, kept) == []
