@@ -13,10 +13,11 @@ staff a visit would reach and taken in that order while the practice is free tha
 still needs the course and an on-site trainer is free with an afternoon of the year left (the
 one with fewest other skills). Courses that run only on site go first; external afternoons
 then open course runs in date order, by course priority, block by block, while demand, a room
-and a trainer remain, seating practices first come first served; the courses that run both
-ways are visited last, with the trainers and demand left. Nothing is revisited, so the plan is a
-yardstick for the other back ends: its status is FEASIBLE at best, and INFEASIBLE means only
-that greedy found no plan (the reason is in the report's stats), not that none exists.
+and a trainer remain (the one whose other skills are least in demand), seating practices first
+come first served; the courses that run both ways are visited last, with the trainers and
+demand left. Nothing is revisited, so the plan is a yardstick for the other back ends: its
+status is FEASIBLE at best, and INFEASIBLE means only that greedy found no plan (the reason is
+in the report's stats), not that none exists.
 """
 
 from __future__ import annotations
