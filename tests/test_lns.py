@@ -184,3 +184,26 @@ def test_a_better_plan_from_the_full_search_is_taken_up_before_the_next_step(nor
     variables = lns.proto.variables
     assert all(list(variables[i].domain) == [v, v] for i, v in
                zip(lns.parts.decisions.tolist(), lns.best[lns.parts.decisions].tolist(), strict=True))
+
+
+def test_a_course_cluster_is_freed_only_on_the_afternoons_where_it_runs(norwich_model):
+    """Courses taught only externally have no decisions at internal afternoons (and fire safety
+    none at external ones): a courses step draws its sessions from its cluster's own, so its size
+    counts afternoons that free something, and the whole year is its own sessions."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=2, workers=1)
+    parts = lns.parts
+    external = {s for s in parts.sessions if dict(m.instance.events)[s[0]].value == "external"}
+    kinds = set()
+    for k, own in enumerate(parts.cluster_sessions):
+        assert own == [s for s in parts.sessions if (s, k) in parts.by_cluster]
+        kinds.add(set(own) <= external)
+    assert kinds == {True, False}  # some clusters run only at external afternoons, some not
+    courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
+    assert courses.sizes == [len(own) for own in parts.cluster_sessions]
+    for _ in range(40):
+        free, k, sessions = lns._choose(courses)
+        assert sessions and set(sessions) <= set(parts.cluster_sessions[k])
+        assert len(sessions) == min(courses.sizes[k], len(parts.cluster_sessions[k]))
+        own = set().union(*(parts.by_cluster[s, k].tolist() for s in sessions))
+        assert set(free.tolist()) == own and own
