@@ -35,7 +35,7 @@ def test_parts_hold_every_decision_once_by_session(norwich_model):
     assert decisions <= set(counts)
     assert set(parts.decisions.tolist()) == set(counts)
     # A (session, cluster) part lies inside its session.
-    for (session, _), indices in parts.by_cluster.items():
+    for (session, _), indices in parts.by_group.items():
         assert set(indices.tolist()) <= set(parts.by_session[session].tolist())
 
 
@@ -145,8 +145,8 @@ def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
     m, _ = norwich_model
     lns = SessionLns(m, complete_hint_values(m), seed=1, workers=1)
     courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
-    clusters = range(len(lns.parts.clusters))
-    lns.settled = {("courses", k) for k in clusters if k != 0}
+    groups = range(len(lns.parts.groups))
+    lns.settled = {("courses", k) for k in groups if k != 0}
     assert {lns._choose(courses)[1] for _ in range(30)} == {0}
     lns.settled.add(("courses", 0))
     lns.steps = 1  # the courses kind's turn
@@ -195,15 +195,39 @@ def test_a_course_cluster_is_freed_only_on_the_afternoons_where_it_runs(norwich_
     parts = lns.parts
     external = {s for s in parts.sessions if dict(m.instance.events)[s[0]].value == "external"}
     kinds = set()
-    for k, own in enumerate(parts.cluster_sessions):
-        assert own == [s for s in parts.sessions if (s, k) in parts.by_cluster]
+    for k, own in enumerate(parts.group_sessions):
+        assert own == [s for s in parts.sessions if (s, k) in parts.by_group]
         kinds.add(set(own) <= external)
     assert kinds == {True, False}  # some clusters run only at external afternoons, some not
     courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
-    assert courses.sizes == [len(own) for own in parts.cluster_sessions]
+    assert courses.sizes == [len(own) for own in parts.group_sessions]
     for _ in range(40):
         free, k, sessions = lns._choose(courses)
-        assert sessions and set(sessions) <= set(parts.cluster_sessions[k])
-        assert len(sessions) == min(courses.sizes[k], len(parts.cluster_sessions[k]))
-        own = set().union(*(parts.by_cluster[s, k].tolist() for s in sessions))
+        assert sessions and set(sessions) <= set(parts.group_sessions[k])
+        assert len(sessions) == min(courses.sizes[k], len(parts.group_sessions[k]))
+        own = set().union(*(parts.by_group[s, k].tolist() for s in sessions))
         assert set(free.tolist()) == own and own
+
+
+def test_pairs_of_courses_a_trainer_teaches_are_groups_of_their_own(norwich_model):
+    """Besides the clusters, every two courses one trainer teaches (leadership and wellbeing:
+    the leadership coach) are a group, so a step can hand that trainer's afternoon from one to
+    the other without freeing the rest of the cluster (conflict resolution's seats). A pair that
+    is a whole cluster (the two safeguarding levels) is not repeated."""
+    m, _ = norwich_model
+    parts = Parts.of(m)
+    clusters = course_clusters(m)
+    assert parts.groups[:len(clusters)] == clusters
+    pairs = parts.groups[len(clusters):]
+    taught = {frozenset((a, b)) for t in m.instance.scenario.trainers for a in t.skills for b in t.skills if a != b}
+    assert {frozenset(p) for p in pairs} == {p for p in taught if not any(p == set(c) for c in clusters)}
+    assert ("leadership", "wellbeing") in pairs
+    assert not any(set(p) == {"safeguarding-l2", "safeguarding-l3"} for p in pairs)
+    k = pairs.index(("leadership", "wellbeing")) + len(clusters)
+    whole = next(i for i, c in enumerate(clusters) if "leadership" in c)
+    course_of = {v.index: key[4] for key, v in m.seats.items() if isinstance(v, cp_model.IntVar)}
+    assert parts.group_sessions[k]
+    for session in parts.group_sessions[k]:
+        freed = set(parts.by_group[session, k].tolist())
+        assert freed < set(parts.by_group[session, whole].tolist())
+        assert {course_of[i] for i in freed if i in course_of} <= {"leadership", "wellbeing"}

@@ -8,17 +8,21 @@ them. Each step here frees one such part of the best plan and fixes the rest:
 
 - afternoons: every decision of a few sessions (date, waves, cover, runs, trainers, seats,
   visits). Two sessions together can hand a trainer's afternoon from one to the other;
-- courses: one cluster of courses (courses joined by a trainer who teaches both) on some of
-  the sessions where it has decisions, e.g. fire safety on every internal afternoon, which
-  chooses which practices the few fire trainers visit over the whole year at once. Drawing the
-  sessions from the cluster's own (not from all, half of which free nothing for a cluster of
-  external courses): Norfolk and Waveney, 60 s, two workers, seeds 0 to 3: 1,361,472,
-  1,358,244, 1,361,884, 1,356,704 against 1,365,592, 1,360,872, 1,360,854, 1,361,262.
+- courses: one group of courses on some of the sessions where it has decisions. A group is a
+  cluster (courses joined by a trainer who teaches both), e.g. fire safety on every internal
+  afternoon, which chooses which practices the few fire trainers visit over the whole year at
+  once; or two courses one trainer teaches, e.g. leadership and wellbeing, which can hand a
+  leadership coach's afternoon from a wellbeing run (that a conflict resolution trainer takes
+  over) to a leadership run without freeing the seats of conflict resolution, the cluster's
+  largest course. Norfolk and Waveney, 60 s, two workers, seeds 0 to 3, the sessions drawn from
+  the group's own (not from all, half of which free nothing for external courses): 1,361,472,
+  1,358,244, 1,361,884, 1,356,704 against 1,365,592, 1,360,872, 1,360,854, 1,361,262; with
+  the pairs too: 1,354,364, 1,349,232, 1,355,444, 1,353,064 (bound 1,329,028).
 
 CP-SAT solves the freed part exactly or until the step's time runs out, starting from the best
 plan. A neighbourhood that was solved to optimality grows by one session next time, one that ran
 out of time shrinks (the adaptation CP-SAT's own LNS does by variable counts). One solved to
-optimality without a better plan (a cluster over all its sessions, or a single afternoon) is
+optimality without a better plan (a group over all its sessions, or a single afternoon) is
 settled: it is not freed again until the best plan changes (Norfolk and Waveney, 60 s, seeds 0
 and 1: 1,401,354 and 1,378,194 with this, 1,455,864 and 1,447,074 without).
 
@@ -59,7 +63,7 @@ STEP_CHARGE = 0.01
 # deterministic seconds of steps, two seeds each: 0.5 s steps 1.50-1.60 M, 1 s 1.49-1.61 M,
 # 2 s 1.73 M, 5 s 1.71 M (many short steps beat few long ones).
 STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
-# A courses step frees a cluster drawn with weight 1 + its unmet demand x priority in the best
+# A courses step frees a group drawn with weight 1 + its unmet demand x priority in the best
 # plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of
 # improvements 1.70-1.72 M).
 
@@ -83,24 +87,31 @@ _GROUPS = (
 
 @dataclass
 class Parts:
-    """Decision variable indices by session and by (session, course cluster)."""
+    """Decision variable indices by session and by (session, course group). The groups are the
+    course clusters, then every pair of courses one trainer teaches both of (not already a
+    cluster): a step on a pair moves a trainer between two courses without freeing the seats
+    of the cluster's other courses."""
 
     sessions: list[Session]
-    clusters: list[tuple[str, ...]]
+    groups: list[tuple[str, ...]]
     by_session: dict[Session, np.ndarray]
-    by_cluster: dict[tuple[Session, int], np.ndarray]
+    by_group: dict[tuple[Session, int], np.ndarray]
     decisions: np.ndarray
-    # per cluster: its unmet-demand variables and their courses' priorities
+    # per group: its unmet-demand variables and their courses' priorities
     unmet: list[tuple[np.ndarray, np.ndarray]]
-    # per cluster: the sessions where it has decisions (external courses: external afternoons)
-    cluster_sessions: list[list[Session]]
+    # per group: the sessions where it has decisions (external courses: external afternoons)
+    group_sessions: list[list[Session]]
 
     @classmethod
     def of(cls, m: PltModel) -> Parts:
         clusters = course_clusters(m)
-        cluster_of = {c: k for k, members in enumerate(clusters) for c in members}
+        groups = clusters + [p for p in course_pairs(m) if not any(set(p) == set(c) for c in clusters)]
+        groups_of: dict[str, list[int]] = {}
+        for k, members in enumerate(groups):
+            for c in members:
+                groups_of.setdefault(c, []).append(k)
         by_session: dict[Session, list[int]] = {}
-        by_cluster: dict[tuple[Session, int], list[int]] = {}
+        by_group: dict[tuple[Session, int], list[int]] = {}
         for name, (si, wi), ci in _GROUPS:
             for key, var in getattr(m, name).items():
                 if not isinstance(var, cp_model.IntVar):
@@ -108,22 +119,34 @@ class Parts:
                 session = (key[si], key[wi])
                 by_session.setdefault(session, []).append(var.index)
                 if ci is not None:
-                    by_cluster.setdefault((session, cluster_of[key[ci]]), []).append(var.index)
+                    for k in groups_of[key[ci]]:
+                        by_group.setdefault((session, k), []).append(var.index)
         sessions = [s for s in m.sessions() if s in by_session]
         decisions = np.unique(np.concatenate([np.asarray(v, dtype=np.int64) for v in by_session.values()])) \
             if by_session else np.zeros(0, dtype=np.int64)
         priority = {c.id: c.priority for c in m.instance.scenario.courses}
-        unmet: list[tuple[list[int], list[int]]] = [([], []) for _ in clusters]
+        unmet: list[tuple[list[int], list[int]]] = [([], []) for _ in groups]
         for (_, _, course), var in m.unmet.items():
             if isinstance(var, cp_model.IntVar):
-                unmet[cluster_of[course]][0].append(var.index)
-                unmet[cluster_of[course]][1].append(priority[course])
-        cluster_sessions = [[s for s in sessions if (s, k) in by_cluster] for k in range(len(clusters))]
-        return cls(sessions=sessions, clusters=clusters, cluster_sessions=cluster_sessions,
+                for k in groups_of[course]:
+                    unmet[k][0].append(var.index)
+                    unmet[k][1].append(priority[course])
+        group_sessions = [[s for s in sessions if (s, k) in by_group] for k in range(len(groups))]
+        return cls(sessions=sessions, groups=groups, group_sessions=group_sessions,
                    by_session={s: np.asarray(v, dtype=np.int64) for s, v in by_session.items()},
-                   by_cluster={k: np.asarray(v, dtype=np.int64) for k, v in by_cluster.items()},
+                   by_group={k: np.asarray(v, dtype=np.int64) for k, v in by_group.items()},
                    decisions=decisions,
                    unmet=[(np.asarray(i, dtype=np.int64), np.asarray(w, dtype=np.int64)) for i, w in unmet])
+
+
+def course_pairs(m: PltModel) -> list[tuple[str, ...]]:
+    """Every pair of courses some trainer teaches both of."""
+    courses = {c.id for c in m.instance.scenario.courses}
+    pairs = set()
+    for trainer in m.instance.scenario.trainers:
+        skills = sorted(s for s in set(trainer.skills) if s in courses)
+        pairs.update((a, b) for i, a in enumerate(skills) for b in skills[i + 1:])
+    return sorted(pairs)
 
 
 def course_clusters(m: PltModel) -> list[tuple[str, ...]]:
@@ -150,7 +173,7 @@ def course_clusters(m: PltModel) -> list[tuple[str, ...]]:
 @dataclass
 class Neighbourhood:
     kind: str  # "afternoons" or "courses"
-    sizes: list[int]  # sessions freed: one size for afternoons, one per course cluster
+    sizes: list[int]  # sessions freed: one size for afternoons, one per course group
     tried: int = 0
     improved: int = 0
 
@@ -170,14 +193,14 @@ class SessionLns:
         self._domains = {int(i): list(self.proto.variables[int(i)].domain) for i in self.parts.decisions}
         self._fix(self.parts.decisions)
         self.neighbourhoods = [Neighbourhood("afternoons", [1]),
-                               Neighbourhood("courses", [len(c) for c in self.parts.cluster_sessions])]
+                               Neighbourhood("courses", [len(c) for c in self.parts.group_sessions])]
         self.steps = 0
         self.improvements = 0
         self.deterministic_time = 0.0
         self._solver: cp_model.CpSolver | None = None
         self._stopped = False
         self.proven = False  # every session freed at once and solved to optimality
-        # Neighbourhoods solved to optimality without a better plan: ("courses", cluster) freed on
+        # Neighbourhoods solved to optimality without a better plan: ("courses", group) freed on
         # every session, or ("afternoons", session) alone. Freeing them again finds nothing until
         # the best plan changes, so they wait until then (Norfolk and Waveney, 120 s, before this:
         # 61 of 64 courses steps found nothing better, with most clusters' sizes still at all 18
@@ -244,7 +267,7 @@ class SessionLns:
         hood = self.neighbourhoods[self.steps % len(self.neighbourhoods)]
         if self._all_settled(hood):
             hood = next((h for h in self.neighbourhoods if not self._all_settled(h)), hood)
-        free, cluster, sessions = self._choose(hood)
+        free, group, sessions = self._choose(hood)
         self.steps += 1
         hood.tried += 1
         if len(free) == 0:
@@ -282,8 +305,8 @@ class SessionLns:
             self.settled.clear()
         self._fix(free)
         # Grow what was solved to the end, shrink what ran out of time (not when stopped).
-        k = cluster or 0
-        limit = len(self.parts.sessions) if hood.kind == "afternoons" else len(self.parts.cluster_sessions[k])
+        k = group or 0
+        limit = len(self.parts.sessions) if hood.kind == "afternoons" else len(self.parts.group_sessions[k])
         if status == cp_model.OPTIMAL:
             self.proven = self.proven or (hood.kind == "afternoons" and hood.sizes[k] == limit)
             if not better and hood.kind == "courses" and len(sessions) == limit:
@@ -306,11 +329,11 @@ class SessionLns:
 
     def _all_settled(self, hood: Neighbourhood) -> bool:
         if hood.kind == "courses":
-            return all(("courses", k) in self.settled for k in range(len(self.parts.clusters)))
+            return all(("courses", k) in self.settled for k in range(len(self.parts.groups)))
         return hood.sizes[0] == 1 and all(("afternoons", s) in self.settled for s in self.parts.sessions)
 
     def _choose(self, hood: Neighbourhood) -> tuple[np.ndarray, int | None, list[Session]]:
-        """The decisions to free, the course cluster they belong to (None: whole sessions) and
+        """The decisions to free, the course group they belong to (None: whole sessions) and
         the sessions freed."""
         if hood.kind == "afternoons":
             pool = self.parts.sessions
@@ -320,15 +343,15 @@ class SessionLns:
             chosen = [self.parts.by_session[s] for s in sessions]
             k = None
         else:
-            weights = [0 if ("courses", k) in self.settled or not self.parts.cluster_sessions[k]
+            weights = [0 if ("courses", k) in self.settled or not self.parts.group_sessions[k]
                        else 1 + int(self.best[i] @ w)  # unmet demand x priority
                        for k, (i, w) in enumerate(self.parts.unmet)]
             if not any(weights):
                 weights = [1] * len(weights)
-            k = self.rng.choices(range(len(self.parts.clusters)), weights=weights)[0]
-            pool = self.parts.cluster_sessions[k]
+            k = self.rng.choices(range(len(self.parts.groups)), weights=weights)[0]
+            pool = self.parts.group_sessions[k]
             sessions = self.rng.sample(pool, min(hood.sizes[k], len(pool)))
-            chosen = [self.parts.by_cluster[s, k] for s in sessions if (s, k) in self.parts.by_cluster]
+            chosen = [self.parts.by_group[s, k] for s in sessions if (s, k) in self.parts.by_group]
         return (np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)), k, sessions
 
     def _fix(self, indices: np.ndarray) -> None:
