@@ -231,3 +231,17 @@ def test_pairs_of_courses_a_trainer_teaches_are_groups_of_their_own(norwich_mode
         freed = set(parts.by_group[session, k].tolist())
         assert freed < set(parts.by_group[session, whole].tolist())
         assert {course_of[i] for i in freed if i in course_of} <= {"leadership", "wellbeing"}
+
+
+def test_a_group_with_nothing_to_free_does_not_keep_the_courses_steps_going(norwich_model):
+    """A group with no decisions on any afternoon (e.g. a course nobody needs) is never drawn and
+    never settles: the courses kind counts as settled once every other group is."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=1, workers=1)
+    courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
+    lns.parts.group_sessions[0] = []
+    lns.settled = {("courses", k) for k in range(1, len(lns.parts.groups))}
+    assert lns._all_settled(courses)
+    lns.settled.discard(("courses", 1))
+    assert not lns._all_settled(courses)
+    assert {lns._choose(courses)[1] for _ in range(20)} == {1}

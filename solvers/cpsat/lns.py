@@ -329,7 +329,8 @@ class SessionLns:
 
     def _all_settled(self, hood: Neighbourhood) -> bool:
         if hood.kind == "courses":
-            return all(("courses", k) in self.settled for k in range(len(self.parts.groups)))
+            return all(("courses", k) in self.settled or not sessions  # a group with nothing to free never settles
+                       for k, sessions in enumerate(self.parts.group_sessions))
         return hood.sizes[0] == 1 and all(("afternoons", s) in self.settled for s in self.parts.sessions)
 
     def _choose(self, hood: Neighbourhood) -> tuple[np.ndarray, int | None, list[Session]]:
