@@ -23,6 +23,7 @@ in the report's stats), not that none exists.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 import time
 from collections import Counter, defaultdict
@@ -116,13 +117,28 @@ class _Planner:
         self.room_closed = {room.id: set(room.unavailable) | set(venue.unavailable)
                             for venue, room in scenario.all_rooms()}
         self.remaining: dict[DemandKey, int] = dict(instance.demand)
-        self.left: Counter[str] = Counter()  # course id -> seats still needed
-        for (_, _, course), n in instance.demand.items():
-            self.left[course] += n
-        self.taught_with: dict[str, list[Course]] = defaultdict(list)  # skill -> its courses
-        for course in scenario.courses:
-            self.taught_with[course.needed_skill].append(course)
         self.worked: Counter[str] = Counter()  # trainer id -> sessions worked this year
+        # How much each skill still needs its trainers (`pressure`), kept up to date as seats are
+        # taken and afternoons worked: recounting per run took minutes at 6,300 practices.
+        skill_of = {c.id: c.needed_skill for c in scenario.courses}
+        self.need: Counter[str] = Counter()  # skill -> seats still needed in its courses
+        for (_, _, course), n in instance.demand.items():
+            self.need[skill_of[course]] += n
+        group: dict[str, int] = {}  # skill -> the largest group of its courses
+        for course in scenario.courses:
+            group[course.needed_skill] = max(group.get(course.needed_skill, 0), course.max_group)
+        self.seats_a_day = {t.id: {s: t.max_runs_per_afternoon * group.get(s, 0) for s in t.skills}
+                            for t in self.trainers}
+        self.can: Counter[str] = Counter()  # skill -> seats its trainers can still teach
+        for t in self.trainers:
+            for skill, seats in self.seats_a_day[t.id].items():
+                self.can[skill] += t.max_afternoons_per_year * seats
+        # skill -> the other skills of its trainers -> those trainers, by id
+        self.alike: dict[str, dict[tuple[str, ...], list[Trainer]]] = defaultdict(dict)
+        for t in self.trainers:
+            for skill in t.skills:
+                others = tuple(sorted(s for s in t.skills if s != skill))
+                self.alike[skill].setdefault(others, []).append(t)
 
     def plan(self, given: tuple[list[Session], list[Cover]] | None = None) -> Decisions:
         """`given`: the sessions and cover decided elsewhere (a decomposed area's master)."""
@@ -296,24 +312,33 @@ class _Planner:
         plan, first free trainer by id: basic life support met 1,470 of 1,529 seats, score
         1,474,214; so 1,526 and 1,418,294 (Norwich unchanged, 430 practices 240 worse)."""
         skill = course.needed_skill
-        free = [t for t in self.by_skill[skill]
-                if session.date not in t.unavailable
-                and book.runs[t.id] < t.max_runs_per_afternoon and self.may_work(t, book.runs)
-                and not any((t.id, b) in book.trainers for b in span)]
-        if len(free) < 2:
-            return free[0] if free else None
-        return min(free, key=lambda t: max((self.pressure(s) for s in t.skills if s != skill), default=0.0))
+
+        def free(t: Trainer) -> bool:
+            return (session.date not in t.unavailable and book.runs[t.id] < t.max_runs_per_afternoon
+                    and self.may_work(t, book.runs) and not any((t.id, b) in book.trainers for b in span))
+
+        def pressed(others: tuple[str, ...]) -> float:
+            return max((self.pressure(s) for s in others), default=0.0)
+
+        kinds = sorted(self.alike[skill].items(), key=lambda kv: pressed(kv[0]))
+        for _, same in itertools.groupby(kinds, key=lambda kv: pressed(kv[0])):
+            # equally pressed: first by id, as before the pressure counted
+            found = next((t for t in heapq.merge(*(ts for _, ts in same), key=lambda t: t.id) if free(t)), None)
+            if found is not None:
+                return found
+        return None
 
     def pressure(self, skill: str) -> float:
         """Seats still needed in the courses of a skill per seat its trainers can still teach."""
-        courses = self.taught_with.get(skill, [])
-        need = sum(self.left[c.id] for c in courses)
-        if not need:
+        if self.need[skill] <= 0:
             return 0.0
-        group = max(c.max_group for c in courses)
-        can = sum((t.max_afternoons_per_year - self.worked[t.id]) * t.max_runs_per_afternoon * group
-                  for t in self.by_skill[skill])
-        return need / can if can > 0 else float("inf")
+        return self.need[skill] / self.can[skill] if self.can[skill] > 0 else float("inf")
+
+    def start_afternoon(self, trainer: Trainer) -> None:
+        """The trainer works one more afternoon of the year: their skills can teach less."""
+        self.worked[trainer.id] += 1
+        for skill, seats in self.seats_a_day[trainer.id].items():
+            self.can[skill] -= seats
 
     def may_work(self, trainer: Trainer, this_session: Counter[str]) -> bool:
         """Already working this session, or an afternoon of the year left."""
@@ -351,7 +376,7 @@ class _Planner:
     def book_run(self, book: _Book, course: Course, span: range, room: Room | None,
                  trainer: Trainer, seats: list[Seat]) -> None:
         if book.runs[trainer.id] == 0:
-            self.worked[trainer.id] += 1
+            self.start_afternoon(trainer)
         book.runs[trainer.id] += 1
         for b in span:
             book.trainers.add((trainer.id, b))
@@ -361,7 +386,7 @@ class _Planner:
                 book.people[seat.practice, seat.role, b] += seat.count
         for seat in seats:
             self.remaining[seat.practice, seat.role, course.id] -= seat.count
-            self.left[course.id] -= seat.count
+            self.need[course.needed_skill] -= seat.count
             self.forget_if_done(seat.practice, course)
 
     def forget_if_done(self, pid: str, course: Course) -> None:
@@ -395,7 +420,7 @@ class _Planner:
                 continue
             visited.add((*here, pid))
             visiting.add((*here, trainer.id))
-            self.worked[trainer.id] += 1
+            self.start_afternoon(trainer)
             self.reach(self.practices[pid], course)
             out.append((session.date, session.wave, OnSiteCourse(
                 event=session.event, wave=session.wave, practice=pid, course=course.id, trainer=trainer.id)))
@@ -423,7 +448,7 @@ class _Planner:
             if role not in self.bank and key in self.remaining:
                 taken = min(self.remaining[key], practice.headcount.get(role, 0))
                 self.remaining[key] -= taken
-                self.left[course.id] -= taken
+                self.need[course.needed_skill] -= taken
         self.forget_if_done(practice.id, course)
 
     # Mandatory training (H6)
