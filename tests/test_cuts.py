@@ -9,6 +9,7 @@ from ortools.sat.python import cp_model
 
 from models import Scenario
 from models.generate import generate_scenario
+from models.plan import Plan
 from solvers.base import SolveOptions
 from solvers.cpsat import prepare_model
 from solvers.cpsat.build import build_model
@@ -74,46 +75,42 @@ def test_above_the_size_limit_no_cuts_are_added(norwich, monkeypatch):
 
 
 def _lp_bound(model: cp_model.CpModel) -> float:
-    """The LP relaxation's optimum (HiGHS on the model's rows, integrality dropped)."""
+    """The LP relaxation's optimum: the HiGHS back end's translation and loading, solved as an LP."""
     import highspy
-    import numpy as np
 
+    from solvers.highs import _load, _new_highs
     from solvers.highs.translate import translate
 
-    mip = translate(model.proto)
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.passModel(mip.columns, mip.rows, mip.nonzeros, int(highspy.MatrixFormat.kRowwise),
-                    int(highspy.ObjSense.kMinimize), mip.offset, mip.cost, mip.col_lower, mip.col_upper,
-                    mip.row_lower, mip.row_upper, mip.start[:-1], mip.index, mip.value,
-                    np.zeros(mip.columns, dtype=np.int32))
+    highs = _new_highs()
+    _load(highs, translate(model.proto))
+    highs.setOptionValue("solve_relaxation", True)
     highs.run()
     assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
     return highs.getInfo().objective_function_value
 
 
-def _with_fixed_waves(scenario: Scenario):
-    """The instance with greedy's waves and cover fixed, as large areas are modelled."""
+def _with_fixed_waves(scenario: Scenario, plan: Plan):
+    """The instance with the plan's waves and cover fixed, as large areas are modelled."""
     from solvers.cpsat import _membership
 
     instance = build_instance(scenario)
-    instance.fixed_waves = _membership(_greedy(scenario))
+    instance.fixed_waves = _membership(plan)
     return instance
 
 
-def _greedy(scenario: Scenario):
+def _greedy(scenario: Scenario) -> Plan:
     from solvers.greedy import GreedySolver
 
     return GreedySolver().solve(scenario, SolveOptions(time_limit=10, workers=1, seed=0))
 
 
-def _year_cuts_only(scenario: Scenario):
-    """The model with fixed waves and the year's cuts only, as before the cuts per wave group."""
+def _year_cuts_only(scenario: Scenario, plan: Plan):
+    """The model with the plan's waves fixed and the year's cuts only, as before the cuts per wave group."""
     import solvers.cpsat.demand
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(solvers.cpsat.demand, "_wave_groups", lambda m: None)
-        return build_model(_with_fixed_waves(scenario), cuts=True)[0]
+        return build_model(_with_fixed_waves(scenario, plan), cuts=True)[0]
 
 
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -123,23 +120,23 @@ def test_with_fixed_waves_each_wave_rounds_up_its_own_runs(practices: int, seed:
     of the model without them (greedy's, searched on for 2 s)."""
     scenario = generate_scenario(practices, max(2, practices // 7), seed)
     assume(build_instance(scenario).waves > 1)
-    plain, _ = build_model(_with_fixed_waves(scenario), cuts=False)
-    add_hints(plain, _greedy(scenario))
+    greedy = _greedy(scenario)
+    plain, _ = build_model(_with_fixed_waves(scenario, greedy), cuts=False)
+    add_hints(plain, greedy)
     assert complete_hints(plain)
     solver, status = _solve(plain.model, 2)
     assert status in ("OPTIMAL", "FEASIBLE")
-    cut, _ = build_model(_with_fixed_waves(scenario), cuts=True)
+    cut, _ = build_model(_with_fixed_waves(scenario, greedy), cuts=True)
+    assert len(cut.model.proto.constraints) > len(_year_cuts_only(scenario, greedy).model.proto.constraints)
     for i, v in enumerate(solver.response_proto.solution):
         cut.model.add(cut.model.get_int_var_from_proto_index(i) == v)
     assert _solve(cut.model, 10)[1] in ("OPTIMAL", "FEASIBLE")
-    waves, _ = build_model(_with_fixed_waves(scenario), cuts=True)
-    year = _year_cuts_only(scenario)
-    assert len(waves.model.proto.constraints) > len(year.model.proto.constraints)
 
 
 def test_with_fixed_waves_the_wave_cuts_raise_the_lp_bound() -> None:
     """A 40-practice area in two waves: rounding up each wave's runs costs the LP more than the
     year's (658,836 against 657,322 when written)."""
     scenario = generate_scenario(40, 5, 3)
-    waves, _ = build_model(_with_fixed_waves(scenario), cuts=True)
-    assert _lp_bound(waves.model) > _lp_bound(_year_cuts_only(scenario).model) + 1
+    greedy = _greedy(scenario)
+    waves, _ = build_model(_with_fixed_waves(scenario, greedy), cuts=True)
+    assert _lp_bound(waves.model) > _lp_bound(_year_cuts_only(scenario, greedy).model) + 1
