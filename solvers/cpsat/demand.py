@@ -4,6 +4,8 @@ cuts that tighten the LP bound on unmet demand."""
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
 from ortools.sat.python import cp_model
 
 from .external import seats_per_run
@@ -64,24 +66,22 @@ def runs_or_unmet(m: PltModel) -> None:
     runs_of = grouped(m.runs, lambda k: k[2])
     on_site = {c for (e, w, p, c) in m.on_site}
     groups = _wave_groups(m)
-    demand: dict[tuple[str, tuple], int] = {}
-    unmet: dict[tuple[str, tuple], list] = {}
+    demand: dict[str, Counter[tuple]] = defaultdict(Counter)  # course -> a group's sessions (() the year) -> seats
+    unmet: dict[tuple[str, tuple], list] = defaultdict(list)
     for (p, r, c), d in inst.demand.items():
-        for key in ((c, ()), (c, groups[p])) if groups else ((c, ()),):
-            demand[key] = demand.get(key, 0) + d
-            unmet.setdefault(key, []).append(m.unmet[p, r, c])
+        for sessions in ((), groups[p]) if groups else ((),):
+            demand[c][sessions] += d
+            unmet[c, sessions].append(m.unmet[p, r, c])
     for course in inst.external_courses:
         runs = runs_of.get(course.id)
         if not runs or course.id in on_site:
             continue
         a = max(seats_per_run(course, key[4], classes) for key in runs)
-        for (c, sessions), d in demand.items():
-            if c != course.id:
-                continue
+        for sessions, d in demand[course.id].items():
             f = d % a
-            within = [var for key, var in runs.items() if not sessions or (key[0], key[1]) in sessions]
             if f:
-                m.model.add(sum(unmet[c, sessions]) + f * sum(within) >= f * (-(-d // a)))
+                within = [var for key, var in runs.items() if not sessions or key[:2] in sessions]
+                m.model.add(sum(unmet[course.id, sessions]) + f * sum(within) >= f * (-(-d // a)))
 
 
 def _wave_groups(m: PltModel) -> dict[str, tuple] | None:
