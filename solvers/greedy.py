@@ -153,7 +153,13 @@ class _Planner:
         # rest in date order, 1,514,944 so. Runs chosen for the year too (the run seating most
         # priority-weighted demand first, anywhere; best-fit rooms) were better on Norwich
         # (701,474 against 709,334) but worse on Norfolk (1,766,854 against 1,474,214) and at 430
-        # practices (10,514,836 against 9,593,311).
+        # practices (10,514,836 against 9,593,311). Tried and not kept: visiting first the
+        # practices where one visit reaches a full run (25 for basic life support on Norfolk,
+        # as the LP relaxation and a 300 s search of the clinical courses do) while the skill's
+        # capacity left covers the rest: Norwich 695,434, but Norfolk 1,527,584 (107 life
+        # support seats short: the external afternoons seat less than that capacity counts) and
+        # 1,431,422 after CP-SAT's 60 s (about 1,350,000 from this plan); with the capacity
+        # discounted to 75 %, 4 visits and 1,414,704.
         busy = self.visits_for_the_year(internal, [c for c in self.inst.on_site_courses if not c.external])
         runs: list[CourseRun] = []
         for session in sessions:
