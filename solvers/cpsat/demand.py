@@ -41,7 +41,8 @@ def demand_met(m: PltModel) -> None:
 # root LP with these rows (each spans a course's runs and unmet seats across the whole area) did
 # not finish in 300 s on two workers: bound 3,704,250 against 9,188,474 without them (twice).
 # Norwich (12,485) and Norfolk and Waveney (72,098) reach the root LP within seconds either way.
-# Again with the rows per wave group too: bound 3,223,591 at 300 s against 8,211,458 without.
+# Again with the rows per wave group too: bound 3,223,591 at 300 s against 8,211,458 without;
+# with the rows per wave group only (sparser), 6,438,597: the root LP still did not finish.
 CUTS_UP_TO = 200_000
 
 
