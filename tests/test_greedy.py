@@ -388,3 +388,32 @@ def test_a_run_goes_to_the_trainer_least_needed_elsewhere(monkeypatch) -> None:
     assert bls_seats(kept) > bls_seats(first)
     assert score_plan(scenario, kept).total < score_plan(scenario, first).total
     assert check_plan(scenario, kept) == []
+
+
+def test_a_trainer_is_kept_for_a_scarcer_skill_while_their_afternoons_are_short(monkeypatch) -> None:
+    """Norfolk and Waveney: the leadership coaches also teach wellbeing. Spent on wellbeing at
+    the first external afternoon (where no leadership run opens), they leave leadership short
+    later; kept while leadership needs more than 1/RESERVE of what its coaches can still teach,
+    more leadership is met and the plan scores lower. In Norwich the one coach has three
+    afternoons and only two external afternoons after the first, so teaching wellbeing at the
+    first costs leadership nothing: the plan is the same with the reserve as without."""
+    from models import load_scenario
+    from models.checker import check_plan
+    from models.score import score_plan
+    from solvers import greedy
+
+    root = Path(__file__).resolve().parent.parent / "examples"
+    norfolk = load_scenario(root / "norfolk-waveney" / "scenario.yaml")
+    norwich = load_scenario(root / "norwich" / "scenario.yaml")
+    kept, kept_norwich = _solve(norfolk), _solve(norwich)
+    monkeypatch.setattr(greedy, "RESERVE", float("-inf"))
+    spent, spent_norwich = _solve(norfolk), _solve(norwich)
+
+    def seats(plan: Plan, course: str) -> int:
+        return sum(s.count for r in plan.runs if r.course == course for s in r.seats)
+
+    assert seats(kept, "leadership") > seats(spent, "leadership")
+    assert score_plan(norfolk, kept).total < score_plan(norfolk, spent).total
+    assert check_plan(norfolk, kept) == []
+    assert seats(kept_norwich, "wellbeing") > 0
+    assert kept_norwich.model_dump(exclude={"solver"}) == spent_norwich.model_dump(exclude={"solver"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import pairwise
 
 import pytest
@@ -149,7 +150,7 @@ def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
     lns.settled = {("courses", k) for k in groups if k != 0}
     assert {lns._choose(courses)[1] for _ in range(30)} == {0}
     lns.settled.add(("courses", 0))
-    lns.steps = 1  # the courses kind's turn
+    lns.steps = 1
     tried = {h.kind: h.tried for h in lns.neighbourhoods}
     lns.step(1.0, deterministic=True)
     assert courses.tried == tried["courses"]  # the afternoons kind went instead
@@ -245,3 +246,63 @@ def test_a_group_with_nothing_to_free_does_not_keep_the_courses_steps_going(norw
     lns.settled.discard(("courses", 1))
     assert not lns._all_settled(courses)
     assert {lns._choose(courses)[1] for _ in range(20)} == {1}
+
+
+def _course_of(m) -> dict[int, str]:
+    """Variable index -> course, for every decision that belongs to one course."""
+    where = {"runs": 2, "teaches": 3, "seats": 4, "on_site": 3, "visits": 3}
+    return {v.index: key[i] for name, i in where.items() for key, v in getattr(m, name).items()
+            if isinstance(v, cp_model.IntVar)}
+
+
+def test_a_visits_step_frees_one_course_where_a_practice_could_move_between_runs_and_a_visit(norwich_model):
+    """The targets are the (practice, course) pairs where one visit reaches a full run of a
+    course that also runs externally; a visits step frees that course alone, on the internal
+    afternoons where the practice can be visited and the external ones where it has seats."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=4, workers=1)
+    parts = lns.parts
+    visits = next(h for h in lns.neighbourhoods if h.kind == "visits")
+    courses = {c.id: c for c in m.instance.scenario.courses}
+    reach: dict[tuple[str, str], int] = {}
+    bank = {r.id for r in m.instance.scenario.roles if r.bank}
+    for (p, r, c), d in m.instance.demand.items():
+        if r not in bank:
+            reach[p, c] = reach.get((p, c), 0) + d
+    assert parts.targets
+    assert parts.targets == sorted(t for t, n in reach.items() if courses[t[1]].runs_on_site
+                                   and courses[t[1]].external and n >= courses[t[1]].max_group)
+    course_of = _course_of(m)
+    for _ in range(20):
+        free, k, sessions = lns._choose(visits)
+        practice, course = parts.targets[k]
+        internal = {(e, w) for (e, w, p, c), v in m.on_site.items()
+                    if (p, c) == (practice, course) and isinstance(v, cp_model.IntVar)}
+        seated = {(e, w) for (e, w, p, _, c, _), v in m.seats.items()
+                  if (p, c) == (practice, course) and isinstance(v, cp_model.IntVar) and lns.best[v.index] > 0}
+        assert internal and set(sessions) == internal | seated
+        assert len(free) and {course_of[i] for i in free.tolist()} == {course}
+        assert set(free.tolist()) == {i for i, c in course_of.items() if c == course} & \
+            set().union(*(parts.by_session[s].tolist() for s in sessions))
+
+
+def test_kinds_are_drawn_by_their_recent_gain_per_second_and_none_starves(norwich_model):
+    """Each kind is tried in turn at first; then the kind that gained most per second lately is
+    drawn most, the others still now and then (FLOOR), and a settled kind not at all."""
+    from solvers.cpsat import lns as lns_module
+
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=6, workers=1)
+    hoods = {h.kind: h for h in lns.neighbourhoods}
+    assert set(hoods) == {"afternoons", "courses", "visits"}
+    hoods["courses"].tried = lns_module.WARM_UP
+    assert lns._kind() is not hoods["courses"]  # the others have not had their turns yet
+    for h in hoods.values():
+        h.tried = lns_module.WARM_UP
+    hoods["afternoons"].gained, hoods["afternoons"].spent = 1000.0, 1.0
+    hoods["courses"].gained, hoods["courses"].spent = 0.0, 5.0
+    hoods["visits"].gained, hoods["visits"].spent = 100.0, 1.0
+    drawn = Counter(lns._kind().kind for _ in range(2000))
+    assert drawn["afternoons"] > drawn["visits"] > 0 and drawn["afternoons"] > drawn["courses"] > 0
+    lns.settled = {("visits", t) for t in range(len(lns.parts.targets))}
+    assert "visits" not in {lns._kind().kind for _ in range(200)}

@@ -19,6 +19,21 @@ them. Each step here frees one such part of the best plan and fixes the rest:
   1,358,244, 1,361,884, 1,356,704 against 1,365,592, 1,360,872, 1,360,854, 1,361,262; with
   the pairs too: 1,354,364, 1,349,232, 1,355,444, 1,353,064 (bound 1,329,028).
 
+- visits: one course on one practice's own afternoons, where one visit reaches a full run of a
+  course that also runs externally (Norfolk and Waveney: 25 practices for basic life support, one
+  for infection control): the course alone, freed on the internal afternoons where the practice
+  can be visited and the external ones where it has seats, so the practice's seats can move from
+  runs to a visit (the LP relaxation teaches life support so at 25 practices; the 60 s plans
+  without this kind at none).
+
+The kind of each step is drawn by its recent gain per second (`_kind`), the usual adaptive
+choice of neighbourhoods in LNS. Norfolk and Waveney, 60 s, two workers, seeds 0 to 7, with greedy's
+leadership reserve (solvers/greedy.py): 1,347,494 / 1,351,604 / 1,356,734 / 1,355,182 /
+1,357,092 / 1,347,854 / 1,355,514 / 1,367,044 (mean 1,354,815), against 1,354,714 / 1,356,204 /
+1,356,384 / 1,360,414 / 1,368,644 / 1,364,904 / 1,368,914 / 1,383,608 (mean 1,364,224) before
+both, in the same session; greedy's reserve alone 1,358,526 (mean). Norwich, seeds 0 to 2:
+613,820 / 611,702 / 610,998 against 612,092 / 616,634 (seeds 0, 1) before.
+
 CP-SAT solves the freed part exactly or until the step's time runs out, starting from the best
 plan. A neighbourhood that was solved to optimality grows by one session next time, one that ran
 out of time shrinks (the adaptation CP-SAT's own LNS does by variable counts). One solved to
@@ -48,12 +63,13 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.sat.python import cp_model
 
 from .hints import hint_every_variable, plan_objective
+from .internal import on_site_values
 from .model import PltModel, Session
 
 # Deterministic seconds charged per step on top of the solver's own (model loading is not counted there).
@@ -66,6 +82,15 @@ STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
 # A courses step frees a group drawn with weight 1 + its unmet demand x priority in the best
 # plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of
 # improvements 1.70-1.72 M).
+
+
+# The kinds of step: each is tried WARM_UP times in turn, then drawn by its recent gain per
+# second (decayed by DECAY per step), never less often than FLOOR of the best kind's weight.
+# Drawn so without the visits kind (one of each in turn before), Norfolk and Waveney, 60 s,
+# seeds 0 to 3: 1,356,356 against 1,356,929 (mean; the same within the spread). The visits kind
+# in the fixed turn (one step in three) lost to it, in this session as drawn here too: 1,369,055
+# mean (seeds 0 to 3), by starving the pair steps that repair greedy's leadership shortfall.
+WARM_UP, DECAY, FLOOR = 2, 0.95, 0.2
 
 
 def lns_step_seconds(time_limit: float) -> float:
@@ -101,6 +126,13 @@ class Parts:
     unmet: list[tuple[np.ndarray, np.ndarray]]
     # per group: the sessions where it has decisions (external courses: external afternoons)
     group_sessions: list[list[Session]]
+    # (practice, course) where one visit reaches a full run of a course that also runs
+    # externally; per such pair its seat variables (session, index) and the internal sessions
+    # where it can be visited; per (session, course) of those courses, the course's decisions
+    targets: list[tuple[str, str]] = field(default_factory=list)
+    target_seats: list[list[tuple[Session, int]]] = field(default_factory=list)
+    target_visits: list[list[Session]] = field(default_factory=list)
+    by_course: dict[tuple[Session, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, m: PltModel) -> Parts:
@@ -132,11 +164,36 @@ class Parts:
                     unmet[k][0].append(var.index)
                     unmet[k][1].append(priority[course])
         group_sessions = [[s for s in sessions if (s, k) in by_group] for k in range(len(groups))]
-        return cls(sessions=sessions, groups=groups, group_sessions=group_sessions,
-                   by_session={s: np.asarray(v, dtype=np.int64) for s, v in by_session.items()},
-                   by_group={k: np.asarray(v, dtype=np.int64) for k, v in by_group.items()},
-                   decisions=decisions,
-                   unmet=[(np.asarray(i, dtype=np.int64), np.asarray(w, dtype=np.int64)) for i, w in unmet])
+        parts = cls(sessions=sessions, groups=groups, group_sessions=group_sessions,
+                    by_session={s: np.asarray(v, dtype=np.int64) for s, v in by_session.items()},
+                    by_group={k: np.asarray(v, dtype=np.int64) for k, v in by_group.items()},
+                    decisions=decisions,
+                    unmet=[(np.asarray(i, dtype=np.int64), np.asarray(w, dtype=np.int64)) for i, w in unmet])
+        parts._add_targets(m)
+        return parts
+
+    def _add_targets(self, m: PltModel) -> None:
+        inst = m.instance
+        both = {c.id: c for c in inst.on_site_courses if c.external and c.id in {e.id for e in inst.external_courses}}
+        value = on_site_values(m)
+        self.targets = sorted((p, c) for (p, c), v in value.items() if c in both and v >= both[c].max_group)
+        index = {t: i for i, t in enumerate(self.targets)}
+        self.target_seats = [[] for _ in self.targets]
+        self.target_visits = [[] for _ in self.targets]
+        by_course: dict[tuple[Session, str], list[int]] = {}
+        for name, (si, wi), ci in _GROUPS:
+            if ci is None:
+                continue
+            for key, var in getattr(m, name).items():
+                if key[ci] in both and isinstance(var, cp_model.IntVar):
+                    by_course.setdefault(((key[si], key[wi]), key[ci]), []).append(var.index)
+        for (e, w, p, _, c, _), var in m.seats.items():
+            if (p, c) in index and isinstance(var, cp_model.IntVar):
+                self.target_seats[index[p, c]].append(((e, w), var.index))
+        for (e, w, p, c), var in m.on_site.items():
+            if (p, c) in index and isinstance(var, cp_model.IntVar):
+                self.target_visits[index[p, c]].append((e, w))
+        self.by_course = {k: np.asarray(v, dtype=np.int64) for k, v in by_course.items()}
 
 
 def course_pairs(m: PltModel) -> list[tuple[str, ...]]:
@@ -172,10 +229,18 @@ def course_clusters(m: PltModel) -> list[tuple[str, ...]]:
 
 @dataclass
 class Neighbourhood:
-    kind: str  # "afternoons" or "courses"
-    sizes: list[int]  # sessions freed: one size for afternoons, one per course group
+    kind: str  # "afternoons", "courses" or "visits"
+    sizes: list[int]  # sessions freed: one size for afternoons, one per course group (visits: unused)
     tried: int = 0
     improved: int = 0
+    # Objective gained and deterministic seconds spent, both decayed by DECAY at every step of
+    # any kind: their ratio is the kind's recent gain per second, which sets how often it is drawn.
+    gained: float = 0.0
+    spent: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.gained / self.spent if self.spent > 0 else 0.0
 
 
 class SessionLns:
@@ -194,6 +259,8 @@ class SessionLns:
         self._fix(self.parts.decisions)
         self.neighbourhoods = [Neighbourhood("afternoons", [1]),
                                Neighbourhood("courses", [len(c) for c in self.parts.group_sessions])]
+        if self.parts.targets:
+            self.neighbourhoods.append(Neighbourhood("visits", [0]))
         self.steps = 0
         self.improvements = 0
         self.deterministic_time = 0.0
@@ -264,9 +331,7 @@ class SessionLns:
     def step(self, seconds: float, deterministic: bool) -> bool:
         """One neighbourhood freed and solved. Returns whether the best plan improved."""
         self._take_up_offer()
-        hood = self.neighbourhoods[self.steps % len(self.neighbourhoods)]
-        if self._all_settled(hood):
-            hood = next((h for h in self.neighbourhoods if not self._all_settled(h)), hood)
+        hood = self._kind()
         free, group, sessions = self._choose(hood)
         self.steps += 1
         hood.tried += 1
@@ -295,6 +360,7 @@ class SessionLns:
         with self._lock:
             self._solver = None
         self.deterministic_time += solver.deterministic_time
+        before = self.objective
         better = False
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < self.objective - 0.5:
             self.best = np.asarray(solver.response_proto.solution, dtype=np.int64)
@@ -304,7 +370,16 @@ class SessionLns:
             self.improvements += 1
             self.settled.clear()
         self._fix(free)
+        for h in self.neighbourhoods:
+            h.gained *= DECAY
+            h.spent *= DECAY
+        hood.gained += before - self.objective
+        hood.spent += solver.deterministic_time + STEP_CHARGE
         # Grow what was solved to the end, shrink what ran out of time (not when stopped).
+        if hood.kind == "visits":
+            if status == cp_model.OPTIMAL and not better:
+                self.settled.add(("visits", group))
+            return better
         k = group or 0
         limit = len(self.parts.sessions) if hood.kind == "afternoons" else len(self.parts.group_sessions[k])
         if status == cp_model.OPTIMAL:
@@ -327,7 +402,22 @@ class SessionLns:
         return ", ".join(f"{h.kind} improved {h.improved} of {h.tried} (sessions now {h.sizes})"
                          for h in self.neighbourhoods)
 
+    def _kind(self) -> Neighbourhood:
+        """The kind of the next step: each in turn for the first WARM_UP steps of each, then
+        drawn with weight its recent gain per second, at least FLOOR of the best kind's (so a
+        kind that gained nothing lately is still tried now and then). Settled kinds wait."""
+        open_ = [h for h in self.neighbourhoods if not self._all_settled(h)] or self.neighbourhoods
+        fresh = [h for h in open_ if h.tried < WARM_UP]
+        if fresh:
+            return min(fresh, key=lambda h: h.tried)
+        top = max(h.rate for h in open_)
+        if top <= 0:
+            return open_[self.steps % len(open_)]
+        return self.rng.choices(open_, weights=[max(h.rate, FLOOR * top) for h in open_])[0]
+
     def _all_settled(self, hood: Neighbourhood) -> bool:
+        if hood.kind == "visits":
+            return all(("visits", t) in self.settled for t in range(len(self.parts.targets)))
         if hood.kind == "courses":
             return all(("courses", k) in self.settled or not sessions  # a group with nothing to free never settles
                        for k, sessions in enumerate(self.parts.group_sessions))
@@ -343,6 +433,15 @@ class SessionLns:
             sessions = self.rng.sample(pool, min(hood.sizes[0], len(pool)))
             chosen = [self.parts.by_session[s] for s in sessions]
             k = None
+        elif hood.kind == "visits":
+            # One practice's course moved between its seats at external runs and a visit: the
+            # course alone, on the sessions where the practice has its seats and where it can be visited.
+            pool = [t for t in range(len(self.parts.targets)) if ("visits", t) not in self.settled]
+            k = self.rng.choice(pool or range(len(self.parts.targets)))
+            course = self.parts.targets[k][1]
+            seated = {s for s, i in self.parts.target_seats[k] if self.best[i] > 0}
+            sessions = sorted(seated.union(self.parts.target_visits[k]))
+            chosen = [self.parts.by_course[s, course] for s in sessions if (s, course) in self.parts.by_course]
         else:
             weights = [0 if ("courses", k) in self.settled or not self.parts.group_sessions[k]
                        else 1 + int(self.best[i] @ w)  # unmet demand x priority
