@@ -88,8 +88,9 @@ STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
 # second (decayed by DECAY per step), never less often than FLOOR of the best kind's weight.
 # Drawn so without the visits kind (one of each in turn before), Norfolk and Waveney, 60 s,
 # seeds 0 to 3: 1,356,356 against 1,356,929 (mean; the same within the spread). The visits kind
-# in the fixed turn (one step in three) lost to it, in this session as drawn here too: 1,369,055
-# mean (seeds 0 to 3), by starving the pair steps that repair greedy's leadership shortfall.
+# lost both in the fixed turn (one step in three: mean 1,356,797 against 1,350,874, an earlier
+# session) and drawn so from greedy's plan before its reserve (1,369,055 against 1,356,929): it
+# starved the pair steps that repair greedy's leadership shortfall (90 seats then, 8 now).
 WARM_UP, DECAY, FLOOR = 2, 0.95, 0.2
 
 
