@@ -400,8 +400,12 @@ class SessionLns:
         return self.deterministic_time + STEP_CHARGE * self.steps
 
     def summary(self) -> str:
-        return ", ".join(f"{h.kind} improved {h.improved} of {h.tried} (sessions now {h.sizes})"
-                         for h in self.neighbourhoods)
+        def now(h: Neighbourhood) -> str:
+            if h.kind == "visits":
+                return f"{len(self.parts.targets)} practices' courses to move"
+            return f"sessions now {h.sizes}"
+
+        return ", ".join(f"{h.kind} improved {h.improved} of {h.tried} ({now(h)})" for h in self.neighbourhoods)
 
     def _kind(self) -> Neighbourhood:
         """The kind of the next step: each in turn for the first WARM_UP steps of each, then
