@@ -91,7 +91,7 @@ def test_norwich_plan_with_the_search_is_checked_and_scored_as_reported(norwich)
     assert plan.solver.bound is not None and plan.solver.bound <= plan.solver.objective
     assert plan.solver.stats["lns_steps"] > 0
     assert plan.solver.stats["found_by"] in ("full model", "neighbourhood search")
-    assert plan.solver.stats["search"] == "portfolio with steps beside it"
+    assert plan.solver.stats["search"] == "full model with steps beside it"
 
 
 def test_above_the_size_limit_two_workers_run_the_portfolio_alone_and_one_worker_still_steps(norwich, monkeypatch):

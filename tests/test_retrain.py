@@ -79,5 +79,5 @@ def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(nor
 
 def test_with_the_steps_trainers_are_not_chosen_again_after(norwich):
     plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
-    assert plan.solver.stats["search"] == "portfolio with steps beside it"
+    assert plan.solver.stats["search"] == "full model with steps beside it"
     assert "trainers_again" not in plan.solver.stats

@@ -51,10 +51,11 @@ From the greedy start that plans visits for the year (1.47 M) the full model alo
 1.365-1.367 M in 60 s and 1,353,444 in 300 s; one full search with these steps beside it
 1.38-1.40 M and 1,339,874. At 430 practices the portfolio is ahead at both (9,469,226 against
 9,575,551 at 300 s). With one worker the steps are far ahead (1,377,254 against greedy's plan
-unchanged at 60 s). So on two workers the steps now run beside CP-SAT's portfolio rather than
-beside its single full search, and take up the portfolio's better plans (`offer`): see
-`search_with_lns` in solvers/cpsat for what that measured; above `STEPS_BESIDE_UP_TO` model
-variables (solvers/base.py) the portfolio runs alone.
+unchanged at 60 s). So on two workers the steps ran beside CP-SAT's portfolio rather than
+beside its single full search, taking up its better plans (`offer`); with the visits steps and
+greedy's reserve one full search beside them is ahead again, by 1,345,085 against 1,354,815
+(mean of eight 60 s runs): see `search_with_lns` in solvers/cpsat. Above `STEPS_BESIDE_UP_TO`
+model variables (solvers/base.py) the portfolio runs alone.
 """
 
 from __future__ import annotations
