@@ -38,6 +38,8 @@ class Progress:
 # waves at 430 practices; with the even waves it keeps now the model has the same 361,246 variables.
 # Again with the pair steps and the steps on a group's own afternoons (one run each): the steps
 # beside it 8,494,501 (3.51 %, 3.78 GiB), the portfolio alone 8,421,928 (2.50 %, 3.41 GiB).
+# All measured with two portfolio workers beside the steps; below the limit the full model now
+# has one worker beside them on two cores (see search_with_lns), not yet measured above it.
 STEPS_BESIDE_UP_TO = 200_000
 
 
