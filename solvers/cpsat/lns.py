@@ -69,6 +69,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from models.scenario import Course
+
 from .hints import hint_every_variable, plan_objective
 from .internal import on_site_values
 from .model import PltModel, Session
@@ -78,7 +80,9 @@ STEP_CHARGE = 0.01
 
 # Seconds per step: a share of the time limit, within bounds. Norfolk and Waveney, 40
 # deterministic seconds of steps, two seeds each: 0.5 s steps 1.50-1.60 M, 1 s 1.49-1.61 M,
-# 2 s 1.73 M, 5 s 1.71 M (many short steps beat few long ones).
+# 2 s 1.73 M, 5 s 1.71 M (many short steps beat few long ones). Again from greedy's plan with
+# its reserve (1.39 M), 60 s, seeds 0 to 7, mean: 0.5 s steps 1,346,366, 1 s 1,343,322, 2 s
+# 1,344,209 (within the spread of 1 s; 0.5 s worse on seven of eight seeds).
 STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
 # A courses step frees a group drawn with weight 1 + its unmet demand x priority in the best
 # plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of
@@ -144,8 +148,10 @@ class Parts:
         for k, members in enumerate(groups):
             for c in members:
                 groups_of.setdefault(c, []).append(k)
+        both = _both_ways(m)
         by_session: dict[Session, list[int]] = {}
         by_group: dict[tuple[Session, int], list[int]] = {}
+        by_course: dict[tuple[Session, str], list[int]] = {}  # courses that run both ways only
         for name, (si, wi), ci in _GROUPS:
             for key, var in getattr(m, name).items():
                 if not isinstance(var, cp_model.IntVar):
@@ -155,6 +161,8 @@ class Parts:
                 if ci is not None:
                     for k in groups_of[key[ci]]:
                         by_group.setdefault((session, k), []).append(var.index)
+                    if key[ci] in both:
+                        by_course.setdefault((session, key[ci]), []).append(var.index)
         sessions = [s for s in m.sessions() if s in by_session]
         decisions = np.unique(np.concatenate([np.asarray(v, dtype=np.int64) for v in by_session.values()])) \
             if by_session else np.zeros(0, dtype=np.int64)
@@ -171,31 +179,28 @@ class Parts:
                     by_group={k: np.asarray(v, dtype=np.int64) for k, v in by_group.items()},
                     decisions=decisions,
                     unmet=[(np.asarray(i, dtype=np.int64), np.asarray(w, dtype=np.int64)) for i, w in unmet])
-        parts._add_targets(m)
+        parts._add_targets(m, both)
+        parts.by_course = {k: np.asarray(v, dtype=np.int64) for k, v in by_course.items()}
         return parts
 
-    def _add_targets(self, m: PltModel) -> None:
-        inst = m.instance
-        both = {c.id: c for c in inst.on_site_courses if c.external and c.id in {e.id for e in inst.external_courses}}
+    def _add_targets(self, m: PltModel, both: dict[str, Course]) -> None:
         value = on_site_values(m)
         self.targets = sorted((p, c) for (p, c), v in value.items() if c in both and v >= both[c].max_group)
         index = {t: i for i, t in enumerate(self.targets)}
         self.target_seats = [[] for _ in self.targets]
         self.target_visits = [[] for _ in self.targets]
-        by_course: dict[tuple[Session, str], list[int]] = {}
-        for name, (si, wi), ci in _GROUPS:
-            if ci is None:
-                continue
-            for key, var in getattr(m, name).items():
-                if key[ci] in both and isinstance(var, cp_model.IntVar):
-                    by_course.setdefault(((key[si], key[wi]), key[ci]), []).append(var.index)
         for (e, w, p, _, c, _), var in m.seats.items():
             if (p, c) in index and isinstance(var, cp_model.IntVar):
                 self.target_seats[index[p, c]].append(((e, w), var.index))
         for (e, w, p, c), var in m.on_site.items():
             if (p, c) in index and isinstance(var, cp_model.IntVar):
                 self.target_visits[index[p, c]].append((e, w))
-        self.by_course = {k: np.asarray(v, dtype=np.int64) for k, v in by_course.items()}
+
+
+def _both_ways(m: PltModel) -> dict[str, Course]:
+    """The courses that run both at external afternoons and on site, by id."""
+    external = {c.id for c in m.instance.external_courses}
+    return {c.id: c for c in m.instance.on_site_courses if c.id in external}
 
 
 def course_pairs(m: PltModel) -> list[tuple[str, ...]]:
