@@ -96,6 +96,11 @@ STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
 # lost both in the fixed turn (one step in three: mean 1,356,797 against 1,350,874, an earlier
 # session) and drawn so from greedy's plan before its reserve (1,369,055 against 1,356,929): it
 # starved the pair steps that repair greedy's leadership shortfall (90 seats then, 8 now).
+# Norfolk and Waveney, 60 s, seeds 0 to 7, one session, mean: DECAY 0.95 1,343,322, 0.8
+# 1,345,553, 0.98 1,343,983. Also tried there and not kept: courses groups drawn uniformly
+# (1,349,743: the unmet-weighted draw below is worth keeping), a group of every on-site course on
+# the internal afternoons (1,347,448), visits steps freeing several practices of one course at
+# a time, their number grown and shrunk like the sessions (1,343,666).
 WARM_UP, DECAY, FLOOR = 2, 0.95, 0.2
 
 
