@@ -39,8 +39,9 @@ class Progress:
 # Again with the pair steps and the steps on a group's own afternoons (one run each): the steps
 # beside it 8,494,501 (3.51 %, 3.78 GiB), the portfolio alone 8,421,928 (2.50 %, 3.41 GiB).
 # All measured with two portfolio workers beside the steps; below the limit the full model now
-# has one worker beside them on two cores (see search_with_lns). Above it so (the visits steps
-# and greedy's reserve included): 8,568,916 at 300 s (4.32 %; one full worker had not finished
+# has one worker beside them on two cores (see search_with_lns). That arrangement above the limit
+# (with the visits steps and greedy's reserve; seed 0, one run): 8,568,916 at 300 s (4.32 %; the
+# one full worker had not finished
 # its root LP, so the bound came at the end, and the steps on the whole model are slow at this
 # size), against the portfolio alone's 8,421,928.
 STEPS_BESIDE_UP_TO = 200_000

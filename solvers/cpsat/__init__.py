@@ -215,8 +215,8 @@ def search_with_lns(m: PltModel, options: SolveOptions,
     1,343,654 / 1,344,724 / 1,344,164 / 1,343,834 / 1,342,584 / 1,345,624 / 1,351,654 (mean
     1,345,085) against 1,347,494 / 1,351,604 / 1,356,734 / 1,355,182 / 1,357,092 / 1,347,854 /
     1,355,514 / 1,367,044 (mean 1,354,815), better on every seed; the bound was 1,329,028 in six
-    runs, 1,328,900 and 1,328,296 in two (the root LP's cuts on one worker). Norwich, seeds 0 to
-    2: 611,216 / 611,014 / 611,272 against 613,820 / 611,702 / 610,998. Before the visits steps
+    runs, 1,328,900 and 1,328,296 in two (the root LP had not finished on one worker). Norwich,
+    seeds 0 to 2: 611,216 / 611,014 / 611,272 against 613,820 / 611,702 / 610,998. Before the visits steps
     the same change was within the spread (mean 1,349,549 against 1,350,874, an earlier session).
 
     Measured on Norfolk and Waveney (two workers, seeds 0 and 1): at 60 s the portfolio alone

@@ -183,9 +183,9 @@ class Parts:
                     by_session={s: np.asarray(v, dtype=np.int64) for s, v in by_session.items()},
                     by_group={k: np.asarray(v, dtype=np.int64) for k, v in by_group.items()},
                     decisions=decisions,
-                    unmet=[(np.asarray(i, dtype=np.int64), np.asarray(w, dtype=np.int64)) for i, w in unmet])
+                    unmet=[(np.asarray(i, dtype=np.int64), np.asarray(w, dtype=np.int64)) for i, w in unmet],
+                    by_course={k: np.asarray(v, dtype=np.int64) for k, v in by_course.items()})
         parts._add_targets(m, both)
-        parts.by_course = {k: np.asarray(v, dtype=np.int64) for k, v in by_course.items()}
         return parts
 
     def _add_targets(self, m: PltModel, both: dict[str, Course]) -> None:
