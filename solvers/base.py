@@ -41,9 +41,8 @@ class Progress:
 # All measured with two portfolio workers beside the steps; below the limit the full model now
 # has one worker beside them on two cores (see search_with_lns). That arrangement above the limit
 # (with the visits steps and greedy's reserve; seed 0, one run): 8,568,916 at 300 s (4.32 %; the
-# one full worker had not finished
-# its root LP, so the bound came at the end, and the steps on the whole model are slow at this
-# size), against the portfolio alone's 8,421,928.
+# one full worker had not finished its root LP, so the bound came at the end, and the steps on
+# the whole model are slow at this size), against the portfolio alone's 8,421,928.
 STEPS_BESIDE_UP_TO = 200_000
 
 

@@ -360,9 +360,10 @@ class SessionLns:
         params.random_seed = self.seed + self.steps
         params.cp_model_presolve = False  # see solvers.cpsat._parameters
         params.add_lp_constraints_lazily = False
-        # CP-SAT's default LP (linearization_level 1). Norfolk and Waveney, 60 s, seeds 0 to 3:
-        # without it (level 0) 1,372,394-1,384,334, with more of it (level 2, which adds more
-        # constraints to the LP) 1,373,174-1,375,044, against 1,340,724-1,344,724 (same session).
+        # CP-SAT's default LP. Norfolk and Waveney, 60 s, seeds 0 to 3: without it (level 0)
+        # 1,372,394-1,384,334, with more of it (level 2, which adds more constraints to the LP)
+        # 1,373,174-1,375,044, against 1,340,724-1,344,724 (same session).
+        params.linearization_level = 1
         params.catch_sigint_signal = False
         if deterministic:
             params.max_deterministic_time = seconds
