@@ -155,12 +155,52 @@ def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
     lns.step(1.0, deterministic=True)
     assert courses.tried == tried["courses"]  # the afternoons kind went instead
     improvements = 0
+    chosen = []
+    choose = lns._choose
+    lns._choose = lambda hood: chosen.append(choose(hood)) or chosen[-1]
     for _ in range(8):  # the greedy start is far from optimal: some step improves it
         lns.settled.add(("courses", 0))
         if lns.step(1.0, deterministic=True):
             improvements += 1
+            # group 0 runs on every afternoon, so any change unsettles it
+            assert set(chosen[-1][2]) & set(lns.parts.group_sessions[0])
             assert lns.settled == set()
     assert improvements > 0
+
+
+def test_a_better_plan_unsettles_only_the_groups_on_its_afternoons(norwich_model):
+    """Fire safety, settled over the internal afternoons, stays settled when the plan changes
+    on an external one (its optimum there cannot have moved for anything it frees); the groups
+    at that afternoon, the afternoons and the visits open again."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=1, workers=1)
+    parts = lns.parts
+    fire = next(k for k, g in enumerate(parts.groups) if g == ("fire-safety",))
+    external = next(s for s in parts.sessions if s not in parts.group_sessions[fire])
+    everything = {("courses", k) for k in range(len(parts.groups))} | {("afternoons", s) for s in parts.sessions}
+    lns.settled = set(everything) | {("visits", 0)}
+    lns._unsettle({external})
+    assert lns.settled == {("courses", k) for k, own in enumerate(parts.group_sessions) if external not in own}
+    assert ("courses", fire) in lns.settled
+    assert len(lns.settled) < len(parts.groups)  # the groups running on that afternoon are open
+    lns._unsettle({parts.group_sessions[fire][0]})
+    assert ("courses", fire) not in lns.settled
+
+
+def test_a_step_that_runs_out_of_time_without_a_better_plan_halves_its_size(norwich_model):
+    """A neighbourhood too big to solve in a step's time shrinks to half at once (a step that
+    found nothing wastes its whole time); one solved to optimality grows by one session."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=3, workers=1)
+    courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
+    big = 0  # bls and its cluster, on all six afternoons
+    assert len(lns.parts.group_sessions[big]) == 6
+    lns.settled = {("courses", k) for k in range(len(lns.parts.groups)) if k != big}
+    lns.neighbourhoods = [courses]
+    courses.tried = 5
+    lns.step(0.001, deterministic=True)  # far too little time for the whole cluster's year
+    assert courses.improved == 0
+    assert courses.sizes[big] == 3
 
 
 def test_a_better_plan_from_the_full_search_is_taken_up_before_the_next_step(norwich_model):

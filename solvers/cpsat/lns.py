@@ -35,11 +35,24 @@ both, in the same session; greedy's reserve alone 1,358,526 (mean). Norwich, see
 613,820 / 611,702 / 610,998 against 612,092 / 616,634 (seeds 0, 1) before.
 
 CP-SAT solves the freed part exactly or until the step's time runs out, starting from the best
-plan. A neighbourhood that was solved to optimality grows by one session next time, one that ran
-out of time shrinks (the adaptation CP-SAT's own LNS does by variable counts). One solved to
-optimality without a better plan (a group over all its sessions, or a single afternoon) is
-settled: it is not freed again until the best plan changes (Norfolk and Waveney, 60 s, seeds 0
-and 1: 1,401,354 and 1,378,194 with this, 1,455,864 and 1,447,074 without).
+plan. A neighbourhood that was solved to optimality grows by one session next time; one that ran
+out of time shrinks by one if it found a better plan and to half if it found none (the
+adaptation CP-SAT's own LNS does by variable counts). One solved to optimality without a better
+plan (a group over all its sessions, or a single afternoon) is settled: it is not freed again
+until the best plan changes (Norfolk and Waveney, 60 s, seeds 0 and 1: 1,401,354 and 1,378,194
+with this, 1,455,864 and 1,447,074 without), and a settled course group only when the change
+is on one of its own sessions (`_unsettle`).
+
+Both of those last rules were measured together, Norfolk and Waveney, 60 s, two workers, seeds 0
+to 7, one session: 1,341,554 / 1,340,434 / 1,342,194 / 1,339,794 / 1,342,024 / 1,341,554 /
+1,342,564 / 1,339,904 (mean 1,341,253) against 1,343,734 / 1,342,524 / 1,346,354 / 1,343,414 /
+1,344,264 / 1,342,814 / 1,345,004 / 1,351,654 (mean 1,344,970) when every step out of time shrank
+by one and every better plan unsettled everything; halving alone 1,342,015, unsettling by
+session alone 1,343,395 (means). Without the halving about half of a run's step time went on
+steps that ran out of time with nothing better (28 of 57 s, seed 7), shrinking a cluster by one
+session per wasted second. With every better plan unsettling everything, the courses steps drew
+fire safety again after each (its unmet seats weigh most) and solved it to the same optimum: 26
+times in one run (seed 1), 8 times with `_unsettle`.
 
 Fixing is done on the model's domains: all decisions stay fixed at the best plan, and a step
 only unfixes its own decisions and fixes them again, so the Python side of a step costs what it
@@ -387,7 +400,7 @@ class SessionLns:
             better = True
             hood.improved += 1
             self.improvements += 1
-            self.settled.clear()
+            self._unsettle(set(sessions))
         self._fix(free)
         for h in self.neighbourhoods:
             h.gained *= DECAY
@@ -409,7 +422,7 @@ class SessionLns:
                 self.settled.add(("afternoons", sessions[0]))
             hood.sizes[k] = min(limit, hood.sizes[k] + 1)
         elif not self._stopped:
-            hood.sizes[k] = max(1, hood.sizes[k] - 1)
+            hood.sizes[k] = max(1, hood.sizes[k] - 1 if better else hood.sizes[k] // 2)
         return better
 
     @property
@@ -437,6 +450,14 @@ class SessionLns:
         if top <= 0:
             return open_[self.steps % len(open_)]
         return self.rng.choices(open_, weights=[max(h.rate, FLOOR * top) for h in open_])[0]
+
+    def _unsettle(self, changed: set[Session]) -> None:
+        """After the best plan changed on these sessions: a course group settled over every
+        session where it has decisions stays settled when the change is on none of them (fire
+        safety on the internal afternoons after a change at an external one); everything else is
+        open again."""
+        self.settled = {(kind, k) for kind, k in self.settled
+                        if kind == "courses" and changed.isdisjoint(self.parts.group_sessions[k])}
 
     def _all_settled(self, hood: Neighbourhood) -> bool:
         if hood.kind == "visits":
