@@ -141,8 +141,8 @@ def test_the_search_beats_the_greedy_start_on_norwich(norwich):
 
 def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
     """A course cluster solved to optimality over the whole year without a better plan is not
-    drawn again while the plan stands; once every cluster is settled the afternoons take the turn;
-    a better plan unsettles them all."""
+    drawn again while the plan stands; once every cluster is settled another kind takes the turn;
+    a better plan unsettles those with an afternoon in the change."""
     m, _ = norwich_model
     lns = SessionLns(m, complete_hint_values(m), seed=1, workers=1)
     courses = next(h for h in lns.neighbourhoods if h.kind == "courses")
@@ -160,11 +160,15 @@ def test_settled_neighbourhoods_wait_until_the_best_plan_changes(norwich_model):
     lns._choose = lambda hood: chosen.append(choose(hood)) or chosen[-1]
     for _ in range(8):  # the greedy start is far from optimal: some step improves it
         lns.settled.add(("courses", 0))
+        before = set(lns.settled)
         if lns.step(1.0, deterministic=True):
             improvements += 1
-            # group 0 runs on every afternoon, so any change unsettles it
-            assert set(chosen[-1][2]) & set(lns.parts.group_sessions[0])
-            assert lns.settled == set()
+            # group 0 runs on every afternoon, so any change unsettles it; groups with no
+            # afternoon in the change stay settled
+            changed = set(chosen[-1][2])
+            assert changed & set(lns.parts.group_sessions[0])
+            assert lns.settled == {(kind, k) for kind, k in before
+                                   if kind == "courses" and not changed & set(lns.parts.group_sessions[k])}
     assert improvements > 0
 
 
@@ -334,7 +338,7 @@ def test_kinds_are_drawn_by_their_recent_gain_per_second_and_none_starves(norwic
     m, _ = norwich_model
     lns = SessionLns(m, complete_hint_values(m), seed=6, workers=1)
     hoods = {h.kind: h for h in lns.neighbourhoods}
-    assert set(hoods) == {"afternoons", "courses", "visits"}
+    assert set(hoods) == {"afternoons", "courses", "course", "visits"}
     hoods["courses"].tried = lns_module.WARM_UP
     assert lns._kind() is not hoods["courses"]  # the others have not had their turns yet
     for h in hoods.values():
@@ -346,3 +350,33 @@ def test_kinds_are_drawn_by_their_recent_gain_per_second_and_none_starves(norwic
     assert drawn["afternoons"] > drawn["visits"] > 0 and drawn["afternoons"] > drawn["courses"] > 0
     lns.settled = {("visits", t) for t in range(len(lns.parts.targets))}
     assert "visits" not in {lns._kind().kind for _ in range(200)}
+
+
+def test_a_course_step_frees_one_course_alone_on_its_own_afternoons(norwich_model):
+    """The course kind frees one course's runs, trainers, seats and visits (not its cluster's
+    other courses, nor dates or waves) on some of the afternoons where it has decisions, all of
+    them at first; a course settled over all of them is not drawn again."""
+    m, _ = norwich_model
+    lns = SessionLns(m, complete_hint_values(m), seed=4, workers=1)
+    parts = lns.parts
+    hood = next(h for h in lns.neighbourhoods if h.kind == "course")
+    assert hood.sizes == [len(own) for own in parts.course_sessions]
+    where = {"runs": 2, "teaches": 3, "seats": 4, "on_site": 3, "visits": 3}  # the course in each key
+
+    def own(course: str, sessions: list) -> set[int]:
+        return {var.index for name, at in where.items() for key, var in getattr(m, name).items()
+                if isinstance(var, cp_model.IntVar) and key[at] == course and (key[0], key[1]) in sessions}
+
+    drawn = set()
+    for _ in range(60):
+        free, k, sessions = lns._choose(hood)
+        course = parts.courses[k]
+        drawn.add(course)
+        assert len(sessions) == len(parts.course_sessions[k])
+        assert set(free.tolist()) == own(course, sessions) and len(free) > 0
+    assert len(drawn) > 3
+    bls = parts.courses.index("bls")
+    lns.settled = {("course", k) for k in range(len(parts.courses)) if k != bls}
+    assert {parts.courses[lns._choose(hood)[1]] for _ in range(10)} == {"bls"}
+    lns.settled.add(("course", bls))
+    assert lns._all_settled(hood)
