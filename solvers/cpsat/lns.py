@@ -274,8 +274,8 @@ def course_clusters(m: PltModel) -> list[tuple[str, ...]]:
 
 @dataclass
 class Neighbourhood:
-    kind: str  # "afternoons", "courses" or "visits"
-    sizes: list[int]  # sessions freed: one size for afternoons, one per course group (visits: unused)
+    kind: str  # "afternoons", "courses", "course" or "visits"
+    sizes: list[int]  # sessions freed: one for afternoons, one per course group or course (visits: unused)
     tried: int = 0
     improved: int = 0
     # Objective gained and deterministic seconds spent, both decayed by DECAY at every step of
@@ -487,8 +487,8 @@ class SessionLns:
         return hood.sizes[0] == 1 and all(("afternoons", s) in self.settled for s in self.parts.sessions)
 
     def _choose(self, hood: Neighbourhood) -> tuple[np.ndarray, int | None, list[Session]]:
-        """The decisions to free, the course group they belong to (None: whole sessions) and
-        the sessions freed."""
+        """The decisions to free, the index of the course group, course or practice's course
+        they belong to (None: whole sessions) and the sessions freed."""
         if hood.kind == "afternoons":
             pool = self.parts.sessions
             if hood.sizes[0] == 1:
