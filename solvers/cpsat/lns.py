@@ -474,7 +474,9 @@ class SessionLns:
         """After the best plan changed on these sessions: a course group settled over every
         session where it has decisions stays settled when the change is on none of them (fire
         safety on the internal afternoons after a change at an external one); everything else is
-        open again."""
+        open again. A heuristic: a cluster's trainers teach only its courses, so such a change
+        reaches it only through the equity terms (worst practice and role), but a pair's
+        trainers may teach a third course elsewhere and gain a free afternoon of their year."""
         self.settled = {(kind, k) for kind, k in self.settled
                         if kind == "courses" and changed.isdisjoint(self.parts.group_sessions[k])}
 
