@@ -63,6 +63,9 @@ class SubModels:
             enforcement = list(c.enforcement_literal)
             if c.has_linear():
                 kind, these = "linear", list(c.linear.vars)
+                if any(v < 0 for v in these):  # negated references are not moved to the right-hand side
+                    self.supported = False
+                    return
                 self.coeffs.append(list(c.linear.coeffs))
                 self.domain.append(list(c.linear.domain))
             else:
@@ -96,7 +99,11 @@ class SubModels:
         self.hi = np.asarray([d[1] if s else 0 for d, s in zip(self.domain, self.simple, strict=True)], dtype=np.int64)
         self._where = np.full(n, -1, dtype=np.int64)
         self.objective = np.zeros(n, dtype=np.int64)
-        self.objective[np.asarray(list(proto.objective.vars), dtype=np.int64)] = list(proto.objective.coeffs)
+        objective = np.asarray(list(proto.objective.vars), dtype=np.int64)
+        if (objective < 0).any():
+            self.supported = False
+            return
+        self.objective[objective] = list(proto.objective.coeffs)
 
     def free_variables(self, decisions: np.ndarray) -> np.ndarray:
         """The decisions and the helpers within HOPS constraints of them."""
