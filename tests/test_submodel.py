@@ -14,6 +14,7 @@ from solvers.cpsat import prepare_model
 from solvers.cpsat.hints import complete_hint_values, plan_objective
 from solvers.cpsat.lns import Parts, SessionLns
 from solvers.cpsat.submodel import SubModels
+from tests.test_lns import whole_model_objective
 from tests.test_properties import small_area
 
 
@@ -24,20 +25,6 @@ def norwich_parts(norwich):
     assert start is not None
     parts = Parts.of(m)
     return m, start, parts, SubModels(m.model.proto, parts.decisions)
-
-
-def _whole_model_accepts(m, values: np.ndarray) -> float | None:
-    """The whole model's objective with every variable fixed at these values, None if infeasible."""
-    copy = m.model.clone()
-    copy.clear_hints()
-    for i, v in enumerate(values.tolist()):
-        domain = copy.proto.variables[i].domain
-        domain.clear()
-        domain.extend((v, v))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    status = solver.solve(copy)
-    return solver.objective_value if status == cp_model.OPTIMAL else None
 
 
 def _solve_back(sub_models: SubModels, free: np.ndarray, best: np.ndarray, seconds: float = 2.0):
@@ -79,11 +66,11 @@ def test_a_plan_of_the_small_model_put_back_is_a_plan_of_the_whole_model(norwich
         k = max(range(len(parts.courses)), key=lambda k: len(parts.course_sessions[k]))
         free = np.unique(np.concatenate([parts.by_course[s, parts.courses[k]] for s in parts.course_sessions[k]]))
     _, variables, solver, merged = _solve_back(sub_models, free, start)
-    whole = _whole_model_accepts(m, merged)
+    whole = whole_model_objective(m, merged)
     assert whole is not None
     assert whole == pytest.approx(plan_objective(m.model.proto, merged))
     # The small model's objective is the whole one's part on its variables.
-    assert solver.objective_value == pytest.approx(sub_models.score(variables, merged[variables]))
+    assert solver.objective_value == pytest.approx(sub_models.objective[variables] @ merged[variables])
     assert plan_objective(m.model.proto, merged) <= plan_objective(m.model.proto, start)
     # Outside the small model nothing moved.
     outside = np.setdiff1d(np.arange(len(start)), variables)
@@ -101,7 +88,7 @@ def test_any_freed_decisions_give_a_small_model_whose_plans_fit_the_whole_one(se
     rng = np.random.default_rng(pick)
     free = np.sort(rng.choice(parts.decisions, size=max(1, int(share * len(parts.decisions))), replace=False))
     _, _, _, merged = _solve_back(SubModels(m.model.proto, parts.decisions), free, start)
-    assert _whole_model_accepts(m, merged) == pytest.approx(plan_objective(m.model.proto, merged))
+    assert whole_model_objective(m, merged) == pytest.approx(plan_objective(m.model.proto, merged))
 
 
 def test_a_model_with_a_constraint_it_does_not_rewrite_steps_on_the_whole_model(norwich):
@@ -118,4 +105,4 @@ def test_a_model_with_a_constraint_it_does_not_rewrite_steps_on_the_whole_model(
     for _ in range(4):
         lns.step(1.0, deterministic=True)
     assert lns.objective < before  # the whole-model steps still improve greedy's plan
-    assert _whole_model_accepts(m, lns.best) == pytest.approx(lns.objective)
+    assert whole_model_objective(m, lns.best) == pytest.approx(lns.objective)

@@ -192,10 +192,6 @@ class SubModels:
         proto.solution_hint.values.extend(best[variables].tolist())
         return sub, variables
 
-    def score(self, variables: np.ndarray, values: np.ndarray) -> int:
-        """The part of the whole objective on these variables at these values."""
-        return int(self.objective[variables] @ values)
-
 
 def _shift(domain: list[int], constant: int) -> list[int]:
     """A linear constraint's domain after moving a constant term to its right-hand side."""
