@@ -225,8 +225,8 @@ def search_with_lns(m: PltModel, options: SolveOptions,
     the take-up, which took up nothing) 1,421,524 / 1,395,904; at 300 s this 1,343,002 /
     1,342,954, the one before 1,339,874 / 1,339,454, the portfolio alone 1,353,444 (one run).
     The benchmark at 300 s (seed 0): Norfolk 1,344,084 against the portfolio's 1,353,484. Above
-    STEPS_BESIDE_UP_TO variables (430 practices) the solver does not call this with two or more
-    workers: the portfolio alone was as good there at 0.5 GiB less (see solvers/base.py)."""
+    STEPS_BESIDE_UP_TO variables the solver does not call this with two or more workers (see
+    solvers/base.py for the measurements at 430 practices, now below it)."""
     progress = _SharedProgress(options.on_progress)
     step = lns_step_seconds(options.time_limit)
     if options.workers <= 1:

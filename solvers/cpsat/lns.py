@@ -115,8 +115,15 @@ STEP_CHARGE = 0.01
 # deterministic seconds of steps, two seeds each: 0.5 s steps 1.50-1.60 M, 1 s 1.49-1.61 M,
 # 2 s 1.73 M, 5 s 1.71 M (many short steps beat few long ones). Again from greedy's plan with
 # its reserve (1.39 M), 60 s, seeds 0 to 7, mean: 0.5 s steps 1,346,366, 1 s 1,343,322, 2 s
-# 1,344,209 (within the spread of 1 s; 0.5 s worse on seven of eight seeds).
-STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 5.0
+# 1,344,209 (within the spread of 1 s; 0.5 s worse on seven of eight seeds). At most 1 s (it was
+# 5 s, reached at 300 s): at 430 practices the steps alone on one thread from greedy's plan
+# (8,608,576) reached 8,334,746 in 240 s with 1 s steps (270 steps, 150 of them out of time)
+# and 8,480,236 with 5 s steps (77 steps, 39 out of time; one session each);
+# beside one full worker, 300 s, seeds 0 to 2: 8,327,681 / 8,317,406 / 8,343,951 (1.46-1.80 %
+# from the bound) against 8,344,301 / 8,383,816 / 8,460,806 with 5 s steps (1.74-3.15 %, an
+# earlier session). Norfolk and Waveney, 300 s, seeds 0 and 1: 1,337,324 / 1,337,504 with 1 s
+# steps, 1,337,144 / 1,337,464 with 5 s steps (same session; the same within the spread).
+STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 1.0
 # A courses step frees a group drawn with weight 1 + its unmet demand x priority in the best
 # plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of
 # improvements 1.70-1.72 M). Drawn by the group's whole share of the objective (its unmet seats'
