@@ -24,7 +24,7 @@ def norwich_parts(norwich):
     start = complete_hint_values(m)
     assert start is not None
     parts = Parts.of(m)
-    return m, start, parts, SubModels(m.model.proto, parts.decisions)
+    return m, start, parts, SubModels(m.model, parts.decisions)
 
 
 def _solve_back(sub_models: SubModels, free: np.ndarray, best: np.ndarray, seconds: float = 2.0):
@@ -87,7 +87,7 @@ def test_any_freed_decisions_give_a_small_model_whose_plans_fit_the_whole_one(se
     parts = Parts.of(m)
     rng = np.random.default_rng(pick)
     free = np.sort(rng.choice(parts.decisions, size=max(1, int(share * len(parts.decisions))), replace=False))
-    _, _, _, merged = _solve_back(SubModels(m.model.proto, parts.decisions), free, start)
+    _, _, _, merged = _solve_back(SubModels(m.model, parts.decisions), free, start)
     assert whole_model_objective(m, merged) == pytest.approx(plan_objective(m.model.proto, merged))
 
 
@@ -98,7 +98,7 @@ def test_a_model_with_a_constraint_it_does_not_rewrite_steps_on_the_whole_model(
     top = m.model.new_int_var(0, 10, "top")
     m.model.add_max_equality(top, [some])  # lin_max: not rewritten
     start = np.append(start, start[some.index])
-    assert not SubModels(m.model.proto, Parts.of(m).decisions).supported
+    assert not SubModels(m.model, Parts.of(m).decisions).supported
     lns = SessionLns(m, start, seed=1, workers=1)
     assert lns.sub is None and lns.model is not None
     before = lns.objective

@@ -316,7 +316,7 @@ class SessionLns:
         # Each step builds its own small model (submodel.py); a model with a kind of constraint
         # that does not rewrite steps on a private copy of the whole model instead, with the
         # decisions it does not free fixed on their domains.
-        self.sub: SubModels | None = SubModels(m.model.proto, self.parts.decisions)
+        self.sub: SubModels | None = SubModels(m.model, self.parts.decisions)
         if self.sub.supported:
             self.model, self.proto = None, m.model.proto  # read only
         else:

@@ -16,9 +16,12 @@ terms of the others move to their right-hand side.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
+from ortools.sat import cp_model_pb2
 from ortools.sat.python import cp_model
-from ortools.sat.python import cp_model_helper as cmh
 
 _INT_MIN, _INT_MAX = cp_model.INT_MIN, cp_model.INT_MAX
 # How far from the freed decisions helper variables are freed too, in constraints. Norfolk and
@@ -45,10 +48,24 @@ def _rows(ptr: np.ndarray, items: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return items[offsets + np.arange(total)]
 
 
-class SubModels:
-    """Builds the small model of a step from the whole model's proto, read once."""
+def readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
+    """The model's proto as a protobuf message, through its binary form. Read field by field it
+    is about four times quicker than through the solver's own wrappers: at 430 practices
+    reading everything `SubModels` needs took 5.5 s that way and 1.2 s this way."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.pb"
+        if not model.export_to_file(str(path)):
+            raise OSError(f"could not write the model to {path}")
+        message = cp_model_pb2.CpModelProto()
+        message.ParseFromString(path.read_bytes())
+    return message
 
-    def __init__(self, proto: cmh.CpModelProto, decisions: np.ndarray) -> None:
+
+class SubModels:
+    """Builds the small model of a step from the whole model, read once."""
+
+    def __init__(self, model: cp_model.CpModel, decisions: np.ndarray) -> None:
+        proto = readable(model)
         n = len(proto.variables)
         self.domains = [list(v.domain) for v in proto.variables]
         self.is_decision = np.zeros(n, dtype=bool)
@@ -61,7 +78,8 @@ class SubModels:
         refs: list[list[int]] = []
         for c in proto.constraints:
             enforcement = list(c.enforcement_literal)
-            if c.has_linear():
+            which = c.WhichOneof("constraint")
+            if which == "linear":
                 kind, these = "linear", list(c.linear.vars)
                 if any(v < 0 for v in these):  # negated references are not moved to the right-hand side
                     self.supported = False
@@ -69,7 +87,7 @@ class SubModels:
                 self.coeffs.append(list(c.linear.coeffs))
                 self.domain.append(list(c.linear.domain))
             else:
-                kind = next((k for k in _BOOLEAN if getattr(c, "has_" + k)()), None)
+                kind = which if which in _BOOLEAN else None
                 if kind is None:
                     self.supported = False  # a kind of constraint this does not rewrite: whole-model steps
                     return
