@@ -49,9 +49,9 @@ def _rows(ptr: np.ndarray, items: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 def readable(model: cp_model.CpModel) -> cp_model_pb2.CpModelProto:
-    """The model's proto as a protobuf message, through its binary form. Read field by field it
-    is about four times quicker than through the solver's own wrappers: at 430 practices
-    reading everything `SubModels` needs took 5.5 s that way and 1.2 s this way."""
+    """The model's proto as a protobuf message, through its binary form (a temporary file). Read
+    field by field it is quicker than through the solver's own wrappers: at 430 practices
+    `SubModels` took 5.5 s to set up that way and 1.9 s this way (writing and parsing 0.2 s)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.pb"
         if not model.export_to_file(str(path)):
