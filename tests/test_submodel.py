@@ -69,6 +69,7 @@ def test_a_plan_of_the_small_model_put_back_is_a_plan_of_the_whole_model(norwich
     whole = whole_model_objective(m, merged)
     assert whole is not None
     assert whole == pytest.approx(plan_objective(m.model.proto, merged))
+    assert sub_models.whole_objective(merged) == pytest.approx(whole)
     # The small model's objective is the whole one's part on its variables.
     assert solver.objective_value == pytest.approx(sub_models.objective[variables] @ merged[variables])
     assert plan_objective(m.model.proto, merged) <= plan_objective(m.model.proto, start)

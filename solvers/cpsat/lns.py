@@ -349,7 +349,7 @@ class SessionLns:
         self.adopted = 0  # offered plans taken up
 
     def score(self, values: np.ndarray) -> float:
-        return plan_objective(self.proto, values)
+        return self.sub.whole_objective(values) if self.sub is not None else plan_objective(self.proto, values)
 
     @property
     def useful(self) -> bool:

@@ -122,6 +122,13 @@ class SubModels:
             self.supported = False
             return
         self.objective[objective] = list(proto.objective.coeffs)
+        self.offset = proto.objective.offset
+
+    def whole_objective(self, values: np.ndarray) -> float:
+        """The whole model's objective at a plan (one value per variable); as
+        hints.plan_objective, without reading the objective through the solver's wrappers at
+        each step (54 ms a call at 430 practices, against steps of at most 1 s)."""
+        return float(self.objective @ values + self.offset)
 
     def free_variables(self, decisions: np.ndarray) -> np.ndarray:
         """The decisions and the helpers within HOPS constraints of them."""
