@@ -53,10 +53,10 @@ class Progress:
 # arrangement, 300 s, seeds 0 to 2 in one later session: 8,327,681 / 8,317,406 / 8,343,951
 # (gaps 1.55 %, 1.46 %, 1.80 %; 2.3-2.4 GiB) and seeds 3, 4: 8,287,746 / 8,319,851 (1.10 %,
 # 1.59 %), so the steps now run beside one full worker there too (the portfolio alone, seed 0,
-# same session: 8,409,378, 2.35 %). The limit leaves room
-# above 430 practices for the automatic strategy's full models (it decomposes above
-# DECOMPOSE_ABOVE = 500 practices); larger full models (`--strategy full`) keep the portfolio
-# alone, not measured with the steps beside it.
+# same session: 8,409,378, 2.35 %). The limit leaves room above 430 practices for the
+# automatic strategy's full models (it decomposes above DECOMPOSE_ABOVE = 500 practices);
+# larger full models (`--strategy full`) keep the portfolio alone, not measured with the steps
+# beside it.
 STEPS_BESIDE_UP_TO = 450_000
 
 

@@ -69,15 +69,15 @@ Each step solves a small model of its own (submodel.py): its freed decisions, th
 variables next to them and only their constraints, the rest of the best plan moved into their
 right-hand sides. Before, the steps fixed decisions on a private copy of the whole model's
 domains, and CP-SAT loaded the whole model at every step: 0.15 s for one internal Norfolk
-afternoon; at 430 practices the quickest steps solved to the end took 0.58 s, on the small models (two hops)
-0.13 s (0.2-0.4 s with building the small model), and the steps' thread no longer holds a copy
-of the model. Norfolk and Waveney, 60 s, two
-workers, seeds 0 to 3, one session: 1,339,804 (mean) against 1,339,846 with the whole model;
-seeds 0 to 7 in a later run 1,339,554 / 1,340,254 / 1,339,264 / 1,338,644 / 1,338,964 /
-1,338,284 / 1,339,044 / 1,339,554 (mean 1,339,195, gaps 0.69-0.84 %). No
-presolve on either (at 430 practices, 14 steps from greedy's plan gained 52,340 without it and
-5,580 with it, on small models with helpers two constraints away then). Measured on Norfolk and Waveney (LP bound 1.32 M): from the
-old greedy start (2.27 M) the full model alone reached 1.92-1.97 M in 60 s, the steps 1.5-1.7 M.
+afternoon; at 430 practices the quickest steps solved to the end took 0.58 s, on the small
+models (two hops) 0.13 s (0.2-0.4 s with building the small model), and the steps' thread no
+longer holds a copy of the model. Norfolk and Waveney, 60 s, two workers, seeds 0 to 3, one
+session: 1,339,804 (mean) against 1,339,846 with the whole model; seeds 0 to 7 in a later run
+1,339,554 / 1,340,254 / 1,339,264 / 1,338,644 / 1,338,964 / 1,338,284 / 1,339,044 / 1,339,554
+(mean 1,339,195, gaps 0.69-0.84 %). No presolve on either (at 430 practices, 14 steps from
+greedy's plan gained 52,340 without it and 5,580 with it, on small models with helpers two
+constraints away then). Measured on Norfolk and Waveney (LP bound 1.32 M): from the old greedy
+start (2.27 M) the full model alone reached 1.92-1.97 M in 60 s, the steps 1.5-1.7 M.
 From the greedy start that plans visits for the year (1.47 M) the full model alone on two workers
 (CP-SAT's own portfolio: one full search, its generic neighbourhoods on the other) reaches
 1.365-1.367 M in 60 s and 1,353,444 in 300 s; one full search with these steps beside it

@@ -10,7 +10,8 @@ to optimality in 14 s on one worker at 430 practices and in 0.5 s on Norfolk and
 
 The structured steps (lns.py) already choose trainers again with each course cluster they free,
 so this runs when they did not: on two or more workers above STEPS_BESIDE_UP_TO model variables
-(solvers/base.py; 430 practices were above it when this was measured), or with `--no-lns`. Its share of the time limit is kept from the search.
+(solvers/base.py; 430 practices were above it when this was measured), or with `--no-lns`. Its
+share of the time limit is kept from the search.
 """
 
 from __future__ import annotations
