@@ -32,3 +32,20 @@ def test_the_terminal_bar_takes_reports_and_stops_its_clock() -> None:
         assert report is not None and threading.active_count() > before
         report(Progress(0.1, 100, 90))
     assert threading.active_count() == before
+
+
+def test_the_steps_plans_carry_the_full_searchs_latest_bound() -> None:
+    """Plans found by the steps beside the full search are shown with the bound CP-SAT reported
+    last (its bound callback), never with an older, lower bound from one of its own plans."""
+    from solvers.cpsat import _SharedProgress
+
+    got: list[Progress] = []
+    shared = _SharedProgress(got.append)
+    shared.from_lns(700)
+    shared.from_bound(600)
+    shared.from_lns(650)
+    shared.from_full(Progress(1.0, 640, 590))
+    shared.from_lns(645)  # not better than 640: not shown
+    shared.from_bound(620)
+    shared.from_lns(630)
+    assert [(p.objective, p.bound) for p in got] == [(700, float("-inf")), (650, 600), (640, 600), (630, 620)]
