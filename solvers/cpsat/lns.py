@@ -143,7 +143,12 @@ STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 1.0
 # 1,345,553, 0.98 1,343,983. Also tried there and not kept: courses groups drawn uniformly
 # (1,349,743: the unmet-weighted draw below is worth keeping), a group of every on-site course on
 # the internal afternoons (1,347,448), visits steps freeing several practices of one course at
-# a time, their number grown and shrunk like the sessions (1,343,666).
+# a time, their number grown and shrunk like the sessions (1,343,666). Nor a seats kind (every
+# seat of a few practices, 8 at first, on every afternoon, the rest fixed): Norfolk and Waveney
+# 1,339,376 against 1,339,086 (seeds 0 to 7, same session); Norwich, seeds 0 to 3, 613,532
+# against 612,674. On Norwich it grew to all 21 practices and settled: the seeds that end with
+# poor equity (seed 2: worst practice 403, worst role 421 per mille, against 258 and 219 in the
+# best plans, with the same unmet seats and costs) are not held there by the seats.
 WARM_UP, DECAY, FLOOR = 2, 0.95, 0.2
 
 
