@@ -7,6 +7,7 @@ line instead, so logs stay readable. `--quiet` shows neither.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -18,11 +19,19 @@ import click
 from solvers.base import Progress
 
 
+def _bound(p: Progress) -> str:
+    """The bound, or "none yet": with one worker the steps search before the full model, which
+    gives the first bound (Norwich, 10 s: the lines showed "bound -inf" for the first 7 s)."""
+    return f"{p.bound:,.0f}" if math.isfinite(p.bound) else "none yet"
+
+
 def _line(p: Progress) -> None:
-    click.echo(f"  {p.seconds:7.1f}s  better plan {p.objective:,.0f}   bound {p.bound:,.0f}", err=True)
+    click.echo(f"  {p.seconds:7.1f}s  better plan {p.objective:,.0f}   bound {_bound(p)}", err=True)
 
 
 def _gap(p: Progress) -> str:
+    if not math.isfinite(p.bound):
+        return "-"
     if abs(p.objective) < 1e-9:
         return "0.00 %"
     return f"{100 * abs(p.objective - p.bound) / abs(p.objective):.2f} %"
@@ -55,7 +64,7 @@ def solve_progress(label: str, time_limit: float, quiet: bool,
             bar.update(task, completed=min(time_limit, time.monotonic() - started), refresh=True)
 
     def report(p: Progress) -> None:
-        bar.update(task, best=f"best {p.objective:,.0f}  bound {p.bound:,.0f}  gap {_gap(p)}", refresh=True)
+        bar.update(task, best=f"best {p.objective:,.0f}  bound {_bound(p)}  gap {_gap(p)}", refresh=True)
 
     ticker = threading.Thread(target=tick, daemon=True)
     with bar:

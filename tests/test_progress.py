@@ -49,3 +49,14 @@ def test_the_steps_plans_carry_the_full_searchs_latest_bound() -> None:
     shared.from_bound(620)
     shared.from_lns(630)
     assert [(p.objective, p.bound) for p in got] == [(700, float("-inf")), (650, 600), (640, 600), (630, 620)]
+
+
+def test_a_plan_before_any_bound_says_so_instead_of_minus_infinity(capsys: pytest.CaptureFixture[str]) -> None:
+    """With one worker the steps report plans before the full model has a bound."""
+    with solve_progress("solving", 10, quiet=False, terminal=False) as report:
+        assert report is not None
+        report(Progress(0.3, 680814, float("-inf")))
+        report(Progress(8.0, 644982, 609872))
+    err = capsys.readouterr().err.splitlines()
+    assert "better plan 680,814" in err[1] and err[1].endswith("bound none yet") and "inf" not in err[1]
+    assert err[2].endswith("bound 609,872")
