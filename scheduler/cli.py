@@ -212,8 +212,22 @@ def print_summary(plan, out_file: Path | None) -> None:
         met = sum(a.met for a in plan.score.by_course.values())
         demand = sum(a.demand for a in plan.score.by_course.values())
         click.echo(f"demand met {met:,} of {demand:,} seats ({100 * met / max(1, demand):.1f} %)")
+        _print_unmet_floor(plan)
     if out_file:
         click.echo(f"wrote {out_file}")
+
+
+def _print_unmet_floor(plan) -> None:
+    """What the probed bound on unmet demand says of this plan (solvers/cpsat/probe.py)."""
+    floor = plan.solver.stats.get("unmet_floor")
+    unmet = plan.score.terms.get("unmet")
+    if floor is None or unmet is None:
+        return
+    if unmet.raw <= floor:
+        click.echo(f"unmet      {unmet.raw:,} is the least any plan can reach (proved by probing "
+                   f"{plan.solver.stats['unmet_floor_probe']}); the gap is in equity, cost and spread")
+    else:
+        click.echo(f"unmet      {unmet.raw:,}; no plan goes below {floor:,}")
 
 
 @main.command(context_settings=CONTEXT)

@@ -33,6 +33,7 @@ from .hints import (
 )
 from .lns import SessionLns, lns_step_seconds
 from .model import PltModel
+from .probe import add_unmet_floor
 from .retrain import TRAINERS_SHARE, choose_trainers_again
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
@@ -321,6 +322,8 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
             instance.fixed_waves = _membership(greedy)
     m, terms = build_model(instance, options.baseline, cuts)
+    if cuts:
+        m.unmet_floor = add_unmet_floor(m, terms["unmet"][1])
     _first_solution(m, terms, options, greedy)
     return m, terms
 
@@ -417,4 +420,13 @@ def _stats(m: PltModel, solver: cp_model.CpSolver | None, built: float, interrup
         "branches": solver.num_branches if solver is not None else 0,
         "conflicts": solver.num_conflicts if solver is not None else 0,
         "interrupted": interrupted,
+        **_floor_stats(m),
     }
+
+
+def _floor_stats(m: PltModel) -> dict:
+    """The probed least unmet term (probe.py), when it lifted the LP's own."""
+    found = m.unmet_floor
+    if found is None or found.course is None:
+        return {}
+    return {"unmet_floor": found.floor, "unmet_floor_probe": found.course}

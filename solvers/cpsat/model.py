@@ -55,6 +55,7 @@ class PltModel:
     # demand
     met: dict[tuple[str, str, str], LinearExpr] = field(default_factory=dict)
     unmet: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
+    unmet_floor: object | None = None  # probe.UnmetFloor: the least unmet term any plan can have
 
     def available(self, event: str, wave: int, unavailable: set[dt.date] | frozenset[dt.date]) -> LinearExpr:
         """1 when the session falls on a date outside `unavailable` (0 when inactive)."""
