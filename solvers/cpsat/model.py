@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
 from models.plan import Plan
 
 from ..instance import Instance
+
+if TYPE_CHECKING:  # probe.py imports this module
+    from .probe import UnmetFloor
 
 Session = tuple[str, int]  # event id, wave number (from 1)
 
@@ -55,7 +59,7 @@ class PltModel:
     # demand
     met: dict[tuple[str, str, str], LinearExpr] = field(default_factory=dict)
     unmet: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
-    unmet_floor: object | None = None  # probe.UnmetFloor: the least unmet term any plan can have
+    unmet_floor: UnmetFloor | None = None  # the least unmet term any plan can have (probe.py)
 
     def available(self, event: str, wave: int, unavailable: set[dt.date] | frozenset[dt.date]) -> LinearExpr:
         """1 when the session falls on a date outside `unavailable` (0 when inactive)."""

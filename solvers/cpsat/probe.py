@@ -7,11 +7,12 @@ solved twice more, with that course's unmet seats at most the value rounded down
 rounded up. Every plan lies on one side, so the lower of the two LP values bounds the unmet term
 of every plan; the best such bound over the probed courses, rounded up (the term is a whole
 number), becomes `unmet term >= floor`. On Norwich the LP gives 5,116.07 (tissue viability,
-21 seats wanted in groups of at most 20, 0.27 unmet); with it met in full the LP rises to
-5,137.67 (the nurse educator's second run takes an infection control run from the instructor
-who teaches basic life support), so no plan meets more than 5,119: the best known plans' value.
-CP-SAT's root LP never branches there: its bound on the whole objective rises from 609,872 to
-609,967 with the cut.
+21 seats wanted in groups of at most 20, 0.27 unmet); with tissue viability met in full it rises
+to 5,137.67 (basic life support then leaves 2.27 more seats unmet: they share trainers through
+infection control), so no plan leaves less than 5,119 unmet, which the best known plans do.
+The LP of the whole objective rises from 609,872 to 609,922 with the cut (HiGHS); CP-SAT's bound
+after 60 s on two workers was 609,924 in two runs of three (a third, 609,656, had not finished
+its LP), against 609,872 and 609,898 without.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ortools.sat.python import cp_model
 
 from .model import PltModel
 
-# Only where the LPs are quick: Norwich (12,485 variables) probes in about half a second.
+# Only where the LPs are quick: Norwich (12,485 variables) probes in 0.7 s.
 PROBE_UP_TO = 20_000
 # At most this many courses are probed, the largest fractional priority-weighted unmet first.
 MOST_COURSES = 8
@@ -45,8 +46,7 @@ def unmet_floor(m: PltModel, unmet_term: cp_model.LinearExprT) -> UnmetFloor | N
     with no unmet term; the model is left unchanged."""
     if isinstance(unmet_term, int) or len(m.model.proto.variables) > PROBE_UP_TO:
         return None
-    from ..highs import _new_highs  # lazily: the HiGHS back end imports this package
-    from ..highs.translate import translate
+    from ..highs.translate import translate  # lazily: the HiGHS back end imports this package
 
     copy = m.model.clone()
     copy.clear_hints()
@@ -55,7 +55,7 @@ def unmet_floor(m: PltModel, unmet_term: cp_model.LinearExprT) -> UnmetFloor | N
         mip = translate(copy.proto)
     except NotImplementedError:
         return None
-    lp = _Lp(_new_highs(), mip)
+    lp = _Lp(mip)
     value, x = lp.solve()
     if x is None:
         return None
@@ -94,20 +94,16 @@ def _fractional_courses(m: PltModel, x: np.ndarray) -> list[tuple[str, list[int]
 class _Lp:
     """The LP relaxation of a translated model, solved again with one extra row at a time."""
 
-    def __init__(self, highs, mip) -> None:
+    def __init__(self, mip) -> None:
         import highspy
 
-        self.highs = highs
+        from ..highs import _load, _new_highs  # lazily: the HiGHS back end imports this package
+
+        self.highs = _new_highs()
+        _load(self.highs, mip, relaxed=True)
         self.kinf = highspy.kHighsInf
         self.optimal = highspy.HighsModelStatus.kOptimal
         self.infeasible = highspy.HighsModelStatus.kInfeasible
-        status = highs.passModel(
-            mip.columns, mip.rows, mip.nonzeros, int(highspy.MatrixFormat.kRowwise),
-            int(highspy.ObjSense.kMinimize), mip.offset, mip.cost, mip.col_lower, mip.col_upper,
-            mip.row_lower, mip.row_upper, mip.start[:-1], mip.index, mip.value,
-            np.zeros(mip.columns, dtype=np.int32))
-        if status != highspy.HighsStatus.kOk:
-            raise RuntimeError(f"HiGHS rejected the translated model ({status.name}); this is a bug, please report it")
         self.rows = mip.rows
 
     def solve(self) -> tuple[float, np.ndarray | None]:
@@ -126,8 +122,8 @@ class _Lp:
         hi = self.kinf if math.isinf(upper) else upper
         self.highs.addRow(lo, hi, len(columns), np.asarray(columns, dtype=np.int32),
                           np.ones(len(columns), dtype=np.float64))
-        # From scratch, with presolve: warm-started from the last basis the Norwich probes took
-        # 0.9 s each, against 0.2 s.
+        # From scratch, with presolve: warm-started from the last basis each Norwich probe took
+        # 0.9 s (2.1 s for the whole probe, against 0.7 s now).
         self.highs.clearSolver()
         value, _ = self.solve()
         self.highs.deleteRows(1, np.array([self.rows], dtype=np.int32))

@@ -146,8 +146,9 @@ def _construct_quietly() -> None:
         os.close(devnull)
 
 
-def _load(highs: highspy.Highs, mip: Mip) -> None:
-    integer = np.ones(mip.columns, dtype=np.int32)  # HiGHS's kInteger, for every column
+def _load(highs: highspy.Highs, mip: Mip, relaxed: bool = False) -> None:
+    """Pass the MIP to HiGHS; `relaxed`: every column continuous (its LP relaxation)."""
+    integer = np.full(mip.columns, 0 if relaxed else 1, dtype=np.int32)  # 1: HiGHS's kInteger
     status = highs.passModel(
         mip.columns, mip.rows, mip.nonzeros, int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize),
         mip.offset, mip.cost, mip.col_lower, mip.col_upper, mip.row_lower, mip.row_upper,
