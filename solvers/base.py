@@ -69,7 +69,8 @@ class SolveOptions:
     hint: Plan | None = None
     baseline: Plan | None = None  # re-planning: changes against it cost (stability)
     extra: dict[str, object] = field(default_factory=dict)
-    # CP-SAT: the structured neighbourhood search (solvers/cpsat/lns.py) beside the full model.
+    # CP-SAT: the structured neighbourhood search (solvers/cpsat/lns.py) beside the full model, and
+    # on small models the seats shared out again after it (solvers/cpsat/reseat.py).
     lns: bool = True
 
 

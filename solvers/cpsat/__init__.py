@@ -34,6 +34,7 @@ from .hints import (
 from .lns import SessionLns, lns_step_seconds
 from .model import PltModel
 from .probe import add_unmet_floor
+from .reseat import seats_step_seconds, share_seats_again
 from .retrain import TRAINERS_SHARE, choose_trainers_again
 
 # Above this many (practice, wave) pairs, wave membership and cover come from the starting plan
@@ -117,12 +118,14 @@ class CpSatSolver:
         steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
         start = complete_hint_values(m) if steps else None
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
+        seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
+        search = replace(options, time_limit=options.time_limit - seats_seconds)
         searched = time.perf_counter()
         if lns is not None and lns.useful:
-            solver, status, interrupted = search_with_lns(m, options, lns)
+            solver, status, interrupted = search_with_lns(m, search, lns)
         else:
             lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
-            search = replace(options, time_limit=options.time_limit * (1 - TRAINERS_SHARE))
+            search = replace(search, time_limit=search.time_limit * (1 - TRAINERS_SHARE))
             solver, status, interrupted = run_solver(m.model, search)
         status_name = normalise_status(solver.status_name(status)) if solver is not None else "UNKNOWN"
         report = SolverReport(
@@ -142,6 +145,9 @@ class CpSatSolver:
                 report.status, report.stats["found_by"] = status_name, "neighbourhood search"
         if lns is None and status_name == "FEASIBLE" and not interrupted:
             value, interrupted = _trainers_again(m, solver, options, report, searched)
+            report.stats["interrupted"] = interrupted
+        if seats_seconds and status_name == "FEASIBLE" and not interrupted:
+            value, interrupted = _seats_again(m, value, solver, options, seats_seconds, report, searched)
             report.stats["interrupted"] = interrupted
         if value is not None:
             if status_name == "FEASIBLE":
@@ -183,6 +189,26 @@ def _trainers_again(m: PltModel, solver: cp_model.CpSolver, options: SolveOption
                                       f"in {time.perf_counter() - started:.1f} s")
     if objective < solver.objective_value - 0.5 and options.on_progress:
         options.on_progress(Progress(time.perf_counter() - searched, objective, solver.best_objective_bound))
+    return array_valuer(values.tolist()), interrupted
+
+
+def _seats_again(m: PltModel, value: Callable[[object], int], solver: cp_model.CpSolver | None,
+                 options: SolveOptions, seconds: float, report: SolverReport,
+                 searched: float) -> tuple[Callable[[object], int], bool]:
+    """The search's plan with its seats shared out again in the time kept for it (reseat.py)."""
+    n = len(m.model.proto.variables)
+    values = np.fromiter((value(m.model.get_int_var_from_proto_index(i)) for i in range(n)), dtype=np.int64, count=n)
+    before = plan_objective(m.model.proto, values)
+    started = time.perf_counter()
+    values, interrupted = share_seats_again(m, values, _decisions(m), options, seconds)
+    objective = plan_objective(m.model.proto, values)
+    report.stats["seats_again"] = f"{before:,.0f} -> {objective:,.0f} in {time.perf_counter() - started:.1f} s"
+    if objective < before - 0.5:
+        if report.stats.get("found_by"):
+            report.stats["found_by"] += ", seats shared out again"
+        if options.on_progress:
+            bound = solver.best_objective_bound if solver is not None else -math.inf
+            options.on_progress(Progress(time.perf_counter() - searched, objective, bound))
     return array_valuer(values.tolist()), interrupted
 
 

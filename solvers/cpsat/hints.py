@@ -7,6 +7,8 @@ CP-SAT's first solution and re-planning starts from what was published.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -127,3 +129,24 @@ def plan_objective(proto: cmh.CpModelProto, values: np.ndarray) -> float:
     variables = np.asarray(list(objective.vars), dtype=np.int64)
     coeffs = np.asarray(list(objective.coeffs), dtype=np.int64)
     return float(values[variables] @ coeffs + objective.offset)
+
+
+@contextmanager
+def fixed_except(proto: cmh.CpModelProto, decisions: list[cp_model.IntVar], free: set[int],
+                 values: np.ndarray) -> Iterator[None]:
+    """Every decision but those in `free` fixed at its value in `values`, on the proto's own
+    domains (no copy of the model), and the domains restored on leaving."""
+    kept: dict[int, list[int]] = {}
+    for var in decisions:
+        i = var.index
+        if i not in free:
+            domain = proto.variables[i].domain
+            kept[i] = list(domain)
+            domain.clear()
+            domain.extend((int(values[i]), int(values[i])))
+    try:
+        yield
+    finally:
+        for i, domain in kept.items():
+            proto.variables[i].domain.clear()
+            proto.variables[i].domain.extend(domain)

@@ -20,7 +20,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..base import SolveOptions, run_interruptibly
-from .hints import hint_every_variable, plan_objective
+from .hints import fixed_except, hint_every_variable, plan_objective
 from .model import PltModel
 
 # Share of the time limit kept from the search for choosing trainers again (430 practices, 300 s:
@@ -39,16 +39,6 @@ def choose_trainers_again(m: PltModel, values: np.ndarray, decisions: list[cp_mo
     every other decision is fixed at its value there (on the variables' domains, restored
     after). Returns the values, better or the same, and whether Ctrl-C came."""
     proto = m.model.proto
-    free = trainer_decisions(m)
-    kept: dict[int, list[int]] = {}
-    for var in decisions:
-        i = var.index
-        if i not in free:
-            domain = proto.variables[i].domain
-            kept[i] = list(domain)
-            domain.clear()
-            domain.extend((int(values[i]), int(values[i])))
-    hint_every_variable(proto, values)
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, options.workers)
@@ -61,13 +51,10 @@ def choose_trainers_again(m: PltModel, values: np.ndarray, decisions: list[cp_mo
     else:
         params.max_time_in_seconds = seconds
     result: dict[str, int] = {}
-    try:
+    with fixed_except(proto, decisions, trainer_decisions(m), values):
+        hint_every_variable(proto, values)
         interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(m.model)),
                                         solver.stop_search)
-    finally:
-        for i, domain in kept.items():
-            proto.variables[i].domain.clear()
-            proto.variables[i].domain.extend(domain)
     before = plan_objective(proto, values)
     if result.get("status") in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = np.asarray(solver.response_proto.solution, dtype=np.int64)

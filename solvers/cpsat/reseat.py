@@ -1,0 +1,96 @@
+"""After the search: the plan's seats shared out again by HiGHS, every other decision kept.
+
+On Norwich the search leaves its plans furthest from the best in the seats, not in the runs:
+every 60 s plan measured meets the least unmet demand any plan can (5,119, probe.py), and what
+separates one seed's plan from another's is the max-min equity of who gets the seats. Seed 1's
+60 s plan (614,994: worst practice 371 per mille, worst role 334) and seed 0's (610,942: 276 and
+226) paid the same for cover, trainers and rooms. With their dates, runs, trainers and visits
+fixed, sharing out the seats is a MIP whose LP relaxation is tight (seed 1: 610,331 against
+its optimum 610,394), and HiGHS's root heuristics (a sub-MIP) find 610,394 and 610,282 in 5.4 s
+and 4.9 s on one thread. CP-SAT on the same seats on two workers improved seed 0's earlier plan
+(610,434) only after 13 s; HiGHS proved 610,274 optimal for its runs in 47 s.
+
+The step keeps its share of the time limit from the search, on models up to SEATS_UP_TO
+variables, and keeps the plan it finds only when CP-SAT, with every decision fixed at it,
+accepts the plan and scores it better.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..base import SolveOptions
+from .hints import fixed_except, hint_every_variable, plan_objective
+from .model import PltModel
+
+# Share of the time limit kept from the search for the seats, when it is at least SEATS_FROM
+# seconds: HiGHS's root on Norwich's seats takes about 5 s before its first better plan.
+SEATS_SHARE = 0.15
+SEATS_FROM = 6.0
+# Only small models: Norwich has 12,485 variables. Norfolk and Waveney (72,098) leaves its seats
+# at their optimum for its runs after 60 s (HiGHS proves it in 1.1 s), so the time is better
+# spent searching there.
+SEATS_UP_TO = 20_000
+# With one worker, HiGHS stops after this many branch-and-bound nodes rather than on the clock,
+# so that the same seed still gives the same plan (on Norwich its better plans come at the root).
+NODES_ONE_WORKER = 20
+
+
+def seats_step_seconds(m: PltModel, options: SolveOptions) -> float:
+    """Seconds kept from the search for the seats (0: no seats step on this model)."""
+    seconds = SEATS_SHARE * options.time_limit
+    if not options.lns or len(m.model.proto.variables) > SEATS_UP_TO or not m.seats or seconds < SEATS_FROM:
+        return 0.0
+    return seconds
+
+
+def seat_decisions(m: PltModel) -> set[int]:
+    return {var.index for var in m.seats.values()}
+
+
+def share_seats_again(m: PltModel, values: np.ndarray, decisions: list[cp_model.IntVar],
+                      options: SolveOptions, seconds: float) -> tuple[np.ndarray, bool]:
+    """The plan `values` (one per variable) with its seats shared out again within `seconds`
+    (with one worker: NODES_ONE_WORKER nodes). Returns the values, better or the same, and
+    whether Ctrl-C came."""
+    from ..highs import _Run  # lazily: the HiGHS back end imports this package
+    from ..highs.translate import start_values, translate
+
+    proto = m.model.proto
+    before = plan_objective(proto, values)
+    with fixed_except(proto, decisions, seat_decisions(m), values):
+        hint_every_variable(proto, values)
+        mip = translate(proto)
+        columns, starts = start_values(proto)
+    one = options.workers <= 1
+    run = _Run(mip, replace(options, time_limit=4 * seconds + 10 if one else seconds, workers=1,
+                            extra={}, on_progress=None))
+    if one:
+        run.highs.setOptionValue("mip_max_nodes", NODES_ONE_WORKER)
+    run.solve(columns, starts)
+    interrupted = run.stop.is_set()
+    if run.highs.getInfo().primal_solution_status != 2:  # HiGHS's kSolutionStatusFeasible
+        return values, interrupted
+    found = np.rint(np.asarray(run.highs.getSolution().col_value[:len(values)])).astype(np.int64)
+    accepted = _accepted(m, decisions, found)
+    if accepted is None or plan_objective(proto, accepted) >= before - 0.5:
+        return values, interrupted
+    return accepted, interrupted
+
+
+def _accepted(m: PltModel, decisions: list[cp_model.IntVar], found: np.ndarray) -> np.ndarray | None:
+    """CP-SAT's own values for the plan whose decisions are `found` (HiGHS's values are rounded
+    floating point), or None when CP-SAT finds the plan breaks a rule."""
+    copy = m.model.clone()
+    copy.clear_hints()
+    for var in decisions:
+        copy.add(copy.get_int_var_from_proto_index(var.index) == int(found[var.index]))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 10.0
+    if solver.solve(copy) != cp_model.OPTIMAL:
+        return None
+    return np.asarray(solver.response_proto.solution, dtype=np.int64)

@@ -1,0 +1,104 @@
+"""Sharing out the seats again after the search (solvers/cpsat/reseat.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from models.checker import check_plan
+from models.plan import Plan, SolverReport, scenario_digest
+from models.score import score_plan
+from solvers.base import SolveOptions
+from solvers.cpsat import CpSatSolver, _decisions, _fill, array_valuer, prepare_model
+from solvers.cpsat import reseat as reseat_module
+from solvers.cpsat.hints import complete_hint_values, plan_objective
+from solvers.cpsat.reseat import seat_decisions, seats_step_seconds, share_seats_again
+from tests.test_properties import small_area
+
+
+def _worst_seats(m, values: np.ndarray) -> np.ndarray | None:
+    """The same plan with as few seats as its runs allow (every other decision fixed), then its
+    penalties at their exact values."""
+    fewest = _solve_fixed(m, values, seat_decisions(m), lambda copy: copy.minimize(sum(m.seats.values())))
+    return None if fewest is None else _solve_fixed(m, fewest, set(), lambda copy: None)
+
+
+def _solve_fixed(m, values: np.ndarray, free: set[int], objective) -> np.ndarray | None:
+    copy = m.model.clone()
+    for var in _decisions(m):
+        if var.index not in free:
+            copy.add(copy.get_int_var_from_proto_index(var.index) == int(values[var.index]))
+    copy.clear_hints()
+    objective(copy)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 10
+    if solver.solve(copy) != cp_model.OPTIMAL:
+        return None
+    return np.asarray(solver.response_proto.solution, dtype=np.int64)
+
+
+def _plan(scenario, m, values: np.ndarray) -> Plan:
+    plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario),
+                solver=SolverReport(name="cpsat", status="FEASIBLE"))
+    _fill(plan, m, array_valuer(values.tolist()))
+    return plan
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), practices=st.integers(2, 5), courses=st.integers(2, 5))
+def test_from_the_worst_seats_it_finds_a_checked_plan_at_least_as_good_as_greedys(seed, practices, courses):
+    scenario = small_area(practices=practices, seed=seed, courses=courses, days=90, spacing=2, external=2,
+                          internal=1)
+    m, _ = prepare_model(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
+    greedy = complete_hint_values(m)
+    if greedy is None:
+        return
+    worst = _worst_seats(m, greedy)
+    assert worst is not None
+    domains = [list(v.domain) for v in m.model.proto.variables]
+    again, interrupted = share_seats_again(m, worst, _decisions(m), SolveOptions(workers=1, seed=0), 10)
+    assert not interrupted
+    assert [list(v.domain) for v in m.model.proto.variables] == domains  # the model is left as it was
+    free = seat_decisions(m)
+    kept = [v.index for v in _decisions(m) if v.index not in free]
+    assert (again[kept] == greedy[kept]).all()  # only seats changed
+    # Greedy's seats fit the same runs, so the optimum over seats is no worse than them.
+    proto = m.model.proto
+    assert plan_objective(proto, again) <= min(plan_objective(proto, greedy), plan_objective(proto, worst))
+    plan = _plan(scenario, m, again)
+    assert check_plan(scenario, plan) == []
+    assert score_plan(scenario, plan).total == plan_objective(proto, again)
+
+
+def test_norwich_greedy_seats_get_better_and_one_worker_repeats(norwich):
+    m, _ = prepare_model(norwich, SolveOptions(time_limit=10, workers=1, seed=0))
+    first = complete_hint_values(m)
+    assert first is not None
+    options = SolveOptions(workers=1, seed=0)
+    again = [share_seats_again(m, first, _decisions(m), options, 10)[0] for _ in range(2)]
+    assert (again[0] == again[1]).all()  # one worker: a node limit, not the clock
+    assert plan_objective(m.model.proto, again[0]) < plan_objective(m.model.proto, first)
+    assert check_plan(norwich, _plan(norwich, m, again[0])) == []
+
+
+def test_the_step_is_only_kept_time_for_on_small_models_and_long_enough_limits(norwich, monkeypatch):
+    m, _ = prepare_model(norwich, SolveOptions(time_limit=10, workers=1, seed=0))
+    assert seats_step_seconds(m, SolveOptions(time_limit=60)) == 60 * reseat_module.SEATS_SHARE
+    assert seats_step_seconds(m, SolveOptions(time_limit=10)) == 0  # too short for HiGHS's root
+    assert seats_step_seconds(m, SolveOptions(time_limit=60, lns=False)) == 0
+    monkeypatch.setattr(reseat_module, "SEATS_UP_TO", len(m.model.proto.variables) - 1)
+    assert seats_step_seconds(m, SolveOptions(time_limit=60)) == 0
+
+
+def test_a_solve_with_the_step_reports_it_and_its_plan_checks(norwich, monkeypatch):
+    monkeypatch.setattr(reseat_module, "SEATS_SHARE", 0.5)
+    monkeypatch.setattr(reseat_module, "SEATS_FROM", 1.0)
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=8, workers=2, seed=0))
+    before, after = plan.solver.stats["seats_again"].split(" in ")[0].split(" -> ")
+    assert int(after.replace(",", "")) <= int(before.replace(",", ""))
+    assert plan.solver.objective <= int(after.replace(",", ""))  # the polish can only lower penalties
+    assert check_plan(norwich, plan) == []
+    assert score_plan(norwich, plan).total == plan.solver.objective
