@@ -12,7 +12,26 @@ and 4.9 s on one thread. CP-SAT on the same seats on two workers improved seed 0
 
 The step keeps its share of the time limit from the search, on models up to SEATS_UP_TO
 variables, and keeps the plan it finds only when CP-SAT, with every decision fixed at it,
-accepts the plan and scores it better.
+accepts the plan and scores it better. Norwich, 60 s, two workers, seeds 0 to 3 (the search
+51 s, then the seats 9 s): 610,394 / 610,374 / 610,264 / 610,274 (mean 610,327; from 610,954 /
+619,974 / 610,344 / 619,874 after the search) against 610,942 / 614,894 / 610,344 / 616,414
+(mean 613,149) with the whole 60 s for the search; again in a later run 610,394 / 610,524 /
+610,266 / 610,274. At 300 s (seed 0) 610,274, from 610,954 after the search. 610,264 is the best
+Norwich plan known.
+
+Measured and not kept (Norwich, 60 s, two workers, seeds 0 to 3, one session):
+- the steps (lns.py) sharing out the seats with HiGHS on their own thread whenever they had
+  found nothing better for a tenth of their time, beside the full search, as well as this step
+  after it: 610,338 / 610,374 / 610,494 / 610,282, no better; the step after the search then
+  found nothing in any run;
+- the same without the step after it (the search had all 60 s, and the steps shared out the
+  seats once more in their last 9 s): 610,684 / 639,922 / 610,494 / 610,394. Seed 1's plan
+  ended with an unmet term of 5,415 (5,119 in every other run), its steps having run HiGHS
+  three times (one better);
+- CP-SAT's lower-bound tree search (optimize_with_lb_tree_search) for the full model beside the
+  steps, to lift the bound: 609,964 / 609,932 / 609,660 / 609,956 against 609,924 / 609,656 /
+  609,924 / 609,922, and 609,964 against 609,924 at 300 s (seed 0). Alone on one worker from a
+  610,394 plan it reached 610,076 in 120 s: nowhere near a proof in the time a coordinator waits.
 """
 
 from __future__ import annotations
