@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ortools.sat.python import cp_model
 
 from models.checker import check_plan
 from models.plan import Plan, SolverReport, scenario_digest
@@ -13,31 +12,17 @@ from models.score import score_plan
 from solvers.base import SolveOptions
 from solvers.cpsat import CpSatSolver, _decisions, _fill, array_valuer, prepare_model
 from solvers.cpsat import reseat as reseat_module
-from solvers.cpsat.hints import complete_hint_values, plan_objective
+from solvers.cpsat.hints import complete_hint_values, plan_objective, solve_fixed
 from solvers.cpsat.reseat import seat_decisions, seats_step_seconds, share_seats_again
 from tests.test_properties import small_area
+from tests.test_retrain import after_step
 
 
 def _worst_seats(m, values: np.ndarray) -> np.ndarray | None:
     """The same plan with as few seats as its runs allow (every other decision fixed), then its
     penalties at their exact values."""
-    fewest = _solve_fixed(m, values, seat_decisions(m), lambda copy: copy.minimize(sum(m.seats.values())))
-    return None if fewest is None else _solve_fixed(m, fewest, set(), lambda copy: None)
-
-
-def _solve_fixed(m, values: np.ndarray, free: set[int], objective) -> np.ndarray | None:
-    copy = m.model.clone()
-    for var in _decisions(m):
-        if var.index not in free:
-            copy.add(copy.get_int_var_from_proto_index(var.index) == int(values[var.index]))
-    copy.clear_hints()
-    objective(copy)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 10
-    if solver.solve(copy) != cp_model.OPTIMAL:
-        return None
-    return np.asarray(solver.response_proto.solution, dtype=np.int64)
+    fewest = solve_fixed(m, _decisions(m), values, seat_decisions(m), sum(m.seats.values()))
+    return None if fewest is None else solve_fixed(m, _decisions(m), fewest)
 
 
 def _plan(scenario, m, values: np.ndarray) -> Plan:
@@ -58,13 +43,7 @@ def test_from_the_worst_seats_it_finds_a_checked_plan_at_least_as_good_as_greedy
         return
     worst = _worst_seats(m, greedy)
     assert worst is not None
-    domains = [list(v.domain) for v in m.model.proto.variables]
-    again, interrupted = share_seats_again(m, worst, _decisions(m), SolveOptions(workers=1, seed=0), 10)
-    assert not interrupted
-    assert [list(v.domain) for v in m.model.proto.variables] == domains  # the model is left as it was
-    free = seat_decisions(m)
-    kept = [v.index for v in _decisions(m) if v.index not in free]
-    assert (again[kept] == greedy[kept]).all()  # only seats changed
+    again = after_step(m, share_seats_again, worst, seat_decisions(m), greedy)
     # Greedy's seats fit the same runs, so the optimum over seats is no worse than them.
     proto = m.model.proto
     assert plan_objective(proto, again) <= min(plan_objective(proto, greedy), plan_objective(proto, worst))

@@ -5,31 +5,25 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ortools.sat.python import cp_model
 
 from models.checker import check_plan
 from solvers.base import SolveOptions
 from solvers.cpsat import CpSatSolver, _decisions, prepare_model
-from solvers.cpsat.hints import complete_hint_values, plan_objective
+from solvers.cpsat.hints import complete_hint_values, plan_objective, solve_fixed
 from solvers.cpsat.retrain import choose_trainers_again, trainer_decisions
 from tests.test_properties import small_area
 
 
-def _worst_trainers(m, values: np.ndarray, cost: cp_model.LinearExpr) -> np.ndarray | None:
-    """The same plan with the dearest trainers that fit it: every other decision fixed."""
-    copy = m.model.clone()
-    free = trainer_decisions(m)
-    for var in _decisions(m):
-        if var.index not in free:
-            copy.add(copy.get_int_var_from_proto_index(var.index) == int(values[var.index]))
-    copy.clear_hints()
-    copy.maximize(cost)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 10
-    if solver.solve(copy) != cp_model.OPTIMAL:
-        return None
-    return np.asarray(solver.response_proto.solution, dtype=np.int64)
+def after_step(m, step, start: np.ndarray, free: set[int], reference: np.ndarray) -> np.ndarray:
+    """The step's plan from `start`, having checked that it left the model's domains as they were
+    and changed only the decisions in `free` against `reference` (a plan with the same others)."""
+    domains = [list(v.domain) for v in m.model.proto.variables]
+    again, interrupted = step(m, start, _decisions(m), SolveOptions(workers=1, seed=0), 10)
+    assert not interrupted
+    assert [list(v.domain) for v in m.model.proto.variables] == domains  # the model is left as it was
+    kept = [v.index for v in _decisions(m) if v.index not in free]
+    assert (again[kept] == reference[kept]).all()  # only the free decisions changed
+    return again
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -44,15 +38,10 @@ def test_from_the_dearest_trainers_it_finds_a_plan_at_least_as_good_as_greedys(s
     greedy = complete_hint_values(m)
     if greedy is None:
         return
-    worst = _worst_trainers(m, greedy, terms["cost_trainers"][1])
+    # The same plan with the dearest trainers that fit it: every other decision fixed.
+    worst = solve_fixed(m, _decisions(m), greedy, trainer_decisions(m), -terms["cost_trainers"][1])
     assert worst is not None
-    domains = [list(v.domain) for v in m.model.proto.variables]
-    again, interrupted = choose_trainers_again(m, worst, _decisions(m), SolveOptions(workers=1, seed=0), 10)
-    assert not interrupted
-    assert [list(v.domain) for v in m.model.proto.variables] == domains  # the model is left as it was
-    free = trainer_decisions(m)
-    kept = [v.index for v in _decisions(m) if v.index not in free]
-    assert (again[kept] == greedy[kept]).all()  # only trainers changed
+    again = after_step(m, choose_trainers_again, worst, trainer_decisions(m), greedy)
     # Greedy's trainers fit the same plan, so the optimum over trainers is no worse than them.
     assert plan_objective(m.model.proto, again) <= plan_objective(m.model.proto, greedy)
     dearest, cheapest, greedys = (sum(c * int(x[v.index]) for v, c in _linear(terms["cost_trainers"][1]))

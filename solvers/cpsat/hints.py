@@ -150,3 +150,24 @@ def fixed_except(proto: cmh.CpModelProto, decisions: list[cp_model.IntVar], free
         for i, domain in kept.items():
             proto.variables[i].domain.clear()
             proto.variables[i].domain.extend(domain)
+
+
+def solve_fixed(m: PltModel, decisions: list[cp_model.IntVar], values: np.ndarray, free: set[int] = frozenset(),
+                objective: cp_model.LinearExprT | None = None, seconds: float = 10.0) -> np.ndarray | None:
+    """One value per variable: CP-SAT's optimum, on a copy of the model, with every decision but
+    those in `free` fixed at its value in `values`, of the model's objective or of `objective`
+    (minimised); None unless proven optimal in `seconds` (deterministic time)."""
+    copy = m.model.clone()  # same variable indices
+    copy.clear_hints()
+    for var in decisions:
+        if var.index not in free:
+            copy.add(copy.get_int_var_from_proto_index(var.index) == int(values[var.index]))
+    if objective is not None:
+        copy.minimize(objective)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = seconds
+    solver.parameters.max_time_in_seconds = 4 * seconds + 10
+    if solver.solve(copy) != cp_model.OPTIMAL:
+        return None
+    return np.asarray(solver.response_proto.solution, dtype=np.int64)

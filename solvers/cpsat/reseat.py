@@ -42,7 +42,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..base import SolveOptions
-from .hints import fixed_except, hint_every_variable, plan_objective
+from .hints import fixed_except, hint_every_variable, plan_objective, solve_fixed
 from .model import PltModel
 
 # Share of the time limit kept from the search for the seats, when it is at least SEATS_FROM
@@ -94,22 +94,8 @@ def share_seats_again(m: PltModel, values: np.ndarray, decisions: list[cp_model.
     if run.highs.getInfo().primal_solution_status != 2:  # HiGHS's kSolutionStatusFeasible
         return values, interrupted
     found = np.rint(np.asarray(run.highs.getSolution().col_value[:len(values)])).astype(np.int64)
-    accepted = _accepted(m, decisions, found)
+    # CP-SAT's own values for HiGHS's decisions (rounded floating point); None if it breaks a rule.
+    accepted = solve_fixed(m, decisions, found)
     if accepted is None or plan_objective(proto, accepted) >= before - 0.5:
         return values, interrupted
     return accepted, interrupted
-
-
-def _accepted(m: PltModel, decisions: list[cp_model.IntVar], found: np.ndarray) -> np.ndarray | None:
-    """CP-SAT's own values for the plan whose decisions are `found` (HiGHS's values are rounded
-    floating point), or None when CP-SAT finds the plan breaks a rule."""
-    copy = m.model.clone()
-    copy.clear_hints()
-    for var in decisions:
-        copy.add(copy.get_int_var_from_proto_index(var.index) == int(found[var.index]))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = 10.0
-    if solver.solve(copy) != cp_model.OPTIMAL:
-        return None
-    return np.asarray(solver.response_proto.solution, dtype=np.int64)
