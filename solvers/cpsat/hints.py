@@ -152,7 +152,8 @@ def fixed_except(proto: cmh.CpModelProto, decisions: list[cp_model.IntVar], free
             proto.variables[i].domain.extend(domain)
 
 
-def solve_fixed(m: PltModel, decisions: list[cp_model.IntVar], values: np.ndarray, free: set[int] = frozenset(),
+def solve_fixed(m: PltModel, decisions: list[cp_model.IntVar], values: np.ndarray,
+                free: set[int] | frozenset[int] = frozenset(),
                 objective: cp_model.LinearExprT | None = None, seconds: float = 10.0) -> np.ndarray | None:
     """One value per variable: CP-SAT's optimum, on a copy of the model, with every decision but
     those in `free` fixed at its value in `values`, of the model's objective or of `objective`

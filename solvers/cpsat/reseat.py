@@ -42,7 +42,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..base import SolveOptions
-from .hints import fixed_except, hint_every_variable, plan_objective, solve_fixed
+from .hints import fixed_except, plan_objective, solve_fixed
 from .model import PltModel
 
 # Share of the time limit kept from the search for the seats, when it is at least SEATS_FROM
@@ -75,25 +75,23 @@ def share_seats_again(m: PltModel, values: np.ndarray, decisions: list[cp_model.
     """The plan `values` (one per variable) with its seats shared out again within `seconds`
     (with one worker: NODES_ONE_WORKER nodes). Returns the values, better or the same, and
     whether Ctrl-C came."""
-    from ..highs import _Run  # lazily: the HiGHS back end imports this package
-    from ..highs.translate import start_values, translate
+    from ..highs import _FEASIBLE_SOLUTION, _Run  # lazily: the HiGHS back end imports this package
+    from ..highs.translate import translate
 
     proto = m.model.proto
     before = plan_objective(proto, values)
     with fixed_except(proto, decisions, seat_decisions(m), values):
-        hint_every_variable(proto, values)
-        mip = translate(proto)
-        columns, starts = start_values(proto)
+        mip = translate(proto)  # one column per variable
     one = options.workers <= 1
     run = _Run(mip, replace(options, time_limit=4 * seconds + 10 if one else seconds, workers=1,
                             extra={}, on_progress=None))
     if one:
         run.highs.setOptionValue("mip_max_nodes", NODES_ONE_WORKER)
-    run.solve(columns, starts)
+    run.solve(np.arange(len(values), dtype=np.int32), values.astype(np.float64))  # the plan as MIP start
     interrupted = run.stop.is_set()
-    if run.highs.getInfo().primal_solution_status != 2:  # HiGHS's kSolutionStatusFeasible
+    if run.highs.getInfo().primal_solution_status != _FEASIBLE_SOLUTION:
         return values, interrupted
-    found = np.rint(np.asarray(run.highs.getSolution().col_value[:len(values)])).astype(np.int64)
+    found = np.rint(np.asarray(run.highs.getSolution().col_value)).astype(np.int64)
     # CP-SAT's own values for HiGHS's decisions (rounded floating point); None if it breaks a rule.
     accepted = solve_fixed(m, decisions, found)
     if accepted is None or plan_objective(proto, accepted) >= before - 0.5:
