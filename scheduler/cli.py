@@ -252,7 +252,8 @@ def _print_unmet_floor(plan) -> None:
               help="cpsat: run the neighbourhood search (afternoons, course clusters) beside the full model "
                    f"(on two or more workers only up to {STEPS_BESIDE_UP_TO:,} model variables); where it "
                    "does not run, a tenth of the time is kept to choose the trainers again; on small models "
-                   "with 40 s or more, the seats are shared out again by HiGHS after the search.")
+                   "the seats are shared out again by HiGHS after the search (their LP rounded; with "
+                   "40 s or more, every seat as a MIP too).")
 @scenario_edits
 def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, workers: int, seed: int,
           quiet: bool, strategy: str, engine: str, part_practices: int, lns: bool, sets: tuple[str, ...],

@@ -14,11 +14,11 @@ from solvers.cpsat.retrain import choose_trainers_again, trainer_decisions
 from tests.test_properties import small_area
 
 
-def after_step(m, step, start: np.ndarray, free: set[int], reference: np.ndarray) -> np.ndarray:
+def after_step(m, step, start: np.ndarray, free: set[int], reference: np.ndarray, seconds: float = 10) -> np.ndarray:
     """The step's plan from `start`, having checked that it left the model's domains as they were
     and changed only the decisions in `free` against `reference` (a plan with the same others)."""
     domains = [list(v.domain) for v in m.model.proto.variables]
-    again, interrupted = step(m, start, _decisions(m), SolveOptions(workers=1, seed=0), 10)
+    again, interrupted = step(m, start, _decisions(m), SolveOptions(workers=1, seed=0), seconds)
     assert not interrupted
     assert [list(v.domain) for v in m.model.proto.variables] == domains  # the model is left as it was
     kept = [v.index for v in _decisions(m) if v.index not in free]

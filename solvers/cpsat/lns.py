@@ -123,7 +123,14 @@ STEP_CHARGE = 0.01
 # from the bound) against 8,344,301 / 8,383,816 / 8,460,806 with 5 s steps (1.74-3.15 %, an
 # earlier session). Norfolk and Waveney, 300 s, seeds 0 and 1: 1,337,324 / 1,337,504 with 1 s
 # steps, 1,337,144 / 1,337,464 with 5 s steps (same session; the same within the spread).
-STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 60, 0.5, 1.0
+# 1 s from a 30 s limit (it was from 60 s): Norwich's 30 s plans, seeds 0 to 11, ended near
+# 640k in 4 of 12 runs with 0.5 s steps (mean 620,411) and in none with 1 s steps (mean 611,810).
+# Those plans leave tissue viability untaught: the way out moves the fifth afternoon to a date
+# when both life support trainers can come, so that one of them takes infection control from the
+# nurse educator, who then teaches tissue viability; CP-SAT finds it by freeing that afternoon
+# alone in 1.3 s, not within a 0.5 s step. At 10 s 1 s steps were worse (seeds 0 to 5: mean
+# 650,934 against 631,681); at 20 s (0.67 s steps) 623,109 against 617,871, within the spread.
+STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 30, 0.5, 1.0
 # A courses step frees a group drawn with weight 1 + its unmet demand x priority in the best
 # plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of
 # improvements 1.70-1.72 M). Drawn by the group's whole share of the objective (its unmet seats'

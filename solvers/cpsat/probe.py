@@ -55,7 +55,7 @@ def unmet_floor(m: PltModel, unmet_term: cp_model.LinearExprT) -> UnmetFloor | N
         mip = translate(copy.proto)
     except NotImplementedError:
         return None
-    lp = _Lp(mip)
+    lp = Relaxation(mip)
     value, x = lp.solve()
     if x is None:
         return None
@@ -91,8 +91,9 @@ def _fractional_courses(m: PltModel, x: np.ndarray) -> list[tuple[str, list[int]
     return found[:MOST_COURSES]
 
 
-class _Lp:
-    """The LP relaxation of a translated model, solved again with one extra row at a time."""
+class Relaxation:
+    """The LP relaxation of a translated model, solved again with one extra row at a time
+    (here) or rounded (reseat.py)."""
 
     def __init__(self, mip) -> None:
         import highspy
