@@ -99,7 +99,8 @@ def test_norwich_plan_with_the_search_is_checked_and_scored_as_reported(norwich)
     assert score_plan(norwich, plan).total == plan.solver.objective
     assert plan.solver.bound is not None and plan.solver.bound <= plan.solver.objective
     assert plan.solver.stats["lns_steps"] > 0
-    assert plan.solver.stats["found_by"] in ("full model", "neighbourhood search")
+    # The seats step (reseat.py) may add ", seats shared out again".
+    assert plan.solver.stats["found_by"].split(", ")[0] in ("full model", "neighbourhood search")
     assert plan.solver.stats["search"] == "full model with steps beside it"
 
 
