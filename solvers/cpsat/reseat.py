@@ -45,7 +45,6 @@ Measured and not kept (Norwich, 60 s, two workers, seeds 0 to 3, one session):
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import replace
 
@@ -55,11 +54,13 @@ from ortools.sat.python import cp_model
 from ..base import SolveOptions
 from .hints import fixed_except, plan_objective, solve_fixed
 from .model import PltModel
+from .probe import TOLERANCE, Relaxation
 
 # Time kept from the search for the seats: SEATS_SHARE of the limit when that is at least
 # WHOLE_FROM seconds (the rounding, then HiGHS over every seat: its root on Norwich's seats takes
-# about 5 s before its first better plan); else ROUNDING seconds for the rounding alone (0.6 to
-# 0.9 s on Norwich), when they are at most SEATS_SHARE of the limit.
+# about 5 s before its first better plan); else ROUNDING seconds for the rounding alone (0.5 to
+# 1.5 s in whole Norwich solves, with CP-SAT's check of the plan), when they are at most
+# SEATS_SHARE of the limit.
 SEATS_SHARE = 0.15
 WHOLE_FROM = 6.0
 ROUNDING = 1.0
@@ -70,8 +71,6 @@ SEATS_UP_TO = 20_000
 # With one worker, HiGHS stops after this many branch-and-bound nodes rather than on the clock,
 # so that the same seed still gives the same plan (on Norwich its better plans come at the root).
 NODES_ONE_WORKER = 20
-# LP values are floating point; a value this close to a whole number is that number.
-TOLERANCE = 1e-6
 
 
 def seats_step_seconds(m: PltModel, options: SolveOptions) -> float:
@@ -96,10 +95,12 @@ def share_seats_again(m: PltModel, values: np.ndarray, decisions: list[cp_model.
 
     started = time.perf_counter()
     proto = m.model.proto
-    seats = np.fromiter(sorted(seat_decisions(m)), dtype=np.int64)
-    with fixed_except(proto, decisions, set(seats.tolist()), values):
+    free = seat_decisions(m)
+    with fixed_except(proto, decisions, free, values):
         mip = translate(proto)  # one column per variable
-    best, objective = values, plan_objective(proto, values)
+    before = plan_objective(proto, values)
+    best, objective = values, before
+    seats = np.fromiter(sorted(free), dtype=np.int64)
     found, interrupted = _rounded(mip, seats, values, options, seconds)
     if found is not None and found[1] < objective - 0.5:
         best, objective = found
@@ -112,7 +113,7 @@ def share_seats_again(m: PltModel, values: np.ndarray, decisions: list[cp_model.
         return values, interrupted
     # CP-SAT's own values for HiGHS's decisions (rounded floating point); None if it breaks a rule.
     accepted = solve_fixed(m, decisions, best)
-    if accepted is None or plan_objective(proto, accepted) >= plan_objective(proto, values) - 0.5:
+    if accepted is None or plan_objective(proto, accepted) >= before - 0.5:
         return values, interrupted
     return accepted, interrupted
 
@@ -122,8 +123,6 @@ def _rounded(mip, seats: np.ndarray, values: np.ndarray, options: SolveOptions,
     """The best plan whose seats are the LP relaxation's, each rounded down or up (HiGHS over
     that box; in the literature, RENS). On Norwich about 100 of the 9,729 seat columns come out
     fractional, so the box is a small MIP that HiGHS solves at its root."""
-    from .probe import Relaxation
-
     _, x = Relaxation(mip).solve()
     if x is None:
         return None, False
@@ -147,7 +146,7 @@ def _solved(mip, start: np.ndarray, options: SolveOptions,
     run.solve(np.arange(len(start), dtype=np.int32), start.astype(np.float64))
     interrupted = run.stop.is_set()
     info = run.highs.getInfo()
-    if info.primal_solution_status != _FEASIBLE_SOLUTION or not math.isfinite(info.objective_function_value):
+    if info.primal_solution_status != _FEASIBLE_SOLUTION:
         return None, interrupted
     found = np.rint(np.asarray(run.highs.getSolution().col_value)).astype(np.int64)
     return (found, info.objective_function_value), interrupted
