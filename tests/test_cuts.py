@@ -1,4 +1,5 @@
-"""The cuts (solvers/cpsat/demand.py, runs_or_unmet): valid for every plan, tighter LP bound."""
+"""The cuts (solvers/cpsat/demand.py, runs_or_unmet; solvers/cpsat/dates.py, spread_as_paths):
+valid for every plan, tighter LP bound."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ def _solve(model: cp_model.CpModel, seconds: float) -> tuple[cp_model.CpSolver, 
 
 
 def _feasible_with_cuts(scenario: Scenario, values: list[int]) -> bool:
-    """Is this solution of the model without cuts a solution of the model with them? (The cuts add
-    no variables, so the indices are the same.)"""
+    """Is this solution of the model without cuts a solution of the model with them? (The model
+    with cuts has the same variables first, then the spread's arcs, which are left free.)"""
     m, _ = build_model(build_instance(scenario), cuts=True)
     model = m.model
     for i, v in enumerate(values):
@@ -42,7 +43,8 @@ def _feasible_with_cuts(scenario: Scenario, values: list[int]) -> bool:
 def test_the_cuts_keep_every_plan_and_the_optimum(scenario: Scenario) -> None:
     plain, _ = build_model(build_instance(scenario), cuts=False)
     with_cuts, _ = build_model(build_instance(scenario), cuts=True)
-    assert len(with_cuts.model.proto.variables) == len(plain.model.proto.variables)
+    names = [v.name for v in plain.model.proto.variables]
+    assert [v.name for v in with_cuts.model.proto.variables][:len(names)] == names
     solver, status = _solve(plain.model, 10)
     if status not in ("OPTIMAL", "FEASIBLE"):
         return
@@ -67,15 +69,18 @@ def test_on_norwich_the_cuts_raise_the_bound_and_keep_the_greedy_plan(norwich):
 
 def test_above_the_size_limit_no_cuts_are_added(norwich, monkeypatch):
     import solvers.cpsat.demand
+    from solvers.cpsat.dates import spread_as_paths
 
-    plain, _ = build_model(build_instance(norwich), cuts=False)
+    plain, terms = build_model(build_instance(norwich), cuts=False)
+    spread_as_paths(plain, terms["spread"][1])  # the spread's cut does not grow with the area: always added
     monkeypatch.setattr(solvers.cpsat.demand, "CUTS_UP_TO", 1000)  # Norwich has 12,485 variables
     above, _ = build_model(build_instance(norwich), cuts=True)
     assert len(above.model.proto.constraints) == len(plain.model.proto.constraints)
 
 
-def _lp_bound(model: cp_model.CpModel) -> float:
-    """The LP relaxation's optimum: the HiGHS back end's translation and loading, solved as an LP."""
+def _lp(model: cp_model.CpModel) -> tuple[float, list[float]]:
+    """The LP relaxation's optimum and its values: the HiGHS back end's translation and loading
+    (one column per CP-SAT variable), solved as an LP."""
     import highspy
 
     from solvers.highs import _load, _new_highs
@@ -86,7 +91,41 @@ def _lp_bound(model: cp_model.CpModel) -> float:
     highs.setOptionValue("solve_relaxation", True)
     highs.run()
     assert highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
-    return highs.getInfo().objective_function_value
+    return highs.getInfo().objective_function_value, list(highs.getSolution().col_value)
+
+
+def _lp_bound(model: cp_model.CpModel) -> float:
+    return _lp(model)[0]
+
+
+def _fewest_days_off_even(instance) -> int:
+    """The least spread any sequence of first-wave dates allows, by dynamic programming over the
+    candidate dates alone (every other rule ignored)."""
+    events = [event for event, _ in instance.events]
+    period = instance.scenario.period
+    even = ((period.end - period.start).days + 1) // len(events)
+    best = {d: 0 for d in instance.wave_dates(events[0], 1)}
+    for event in events[1:]:
+        best = {d: min(v + abs((d - e).days - even) for e, v in best.items() if (d - e).days >= instance.gap_days)
+                for d in instance.wave_dates(event, 1)
+                if any((d - e).days >= instance.gap_days for e in best)}
+    return min(best.values())
+
+
+def test_the_spread_as_paths_lifts_the_lp_spread_to_what_the_dates_allow(norwich):
+    from solvers.cpsat import array_valuer
+    from solvers.cpsat.dates import spread_as_paths
+
+    instance = build_instance(norwich)
+    fewest = _fewest_days_off_even(instance)
+    assert fewest > 0  # Tuesdays to Thursdays: no sequence of Norwich's dates has even gaps
+    plain, plain_terms = build_model(instance, cuts=False)
+    paths, terms = build_model(instance, cuts=False)
+    spread_as_paths(paths, terms["spread"][1])
+    (without, x), (with_paths, y) = _lp(plain.model), _lp(paths.model)
+    assert array_valuer(x)(plain_terms["spread"][1]) < fewest  # fractional days average to the even gap
+    assert array_valuer(y)(terms["spread"][1]) >= fewest - 1e-6
+    assert with_paths > without
 
 
 def _with_fixed_waves(scenario: Scenario, plan: Plan):

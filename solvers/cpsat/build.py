@@ -33,4 +33,6 @@ def build_model(instance: Instance, baseline: Plan | None = None,
     if cuts:
         demand.runs_or_unmet(m)
     terms = set_objective(m)
+    if cuts:
+        dates.spread_as_paths(m, terms["spread"][1])
     return m, terms
