@@ -17,6 +17,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from models.plan import Plan, SolverReport
@@ -26,6 +27,7 @@ from ..instance import build_instance
 from . import extract
 from .build import build_model
 from .external import VIRTUAL
+from .hints import fixed_except
 from .model import PltModel
 
 
@@ -90,48 +92,61 @@ def _plan_of(m: PltModel, solver: cp_model.CpSolver, plan: Plan) -> Plan:
     return new
 
 
-def _fix_plan_with_one_more_run(m: PltModel, plan: Plan, key: tuple | None) -> None:
-    """Fix every decision to the plan; with `key`, require one more run there and free the
-    trainers and seats of that course and start block in that session."""
-    values = _plan_values(m, plan)
-    free: set[int] = set()
-    if key is not None:
-        event, wave, course, start, _ = key
-        free |= {v.index for k, v in m.teaches.items() if (k[0], k[1], k[3], k[4]) == (event, wave, course, start)}
-        free |= {v.index for k, v in m.seats.items() if (k[0], k[1], k[4], k[5]) == (event, wave, course, start)}
-        extra = m.runs[key]
-        free.add(extra.index)
-        m.model.add(extra == values[extra] + 1)
-    for var, value in values.items():
-        if var.index not in free:
-            m.model.add(var == value)
+def _fixed_values(m: PltModel, plan: Plan) -> tuple[list, np.ndarray]:
+    """The plan's decision variables and one value per model variable (the decisions' set)."""
+    plan_values = _plan_values(m, plan)
+    values = np.zeros(len(m.model.proto.variables), dtype=np.int64)
+    for var, value in plan_values.items():
+        values[var.index] = value
+    return list(plan_values), values
 
 
-def _objective_of(scenario: Scenario, plan: Plan, seconds: float) -> tuple[int, PltModel]:
-    """The model's objective for the plan as it stands, and that model."""
-    m, _ = build_model(build_instance(scenario))
-    _fix_plan_with_one_more_run(m, plan, None)
-    solved = _solve(m, seconds)
+def _objective_of(m: PltModel, decisions: list, values: np.ndarray, seconds: float) -> int:
+    """The model's objective for the plan (as `_fixed_values` gives it) as it stands."""
+    with fixed_except(m.model.proto, decisions, set(), values):
+        solved = _solve(m, seconds)
     if solved is None:
         raise ValueError("the plan does not fit this scenario; re-solve it first")
-    return round(solved.objective_value), m
+    return round(solved.objective_value)
 
 
 def suggest_runs(scenario: Scenario, plan: Plan, course: str, seconds: float = 10.0) -> list[Option]:
-    """Places for one more run of `course`, best first (most negative change)."""
+    """Places for one more run of `course`, best first (most negative change).
+
+    One model serves every place: for each place in turn the plan's decisions are fixed on the
+    model's own domains (`hints.fixed_except`), the run count there one higher, and the trainers
+    and seats of that course and session left free. Building the model again for each place took
+    most of the time (Norwich, 64 places: 42 s, of which 26 s building and 6 s solving; now 4 s)."""
     instance = build_instance(scenario)
-    base, base_model = _objective_of(scenario, plan, seconds)
+    m, _ = build_model(instance)
+    decisions, values = _fixed_values(m, plan)
+    base = _objective_of(m, decisions, values, seconds)
+    places = {}
+    for key in [k for k in m.runs if k[2] == course]:
+        event, wave, _, start, _ = key
+        extra = m.runs[key]
+        if values[extra.index] + 1 > max(m.model.proto.variables[extra.index].domain):
+            continue  # every room of that class, or every trainer of the course, already runs it
+        free = {v.index for k, v in m.teaches.items() if (k[0], k[1], k[3], k[4]) == (event, wave, course, start)}
+        free |= {v.index for k, v in m.seats.items() if (k[0], k[1], k[4], k[5]) == (event, wave, course, start)}
+        places[key] = free
+    # Fixing every decision takes longer than solving, so the decisions no place frees are fixed
+    # once, and only the few that some place frees are fixed again for each place.
+    moving = {m.runs[key].index for key in places}.union(*places.values())
+    some = [var for var in decisions if var.index in moving]
     options = []
-    for key in [k for k in base_model.runs if k[2] == course]:
-        m, _ = build_model(instance)
-        _fix_plan_with_one_more_run(m, plan, key)
-        solver = _solve(m, seconds)
-        if solver is not None:
+    with fixed_except(m.model.proto, decisions, moving, values):
+        for key, free in places.items():
             event, wave, _, start, cls = key
-            rooms = () if cls == VIRTUAL else instance.room_classes[cls].rooms
-            objective = round(solver.objective_value)
-            options.append(Option(event, wave, instance.blocks[start], rooms, objective, objective - base,
-                                  _plan_of(m, solver, plan)))
+            more = values.copy()
+            more[m.runs[key].index] += 1
+            with fixed_except(m.model.proto, some, free, more):
+                solver = _solve(m, seconds)
+            if solver is not None:
+                rooms = () if cls == VIRTUAL else instance.room_classes[cls].rooms
+                objective = round(solver.objective_value)
+                options.append(Option(event, wave, instance.blocks[start], rooms, objective, objective - base,
+                                      _plan_of(m, solver, plan)))
     return sorted(options, key=lambda o: (o.change, o.event, o.wave, o.block, o.room_class))
 
 
@@ -177,7 +192,8 @@ def _variables_of(m: PltModel, event: str) -> set[int]:
 def suggest_afternoons(scenario: Scenario, plan: Plan, kind: EventKind, seconds: float = 20.0) -> list[AfternoonOption]:
     """Places for one more afternoon of `kind`, best first (most negative change); places where
     no date keeps the spacing to the plan's fixed afternoons are left out."""
-    base, _ = _objective_of(scenario, plan, seconds)
+    base_model, _ = build_model(build_instance(scenario))
+    base = _objective_of(base_model, *_fixed_values(base_model, plan), seconds)
     events = [event for event, _ in scenario.event_ids()]
     options = []
     for position in range(len(events) + 1):
