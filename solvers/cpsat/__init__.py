@@ -43,6 +43,9 @@ from .retrain import TRAINERS_SHARE, choose_trainers_again
 FIXED_WAVES_ABOVE = 100
 # With one worker, the share of the time limit the neighbourhood search has before the full model.
 LNS_SHARE = 0.7
+# When re-planning and the baseline no longer fits, the share of the time limit the search for the
+# plan nearest to it has (see _first_solution).
+NEAREST_SHARE = 0.6
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -119,7 +122,7 @@ class CpSatSolver:
         start = complete_hint_values(m) if steps else None
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
         seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
-        search = replace(options, time_limit=options.time_limit - seats_seconds)
+        search = replace(options, time_limit=options.time_limit - seats_seconds - m.start_seconds)
         searched = time.perf_counter()
         if lns is not None and lns.useful:
             solver, status, interrupted = search_with_lns(m, search, lns)
@@ -356,8 +359,18 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
 
 def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Plan | None) -> None:
     """Hint a complete first solution: the given hint, or the baseline, when it fits the model;
-    when the baseline no longer fits, the plan nearest to it; else the greedy plan, which when
-    re-planning keeps the baseline's dates, waves and cover where they fit.
+    else the greedy plan, which when re-planning keeps the baseline's dates, waves and cover where
+    they fit; and when the baseline no longer fits, the plan nearest to it, searched from there.
+
+    The nearest plan has NEAREST_SHARE of the time limit (deterministic time with one worker),
+    which `m.start_seconds` takes from the search. Before, the search alone had the whole limit:
+    halving Norwich's cover capacity with a 25 s limit ran 78 s (50 s to the nearest plan, one
+    worker from the baseline's unfitting hint: first plan at 34 s, 80 changes; 77 at 64 s).
+    From greedy's plan with the solve's two workers it comes sooner (69 changes at 24 s). The
+    search alone, from greedy's plan, ended at 108 changes in 25 s and 101 in 60 s, so the nearest
+    plan is worth most of the time: whole what-ifs of 25 s and 60 s ended at 3,129,658 and
+    2,105,928 with 0.4 of the limit for it, 2,583,136 and 2,027,412 with 0.6 (before: 2,067,876
+    in 78 s for "25 s").
 
     Where the waves are fixed before modelling the nearest plan is not looked for: dropping one
     trainer on Norfolk and Waveney, its search found 9,543,910 in 10 deterministic seconds (50 s
@@ -365,15 +378,25 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
     On Norwich the nearest plan stays first although greedy's scored lower in all 6 re-plans
     measured (the nearest plan's penalty variables are slack): started from greedy, 3 of those
     6 (dropping a trainer, 20 s) moved a date that the nearest start keeps (6 of 6 kept)."""
-    for start in (options.hint, options.baseline, greedy):
-        if start is None:
-            continue
-        add_hints(m, start)
-        if complete_hints(m):
-            return
-        if start is options.baseline and m.instance.fixed_waves is None \
-                and nearest_to_hint(m, terms["stability"][1]):
-            return
+    for start in (options.hint, options.baseline):
+        if start is not None:
+            add_hints(m, start)
+            if complete_hints(m):
+                return
+            m.model.clear_hints()
+    if greedy is not None:
+        add_hints(m, greedy)
+        if not complete_hints(m):
+            m.model.clear_hints()
+    if options.baseline is None or m.instance.fixed_waves is not None:
+        return
+    if not m.model.proto.solution_hint.vars:
+        add_hints(m, options.baseline)  # the nearest plan is then searched from the baseline's own
+    seconds = NEAREST_SHARE * options.time_limit
+    started = time.perf_counter()
+    found = nearest_to_hint(m, terms["stability"][1], seconds, options.workers)
+    m.start_seconds = seconds if options.workers == 1 else min(seconds, time.perf_counter() - started)
+    if not found and not complete_hints(m):
         m.model.clear_hints()
 
 

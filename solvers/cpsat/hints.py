@@ -78,14 +78,19 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
     return _hint_from_copy(m, copy, seconds)
 
 
-def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float) -> bool:
-    """Solve the copy; if it has a plan, hint every variable of the model with its value there."""
+def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers: int = 1) -> bool:
+    """Solve the copy; if it has a plan, hint every variable of the model with its value there.
+
+    One worker stops on deterministic time, so that the same plan comes back on any machine load
+    (the nearest plan is often not proven within it), with wall-clock time only as a safety net;
+    more workers stop on wall-clock time."""
     solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    # Deterministic time, so that the same plan comes back on any machine load (the nearest plan
-    # is often not proven within it); wall-clock time only as a safety net.
-    solver.parameters.max_deterministic_time = seconds
-    solver.parameters.max_time_in_seconds = 4 * seconds + 10
+    solver.parameters.num_workers = workers
+    if workers == 1:
+        solver.parameters.max_deterministic_time = seconds
+        solver.parameters.max_time_in_seconds = 4 * seconds + 10
+    else:
+        solver.parameters.max_time_in_seconds = seconds
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
     m.model.clear_hints()
@@ -95,12 +100,12 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float) -> bool
     return True
 
 
-def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float = 10.0) -> bool:
-    """When the hinted plan no longer fits (a trainer dropped, cover halved), find the plan
-    nearest to it, by `distance`, and hint that one completely instead."""
+def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float = 10.0, workers: int = 1) -> bool:
+    """When the baseline no longer fits (a trainer dropped, cover halved), find the plan nearest
+    to it, by `distance`, from the model's hint, and hint that one completely instead."""
     copy = m.model.clone()
     copy.minimize(distance)  # the copy keeps variable indices, so the expression reads the same
-    return _hint_from_copy(m, copy, seconds)
+    return _hint_from_copy(m, copy, seconds, workers)
 
 
 def complete_hint_values(m: PltModel) -> np.ndarray | None:

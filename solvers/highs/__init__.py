@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -49,7 +50,7 @@ class HighsSolver:
         mip = translate(m.model.proto)
         columns, values = start_values(m.model.proto)
         built = time.perf_counter() - started
-        run = _Run(mip, options)
+        run = _Run(mip, replace(options, time_limit=options.time_limit - m.start_seconds))  # nearest plan's share
         run.solve(columns, values)
         status = _status(run.highs, mip)
         report = SolverReport(
