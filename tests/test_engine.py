@@ -54,7 +54,7 @@ def test_half_the_cover_capacity_gives_two_waves_that_pass_the_checker(norwich_d
     doc["cover_providers"][0]["capacity"] = total // 2
     doc["programme"]["max_waves"] = None
     scenario = parse_scenario(doc)
-    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=25, workers=2, seed=0))
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=10, workers=2, seed=0))
     assert plan.solver.status in ("OPTIMAL", "FEASIBLE")
     assert check_plan(scenario, plan) == []
     assert all(len(a.waves) >= 2 for a in plan.afternoons)
