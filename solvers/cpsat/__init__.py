@@ -378,26 +378,25 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
     On Norwich the nearest plan stays first although greedy's scored lower in all 6 re-plans
     measured (the nearest plan's penalty variables are slack): started from greedy, 3 of those
     6 (dropping a trainer, 20 s) moved a date that the nearest start keeps (6 of 6 kept)."""
-    for start in (options.hint, options.baseline):
+    fitted = None
+    for start in (options.hint, options.baseline, greedy):
         if start is not None:
             add_hints(m, start)
             if complete_hints(m):
-                return
+                fitted = start
+                break
             m.model.clear_hints()
-    if greedy is not None:
-        add_hints(m, greedy)
-        if not complete_hints(m):
-            m.model.clear_hints()
-    if options.baseline is None or m.instance.fixed_waves is not None:
+    if (fitted is not None and fitted is not greedy) or options.baseline is None \
+            or m.instance.fixed_waves is not None:
         return
-    if not m.model.proto.solution_hint.vars:
+    if fitted is None:
         add_hints(m, options.baseline)  # the nearest plan is then searched from the baseline's own
     seconds = NEAREST_SHARE * options.time_limit
     started = time.perf_counter()
     found = nearest_to_hint(m, terms["stability"][1], seconds, options.workers)
     m.start_seconds = seconds if options.workers == 1 else min(seconds, time.perf_counter() - started)
-    if not found and not complete_hints(m):
-        m.model.clear_hints()
+    if not found and fitted is None:
+        m.model.clear_hints()  # the baseline's partial hint, which no plan completes
 
 
 def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:

@@ -92,6 +92,12 @@ def _fixed_membership(m: PltModel, event: str, practice: Practice) -> None:
                     m.model.add(m.on_date[event, w, d] == 0)
 
 
+def _even_gap(m: PltModel) -> int:
+    """Days between afternoons spread evenly over the period."""
+    period = m.instance.scenario.period
+    return ((period.end - period.start).days + 1) // len(m.instance.events)
+
+
 def spread_of_afternoons(m: PltModel) -> cp_model.LinearExpr:
     """Soft: each day a gap between consecutive afternoons differs from the even gap."""
     inst = m.instance
@@ -99,7 +105,7 @@ def spread_of_afternoons(m: PltModel) -> cp_model.LinearExpr:
     n = len(inst.events)
     if n < 2:
         return 0
-    ideal = ((period.end - period.start).days + 1) // n
+    ideal = _even_gap(m)
     horizon = (period.end - period.start).days + 1
     deviations = []
     for (event, _), (following, _) in zip(inst.events, inst.events[1:]):
@@ -132,13 +138,12 @@ def spread_as_paths(m: PltModel, spread: cp_model.LinearExprT) -> None:
     booleans, so in the LP relaxation the spread is at least that of a mixture of whole date
     sequences, no longer the 0 that fractional days averaging to the even gap give. Once the
     dates are chosen every arc is fixed, so no plan is lost. Norwich: LP bound 609,922 -> 609,962
-    (spread 0 -> 20 days; the dates alone allow no less than 15)."""
+    (spread 0 -> 20 days; the dates alone allow no less than 15), with 3,205 arcs."""
     inst = m.instance
     events = [event for event, _ in inst.events]
     if len(events) < 2:
         return
-    period = inst.scenario.period
-    ideal = ((period.end - period.start).days + 1) // len(events)
+    ideal = _even_gap(m)
     costs = []
     for event, following in pairwise(events):
         leaving: dict = defaultdict(list)

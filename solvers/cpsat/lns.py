@@ -128,8 +128,9 @@ STEP_CHARGE = 0.01
 # Those plans leave tissue viability untaught: the way out moves the fifth afternoon to a date
 # when both life support trainers can come, so that one of them takes infection control from the
 # nurse educator, who then teaches tissue viability; CP-SAT finds it by freeing that afternoon
-# alone (every other decision fixed in the whole model) in 1.3 s, not within a 0.5 s step. At 10 s 1 s steps were worse (seeds 0 to 5: mean
-# 650,934 against 631,681); at 20 s (0.67 s steps) 623,109 against 617,871, within the spread.
+# alone (every other decision fixed in the whole model) in 1.3 s, not within a 0.5 s step. At
+# 10 s 1 s steps were worse (seeds 0 to 5: mean 650,934 against 631,681); at 20 s (0.67 s
+# steps) 623,109 against 617,871, within the spread.
 STEP_SHARE, STEP_MIN, STEP_MAX = 1 / 30, 0.5, 1.0
 # A courses step frees a group drawn with weight 1 + its unmet demand x priority in the best
 # plan (1.49-1.61 M in the runs above; drawn uniformly 1.60-1.68 M, by each cluster's record of

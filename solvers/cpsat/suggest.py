@@ -203,11 +203,9 @@ def suggest_afternoons(scenario: Scenario, plan: Plan, kind: EventKind, seconds:
         if not instance.dates.get(new_event):
             continue
         m, _ = build_model(instance)
-        free = _variables_of(m, new_event)
-        for var, value in _plan_values(m, _renamed(plan, renamed)).items():
-            if var.index not in free:
-                m.model.add(var == value)
-        solver = _solve(m, seconds)
+        decisions, values = _fixed_values(m, _renamed(plan, renamed))
+        with fixed_except(m.model.proto, decisions, _variables_of(m, new_event), values):
+            solver = _solve(m, seconds)
         if solver is None:
             continue
         new_plan = _plan_of(m, solver, plan)
