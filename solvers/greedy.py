@@ -46,6 +46,7 @@ from models.score import score_plan
 
 from .base import SolveOptions
 from .instance import Instance, build_instance
+from .start_dates import even_dates
 
 DemandKey = tuple[str, str, str]  # practice id, role id, course id
 Waves = list[tuple[dt.date, list[tuple[str, str]]]]  # per wave: date, (practice, provider) pairs
@@ -96,10 +97,13 @@ class Decisions:
 class _Planner:
     """Walks the year once, using up demand, trainer afternoons, rooms and cover as it goes."""
 
-    def __init__(self, instance: Instance, even_waves: bool = False, before: Plan | None = None) -> None:
-        """`before`: a published plan whose dates, waves and cover are kept where they still fit."""
+    def __init__(self, instance: Instance, even_waves: bool = False, before: Plan | None = None,
+                 first_dates: dict[str, dt.date] | None = None) -> None:
+        """`before`: a published plan whose dates, waves and cover are kept where they still fit.
+        `first_dates`: a first-wave date per event to try before the earliest (start_dates.py)."""
         self.inst = instance
         self.even_waves = even_waves
+        self.first_dates = first_dates or {}
         scenario = instance.scenario
         self.days_before = {a.event: [w.date for w in a.waves] for a in before.afternoons if a.waves} if before else {}
         self.spot_before = {(c.event, c.practice): (c.wave - 1, c.provider) for c in before.cover} if before else {}
@@ -205,7 +209,11 @@ class _Planner:
             waves = self.pack_waves(before, self.even_waves, event)
             if waves is not None:
                 return waves
-        for i, first in enumerate(dates):
+        preferred = self.first_dates.get(event)
+        order = list(enumerate(dates))
+        if preferred in dates:
+            order.insert(0, (dates.index(preferred), preferred))
+        for i, first in order:
             if not_before is not None and first < not_before:
                 continue
             later = [d for d in dates[i + 1:] if d <= first + window]
@@ -532,6 +540,11 @@ def plan_given_sessions(instance: Instance, sessions: list[Session], cover: list
 class GreedySolver:
     name = "greedy"
 
+    def __init__(self, start_dates: bool = False) -> None:
+        """`start_dates`: as the CP-SAT search's start, try first the dates `even_dates` prefers
+        (when the trainers can come, evenly spread) rather than the earliest; not when re-planning."""
+        self.start_dates = start_dates
+
     def solve(self, scenario: Scenario, options: SolveOptions) -> Plan:
         """With several waves, the plan is made twice, waves packed first fit and kept even, and
         the better one is returned (`stats.waves_packed`). With a baseline (re-planning) both keep
@@ -540,9 +553,13 @@ class GreedySolver:
         instance = build_instance(scenario)
         candidates = sum(len(d) for d in instance.dates.values())
         best: tuple[Plan, int] | None = None
+        first_dates = even_dates(instance) if self.start_dates and options.baseline is None else None
         for even in (False, True) if instance.waves > 1 else (False,):
-            planner = _Planner(instance, even_waves=even, before=options.baseline)
+            planner = _Planner(instance, even_waves=even, before=options.baseline, first_dates=first_dates)
             plan, cover = self._plan(scenario, instance, planner, options.baseline)
+            if first_dates and plan.solver.status != "FEASIBLE":  # the earliest dates may still fit
+                planner = _Planner(instance, even_waves=even, before=options.baseline)
+                plan, cover = self._plan(scenario, instance, planner, options.baseline)
             plan.solver.stats |= {"waves": instance.waves, "candidate_dates": candidates,
                                   "waves_packed": "even" if even else "first fit"}
             if best is None or _better_start(plan, cover, *best):

@@ -412,7 +412,7 @@ def _greedy_start(scenario: Scenario, options: SolveOptions) -> Plan | None:
     one trainer moved 402 waves and 924 cover bookings when greedy packed afresh."""
     from ..greedy import GreedySolver
 
-    plan = GreedySolver().solve(scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed,
+    plan = GreedySolver(start_dates=True).solve(scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed,
                                                        baseline=options.baseline))
     return plan if plan.solver.status == "FEASIBLE" else None
 
