@@ -11,15 +11,19 @@ the dates of the best plans known, 10 s runs ended at 610,474 to 616,074 in five
 dates in event order: fewest trainer afternoons lost (a trainer who teaches at that kind of
 afternoon is away, or a room is closed), then the spread and the date preferences (the
 policy's, and the weekdays of trainers who teach at that kind of afternoon) at their weights.
-It is a preference for the start only: greedy still checks every date it fits, and plans from
-the earliest dates when the preferred ones leave a later event no date. With several waves the
-events are kept the spacing plus the wave window apart; on Norfolk and Waveney (three waves) no
-sequence of its candidate dates allows that, so its start is greedy's own.
+With several waves an event's dates are its first and the next candidates within the wave
+window (as greedy tries them first), each counted, and the next event comes the spacing after
+the last. It is a preference for the start only: greedy still checks every date it fits, and
+plans from the earliest dates when the preferred ones leave a later event no date. On Norfolk
+and Waveney (three waves) they do: some practices cannot close on the next candidates, so the
+waves of the third afternoon spread further and the fourth has no date left; its start is
+greedy's own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 from models.scenario import EventKind
 
@@ -36,36 +40,45 @@ def even_dates(inst: Instance) -> dict[str, dt.date]:
     ideal = ((period.end - period.start).days + 1) // len(events)
     weights = scenario.policy.weights
     lost, choosy = _trainers_lost(inst)
-    # With several waves the next event may start only the spacing after this one's last wave,
-    # which greedy puts within the wave window.
-    spacing = inst.gap_days + (scenario.programme.wave_window_days if inst.waves > 1 else 0)
     # A trainer afternoon lost outweighs any spread: it costs seats, and a seat unmet costs more.
     away = (weights.spread + 1) * ((period.end - period.start).days + 1) * len(events)
     policy = scenario.policy
     weekdays = {w.number for w in policy.preferred_weekdays}
     months = set(policy.preferred_months)
+    window = dt.timedelta(days=scenario.programme.wave_window_days)
 
-    def own(kind: EventKind, d: dt.date) -> int:
-        broken = (bool(weekdays) and d.weekday() not in weekdays) + (bool(months) and d.month not in months)
-        broken += sum(d.weekday() not in days for days in choosy[kind])  # trainers' own weekdays
-        return away * lost[kind].get(d, 0) + weights.preferences * broken
+    def waves(event: str, d: dt.date) -> list[dt.date]:
+        """The event's wave dates from first date d as greedy tries them first: the next
+        candidates within the wave window."""
+        dates = inst.wave_dates(event, 1)
+        i = dates.index(d)
+        return [d, *[x for x in dates[i + 1:] if x <= d + window][:inst.waves - 1]]
+
+    def own(event: str, kind: EventKind, d: dt.date) -> int:
+        total = 0
+        for x in waves(event, d):
+            broken = (bool(weekdays) and x.weekday() not in weekdays) + (bool(months) and x.month not in months)
+            broken += sum(x.weekday() not in days for days in choosy[kind])  # trainers' own weekdays
+            total += away * lost[kind].get(x, 0) + weights.preferences * broken
+        return total
 
     first, kind = events[0]
-    cost = {d: own(kind, d) for d in inst.wave_dates(first, 1)}
+    cost = {d: own(first, kind, d) for d in inst.wave_dates(first, 1)}
     back: list[dict[dt.date, dt.date]] = []
-    for event, kind in events[1:]:
+    for (before, _), (event, kind) in pairwise(events):
+        last = {d1: waves(before, d1)[-1] for d1 in cost}
         nxt: dict[dt.date, int] = {}
         came: dict[dt.date, dt.date] = {}
         for d2 in inst.wave_dates(event, 1):
             for d1, c in cost.items():
-                gap = (d2 - d1).days
-                if gap < spacing:
+                if (d2 - last[d1]).days < inst.gap_days:
                     continue
+                gap = (d2 - d1).days
                 total = c + weights.spread * abs(gap - ideal)
                 if d2 not in nxt or total < nxt[d2]:
                     nxt[d2], came[d2] = total, d1
             if d2 in nxt:
-                nxt[d2] += own(kind, d2)
+                nxt[d2] += own(event, kind, d2)
         if not nxt:
             return {}
         cost, back = nxt, [*back, came]

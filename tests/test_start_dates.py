@@ -11,6 +11,7 @@ from itertools import pairwise
 
 from models import Scenario
 from models.checker import check_plan
+from models.generate import generate_scenario
 from models.plan import Plan
 from models.scenario import EventKind
 from solvers.base import SolveOptions
@@ -110,3 +111,22 @@ def test_no_events_or_an_event_without_dates_give_no_preference(norwich: Scenari
     inst = build_instance(norwich)
     assert even_dates(dataclasses.replace(inst, events=[])) == {}
     assert even_dates(dataclasses.replace(inst, dates={**inst.dates, "plt-3": []})) == {}
+
+
+def test_with_several_waves_the_next_event_comes_the_spacing_after_the_last_wave() -> None:
+    """A generated area whose cover needs several waves: each event's waves are its first date
+    and the next candidates within the window, and the next event starts the spacing after them;
+    greedy's start plan on them (or on the earliest dates, if they leave an event none) checks."""
+    area = generate_scenario(60, 6, 3)
+    inst = build_instance(area)
+    assert inst.waves > 1
+    chosen = even_dates(inst)
+    assert list(chosen) == [e for e, _ in inst.events]
+    window = dt.timedelta(days=area.programme.wave_window_days)
+    for (e1, _), (e2, _) in pairwise(inst.events):
+        dates = inst.dates[e1]
+        waves = [d for d in dates if chosen[e1] <= d <= chosen[e1] + window][:inst.waves]
+        assert chosen[e2] >= waves[-1] + dt.timedelta(days=inst.gap_days)
+    plan = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5))
+    assert plan.solver.status == "FEASIBLE"
+    assert check_plan(area, plan) == []
