@@ -6,9 +6,9 @@ fifth afternoons on days one of the two life support trainers is away (6 July an
 the nurse educator teaches infection control all afternoon and tissue viability goes untaught,
 and the way out needs a whole afternoon moved at once. From greedy's plan on the dates below,
 Norwich 10 s, two workers, seeds 0 to 11: mean 618,119 against 638,283 from the earliest dates
-(same session; 6 of 12 runs within 0.15 % of the best plan known, 610,264, against 1 of 12, and
-3 at 629k to 637k against 10 at 639k to 652k); at 30 s, seeds 0 to 3, 612,232 against 612,313 (the same
-within the spread).
+(same session; 6 of 12 runs within 0.15 % of the best plan known, 610,264, against 1 of 12,
+and 3 at 629k to 637k against 10 at 639k to 652k); at 30 s, seeds 0 to 3, 612,232 against
+612,313 (the same within the spread).
 
 `even_dates` picks one first-wave date per event by dynamic programming over the candidate
 dates in event order: fewest trainer afternoons lost (a trainer who teaches at that kind of
