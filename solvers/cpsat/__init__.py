@@ -406,14 +406,15 @@ def _membership(plan: Plan) -> dict[tuple[str, str], tuple[int, str]]:
 
 
 def _greedy_start(scenario: Scenario, options: SolveOptions) -> Plan | None:
-    """The greedy plan as a first hint: CP-SAT starts from a complete plan instead of nothing.
-    When re-planning it keeps the baseline's dates, waves and cover where they still fit, since
-    above FIXED_WAVES_ABOVE its waves and cover are the model's: on Norfolk and Waveney, dropping
-    one trainer moved 402 waves and 924 cover bookings when greedy packed afresh."""
+    """The greedy plan as a first hint: CP-SAT starts from a complete plan instead of nothing,
+    on the dates the trainers can come to (solvers/start_dates.py). When re-planning it keeps the
+    baseline's dates, waves and cover where they still fit, since above FIXED_WAVES_ABOVE its
+    waves and cover are the model's: on Norfolk and Waveney, dropping one trainer moved 402
+    waves and 924 cover bookings when greedy packed afresh."""
     from ..greedy import GreedySolver
 
-    plan = GreedySolver(start_dates=True).solve(scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed,
-                                                       baseline=options.baseline))
+    plan = GreedySolver(start_dates=True).solve(scenario, SolveOptions(
+        time_limit=options.time_limit, workers=1, seed=options.seed, baseline=options.baseline))
     return plan if plan.solver.status == "FEASIBLE" else None
 
 
