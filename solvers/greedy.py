@@ -212,7 +212,7 @@ class _Planner:
         preferred = self.first_dates.get(event)
         order = list(enumerate(dates))
         if preferred in dates:
-            order.insert(0, (dates.index(preferred), preferred))
+            order = [(dates.index(preferred), preferred), *[(i, d) for i, d in order if d != preferred]]
         for i, first in order:
             if not_before is not None and first < not_before:
                 continue
@@ -560,6 +560,10 @@ class GreedySolver:
             if first_dates and plan.solver.status != "FEASIBLE":  # the earliest dates may still fit
                 planner = _Planner(instance, even_waves=even, before=options.baseline)
                 plan, cover = self._plan(scenario, instance, planner, options.baseline)
+                plan.solver.stats["start_dates"] = "the earliest (the preferred left an event no date)"
+            elif first_dates:
+                kept = sum(a.waves[0].date == first_dates.get(a.event) for a in plan.afternoons if a.waves)
+                plan.solver.stats["start_dates"] = f"preferred, {kept} of {len(first_dates)} kept"
             plan.solver.stats |= {"waves": instance.waves, "candidate_dates": candidates,
                                   "waves_packed": "even" if even else "first fit"}
             if best is None or _better_start(plan, cover, *best):

@@ -8,25 +8,27 @@ and the way out needs a whole afternoon moved at once. From greedy's plan on the
 Norwich 10 s, two workers, seeds 0 to 11: mean 618,119 against 638,283 from the earliest dates
 (same session; 6 of 12 runs within 0.15 % of the best plan known, 610,264, against 1 of 12,
 and 3 at 629k to 637k against 10 at 639k to 652k); at 30 s, seeds 0 to 3, 612,232 against
-612,313 (the same within the spread).
+612,313 (the same within the spread). Norfolk and Waveney (three waves; 5 of the 6 preferred
+dates kept, start 1,381,974 against 1,389,814), 60 s, seeds 0 and 1: 1,335,994 and 1,333,824
+against 1,338,374 and 1,340,444. At 430 generated practices the 300 s benchmark ended within
+1.32 % of its bound (first plan at 25.5 s), as before within the spread.
 
 `even_dates` picks one first-wave date per event by dynamic programming over the candidate
 dates in event order: fewest trainer afternoons lost (a trainer who teaches at that kind of
 afternoon is away, or a room is closed), then the spread and the date preferences (the
 policy's, and the weekdays of trainers who teach at that kind of afternoon) at their weights.
 With several waves an event's dates are its first and the next candidates within the wave
-window (as greedy tries them first), each counted, and the next event comes the spacing after
-the last. It is a preference for the start only: greedy still checks every date it fits, and
-plans from the earliest dates when the preferred ones leave a later event no date. On Norfolk
-and Waveney (three waves) they do: some practices cannot close on the next candidates, so the
-waves of the third afternoon spread further and the fourth has no date left; its start is
-greedy's own.
+window (as greedy tries them first), each counted; a first date without room for every wave
+there is passed over, and the next event comes the spacing after the last. It is a preference
+for the start only: greedy still checks every date, takes the earliest that fits where a
+preferred one does not, and plans from the earliest dates alone when the preferred ones leave a
+later event no date (the CP-SAT plan's `solver.stats.start` says which). Every eligible trainer
+counts, not only those the plan will use.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from itertools import pairwise
 
 from models.scenario import EventKind
 
@@ -34,54 +36,59 @@ from .instance import Instance
 
 
 def even_dates(inst: Instance) -> dict[str, dt.date]:
-    """Event id -> preferred first-wave date (events without candidates are left out)."""
+    """Event id -> preferred first-wave date; empty when some event has no candidate date with
+    room for all its waves, or no sequence keeps the spacing."""
     events = inst.events
     scenario = inst.scenario
-    if not events or any(not inst.wave_dates(e, 1) for e, _ in events):
-        return {}
     period = scenario.period
-    ideal = ((period.end - period.start).days + 1) // len(events)
     weights = scenario.policy.weights
     lost, choosy = _trainers_lost(inst)
-    # A trainer afternoon lost outweighs any spread: it costs seats, and a seat unmet costs more.
-    away = (weights.spread + 1) * ((period.end - period.start).days + 1) * len(events)
     policy = scenario.policy
     weekdays = {w.number for w in policy.preferred_weekdays}
     months = set(policy.preferred_months)
     window = dt.timedelta(days=scenario.programme.wave_window_days)
+    days = (period.end - period.start).days + 1
+    # A trainer afternoon lost outweighs the whole spread and every preference: it costs seats,
+    # and a seat unmet costs more than either.
+    most_broken = 2 + max((len(c) for c in choosy.values()), default=0)
+    away = (weights.spread * days + weights.preferences * most_broken * inst.waves) * max(1, len(events)) + 1
 
-    def waves(event: str, d: dt.date) -> list[dt.date]:
-        """The event's wave dates from first date d as greedy tries them first: the next
-        candidates within the wave window."""
-        dates = inst.wave_dates(event, 1)
-        i = dates.index(d)
-        return [d, *[x for x in dates[i + 1:] if x <= d + window][:inst.waves - 1]]
+    def waves(event: str, i: int) -> list[dt.date] | None:
+        """The event's wave dates from its i-th candidate as greedy tries them first (the next
+        candidates within the wave window); None when the window holds too few."""
+        dates = inst.dates[event]
+        d = dates[i]
+        found = [d, *[x for x in dates[i + 1:] if x <= d + window][:inst.waves - 1]]
+        return found if len(found) == inst.waves else None
 
-    def own(event: str, kind: EventKind, d: dt.date) -> int:
+    def own(kind: EventKind, wave_dates: list[dt.date]) -> int:
         total = 0
-        for x in waves(event, d):
+        for x in wave_dates:
             broken = (bool(weekdays) and x.weekday() not in weekdays) + (bool(months) and x.month not in months)
-            broken += sum(x.weekday() not in days for days in choosy[kind])  # trainers' own weekdays
+            broken += sum(x.weekday() not in chosen for chosen in choosy[kind])  # trainers' own weekdays
             total += away * lost[kind].get(x, 0) + weights.preferences * broken
         return total
 
-    first, kind = events[0]
-    cost = {d: own(first, kind, d) for d in inst.wave_dates(first, 1)}
+    # Per event: first date -> its wave dates, for the dates with room for every wave.
+    spans = [{dates[i]: span for i in range(len(dates)) if (span := waves(event, i))}
+             for event, dates in ((e, inst.dates[e]) for e, _ in events)]
+    if not events or not all(spans):
+        return {}
+    ideal = days // len(events)
+    cost = {d: own(events[0][1], span) for d, span in spans[0].items()}
     back: list[dict[dt.date, dt.date]] = []
-    for (before, _), (event, kind) in pairwise(events):
-        last = {d1: waves(before, d1)[-1] for d1 in cost}
+    for k, (_, kind) in enumerate(events[1:], start=1):
         nxt: dict[dt.date, int] = {}
         came: dict[dt.date, dt.date] = {}
-        for d2 in inst.wave_dates(event, 1):
+        for d2, span in spans[k].items():
             for d1, c in cost.items():
-                if (d2 - last[d1]).days < inst.gap_days:
+                if (d2 - spans[k - 1][d1][-1]).days < inst.gap_days:
                     continue
-                gap = (d2 - d1).days
-                total = c + weights.spread * abs(gap - ideal)
+                total = c + weights.spread * abs((d2 - d1).days - ideal)
                 if d2 not in nxt or total < nxt[d2]:
                     nxt[d2], came[d2] = total, d1
             if d2 in nxt:
-                nxt[d2] += own(event, kind, d2)
+                nxt[d2] += own(kind, span)
         if not nxt:
             return {}
         cost, back = nxt, [*back, came]

@@ -100,11 +100,17 @@ def test_a_preferred_date_too_soon_gives_way_to_the_earliest_that_fits(norwich: 
     assert got["plt-2"] == min(d for d in inst.dates["plt-2"] if d >= first + dt.timedelta(days=inst.gap_days))
 
 
-def test_replanning_keeps_the_published_dates_not_the_preferred_ones(norwich: Scenario) -> None:
+def test_replanning_keeps_the_published_dates_and_asks_for_no_preferred_ones(
+        norwich: Scenario, monkeypatch) -> None:
     published = GreedySolver().solve(norwich, SolveOptions(time_limit=5))
+
+    def never(inst: Instance) -> dict:
+        raise AssertionError("preferred dates asked for while re-planning")
+
+    monkeypatch.setattr("solvers.greedy.even_dates", never)
     again: Plan = GreedySolver(start_dates=True).solve(norwich, SolveOptions(time_limit=5, baseline=published))
     assert [a.waves[0].date for a in again.afternoons] == [a.waves[0].date for a in published.afternoons]
-    assert [a.waves[0].date for a in again.afternoons] != list(even_dates(build_instance(norwich)).values())
+    assert "start_dates" not in again.solver.stats
 
 
 def test_no_events_or_an_event_without_dates_give_no_preference(norwich: Scenario) -> None:
@@ -114,19 +120,34 @@ def test_no_events_or_an_event_without_dates_give_no_preference(norwich: Scenari
 
 
 def test_with_several_waves_the_next_event_comes_the_spacing_after_the_last_wave() -> None:
-    """A generated area whose cover needs several waves: each event's waves are its first date
-    and the next candidates within the window, and the next event starts the spacing after them;
-    greedy's start plan on them (or on the earliest dates, if they leave an event none) checks."""
+    """A generated area whose cover needs several waves: each chosen date has room for every
+    wave in its window (the next candidates), the next event starts the spacing after the last
+    of them, and greedy's start plan keeps every chosen date and checks."""
     area = generate_scenario(60, 6, 3)
     inst = build_instance(area)
     assert inst.waves > 1
     chosen = even_dates(inst)
     assert list(chosen) == [e for e, _ in inst.events]
     window = dt.timedelta(days=area.programme.wave_window_days)
+    last = {}
+    for e, d in chosen.items():
+        waves = [x for x in inst.dates[e] if d <= x <= d + window][:inst.waves]
+        assert len(waves) == inst.waves
+        last[e] = waves[-1]
     for (e1, _), (e2, _) in pairwise(inst.events):
-        dates = inst.dates[e1]
-        waves = [d for d in dates if chosen[e1] <= d <= chosen[e1] + window][:inst.waves]
-        assert chosen[e2] >= waves[-1] + dt.timedelta(days=inst.gap_days)
+        assert chosen[e2] >= last[e1] + dt.timedelta(days=inst.gap_days)
     plan = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5))
     assert plan.solver.status == "FEASIBLE"
+    assert {a.event: a.waves[0].date for a in plan.afternoons} == chosen
+    assert plan.solver.stats["start_dates"] == f"preferred, {len(chosen)} of {len(chosen)} kept"
     assert check_plan(area, plan) == []
+
+
+def test_the_cpsat_plan_says_where_its_start_came_from(norwich: Scenario) -> None:
+    from solvers.cpsat import prepare_model
+
+    m, _ = prepare_model(norwich, SolveOptions(time_limit=5, workers=1, seed=0))
+    assert m.start == "greedy plan on dates: preferred, 6 of 6 kept"
+    published = GreedySolver().solve(norwich, SolveOptions(time_limit=5))
+    again, _ = prepare_model(norwich, SolveOptions(time_limit=5, workers=1, seed=0, hint=published))
+    assert again.start is None  # started from the given plan, not greedy's

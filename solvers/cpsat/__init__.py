@@ -386,6 +386,8 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
                 fitted = start
                 break
             m.model.clear_hints()
+    if fitted is not None and fitted is greedy:
+        m.start = f"greedy plan on dates: {greedy.solver.stats.get('start_dates', 'the earliest')}"
     if (fitted is not None and fitted is not greedy) or options.baseline is None \
             or m.instance.fixed_waves is not None:
         return
@@ -469,6 +471,7 @@ def _stats(m: PltModel, solver: cp_model.CpSolver | None, built: float, interrup
         "branches": solver.num_branches if solver is not None else 0,
         "conflicts": solver.num_conflicts if solver is not None else 0,
         "interrupted": interrupted,
+        **({"start": m.start} if m.start else {}),
         **_floor_stats(m),
     }
 

@@ -61,6 +61,7 @@ class PltModel:
     unmet: dict[tuple[str, str, str], cp_model.IntVar] = field(default_factory=dict)
     unmet_floor: UnmetFloor | None = None  # the least unmet term any plan can have (probe.py)
     start_seconds: float = 0.0  # of the time limit, spent on the first solution (the nearest plan)
+    start: str | None = None  # where the first solution came from, when greedy's (its start dates)
 
     def available(self, event: str, wave: int, unavailable: set[dt.date] | frozenset[dt.date]) -> LinearExpr:
         """1 when the session falls on a date outside `unavailable` (0 when inactive)."""
