@@ -170,3 +170,24 @@ def test_a_bound_when_the_model_chooses_the_waves_has_no_proviso(norwich: Scenar
     plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=2, workers=2, seed=0))
     assert "bound_given" not in plan.solver.stats
     assert plan.solver.bound is not None
+
+
+def test_small_models_searched_long_enough_get_the_longer_root_lp() -> None:
+    """CP-SAT's default root LP stopped short of Norwich's LP relaxation in some seeds; small
+    models searched for ROOT_LP_FROM seconds or more get ROOT_LP_ITERATIONS, others the default."""
+    from ortools.sat.python import cp_model
+
+    from solvers.cpsat import ROOT_LP_FROM, ROOT_LP_ITERATIONS, ROOT_LP_UP_TO, _parameters
+
+    default = cp_model.CpSolver().parameters.root_lp_iterations
+    assert default != ROOT_LP_ITERATIONS
+
+    def iterations(limit: float, variables: int | None) -> int:
+        solver = cp_model.CpSolver()
+        _parameters(solver, SolveOptions(time_limit=limit, workers=2, seed=0), variables)
+        return solver.parameters.root_lp_iterations
+
+    assert iterations(ROOT_LP_FROM, ROOT_LP_UP_TO) == ROOT_LP_ITERATIONS
+    assert iterations(ROOT_LP_FROM - 1, ROOT_LP_UP_TO) == default
+    assert iterations(ROOT_LP_FROM, ROOT_LP_UP_TO + 1) == default
+    assert iterations(ROOT_LP_FROM, None) == default

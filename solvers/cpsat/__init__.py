@@ -73,8 +73,22 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
             self.options.on_progress(Progress(self.wall_time, self.objective_value, self.best_objective_bound))
 
 
-def _parameters(solver: cp_model.CpSolver, options: SolveOptions) -> None:
+# Root LP iterations on small models searched for at least ROOT_LP_FROM seconds (CP-SAT's
+# default is 2,000). On Norwich the full search's root LP stopped short of the LP relaxation
+# (609,962) in some seeds, and the bound stayed there for the whole run (609,708 for seed 0 in
+# every run; one full worker, 20 s, from the earliest dates' start: 609,648 for seed 1); with
+# 20,000 it reached 609,962 after 2.8-4.3 s in every seed tried. Norwich 30 s, seeds 0 to 3:
+# 610,694 / 610,304 / 610,304 / 610,524 (every bound 609,962) against 610,754 / 610,504 /
+# 610,304 / 620,604 (bounds 609,708 / 609,962 / 609,208 / 609,962). At 10 s the full search
+# started later and handed the steps fewer plans: seeds 0 to 5, mean 626,704 against 614,877.
+ROOT_LP_UP_TO, ROOT_LP_FROM, ROOT_LP_ITERATIONS = 20_000, 20.0, 20_000
+
+
+def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int | None = None) -> None:
+    """`variables`: the model's, for the settings that depend on its size."""
     params = solver.parameters
+    if variables is not None and variables <= ROOT_LP_UP_TO and options.time_limit >= ROOT_LP_FROM:
+        params.root_lp_iterations = ROOT_LP_ITERATIONS
     params.max_time_in_seconds = float(options.time_limit)
     params.num_workers = max(1, int(options.workers))
     if params.num_workers == 1:
@@ -102,7 +116,7 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions) -> None:
 def run_solver(model: cp_model.CpModel, options: SolveOptions) -> tuple[cp_model.CpSolver, int, bool]:
     """Solve, letting Ctrl-C stop the search. Returns the solver, its status and whether it was interrupted."""
     solver = cp_model.CpSolver()
-    _parameters(solver, options)
+    _parameters(solver, options, len(model.proto.variables))
     reporter = _Reporter(options)
     result: dict[str, int] = {}
     interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
@@ -267,7 +281,7 @@ def search_with_lns(m: PltModel, options: SolveOptions,
         rest = max(0.1, options.time_limit - lns.charged_time)
         return run_solver(m.model, replace(options, time_limit=rest, on_progress=progress.from_full))
     solver = cp_model.CpSolver()
-    _parameters(solver, options)
+    _parameters(solver, options, len(m.model.proto.variables))
     solver.parameters.num_workers = _full_workers(options)
     reporter = _Reporter(replace(options, on_progress=progress.from_full))
     reporter.plans_to = lns
