@@ -61,6 +61,10 @@ class Period(Strict):
     end: dt.date
     timezone: str = "Europe/London"
 
+    def even_gap(self, events: int) -> int:
+        """Days between afternoons when `events` of them are spread evenly over the period."""
+        return ((self.end - self.start).days + 1) // events
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -371,6 +375,11 @@ class Policy(Strict):
     )
     preferred_weekdays: list[Weekday] = Field(default_factory=list)
     preferred_months: list[Annotated[int, Field(ge=1, le=12)]] = Field(default_factory=list)
+
+    def breaks(self, day: dt.date) -> int:
+        """The preferences (weekday, month) an afternoon on this day breaks: 0, 1 or 2."""
+        weekday = bool(self.preferred_weekdays) and day.weekday() not in {w.number for w in self.preferred_weekdays}
+        return weekday + (bool(self.preferred_months) and day.month not in self.preferred_months)
 
 
 class Pin(Strict):

@@ -97,21 +97,17 @@ def _spread(scenario: Scenario, plan: Plan) -> int:
     dates = [d for d in (firsts.get(event) for event, _ in events) if d is not None]
     if len(events) < 2:
         return 0
-    ideal = ((scenario.period.end - scenario.period.start).days + 1) // len(events)
+    ideal = scenario.period.even_gap(len(events))
     return sum(abs((later - earlier).days - ideal) for earlier, later in pairwise(dates))
 
 
 def _broken_preferences(scenario: Scenario, plan: Plan) -> int:
-    policy = scenario.policy
-    weekdays = {w.number for w in policy.preferred_weekdays}
-    months = set(policy.preferred_months)
     broken = 0
     dates: dict[tuple[str, int], dt.date] = {}
     for afternoon in plan.afternoons:
         for wave in afternoon.waves:
             dates.setdefault((afternoon.event, wave.number), wave.date)
-            broken += bool(weekdays) and wave.date.weekday() not in weekdays
-            broken += bool(months) and wave.date.month not in months
+            broken += scenario.policy.breaks(wave.date)
     trainers = {t.id: t for t in scenario.trainers}
     working = {(r.event, r.wave, r.trainer) for r in plan.runs}
     working |= {(o.event, o.wave, o.trainer) for o in plan.on_site}

@@ -39,19 +39,19 @@ def even_dates(inst: Instance) -> dict[str, dt.date]:
     """Event id -> preferred first-wave date; empty when some event has no candidate date with
     room for all its waves, or no sequence keeps the spacing."""
     events = inst.events
+    if not events:
+        return {}
     scenario = inst.scenario
     period = scenario.period
-    weights = scenario.policy.weights
-    lost, choosy = _trainers_lost(inst)
     policy = scenario.policy
-    weekdays = {w.number for w in policy.preferred_weekdays}
-    months = set(policy.preferred_months)
+    weights = policy.weights
+    lost, choosy = _trainers_lost(inst)
     window = dt.timedelta(days=scenario.programme.wave_window_days)
     days = (period.end - period.start).days + 1
     # A trainer afternoon lost outweighs the whole spread and every preference: it costs seats,
     # and a seat unmet costs more than either.
     most_broken = 2 + max((len(c) for c in choosy.values()), default=0)
-    away = (weights.spread * days + weights.preferences * most_broken * inst.waves) * max(1, len(events)) + 1
+    away = (weights.spread * days + weights.preferences * most_broken * inst.waves) * len(events) + 1
 
     def waves(event: str, i: int) -> list[dt.date] | None:
         """The event's wave dates from its i-th candidate as greedy tries them first (the next
@@ -64,17 +64,16 @@ def even_dates(inst: Instance) -> dict[str, dt.date]:
     def own(kind: EventKind, wave_dates: list[dt.date]) -> int:
         total = 0
         for x in wave_dates:
-            broken = (bool(weekdays) and x.weekday() not in weekdays) + (bool(months) and x.month not in months)
-            broken += sum(x.weekday() not in chosen for chosen in choosy[kind])  # trainers' own weekdays
+            # the policy's preferences, then each trainer's own weekdays
+            broken = policy.breaks(x) + sum(x.weekday() not in chosen for chosen in choosy[kind])
             total += away * lost[kind].get(x, 0) + weights.preferences * broken
         return total
 
     # Per event: first date -> its wave dates, for the dates with room for every wave.
-    spans = [{dates[i]: span for i in range(len(dates)) if (span := waves(event, i))}
-             for event, dates in ((e, inst.dates[e]) for e, _ in events)]
-    if not events or not all(spans):
+    spans = [{d: span for i, d in enumerate(inst.dates[e]) if (span := waves(e, i))} for e, _ in events]
+    if not all(spans):
         return {}
-    ideal = days // len(events)
+    ideal = period.even_gap(len(events))
     cost = {d: own(events[0][1], span) for d, span in spans[0].items()}
     back: list[dict[dt.date, dt.date]] = []
     for k, (_, kind) in enumerate(events[1:], start=1):
@@ -91,7 +90,8 @@ def even_dates(inst: Instance) -> dict[str, dt.date]:
                 nxt[d2] += own(kind, span)
         if not nxt:
             return {}
-        cost, back = nxt, [*back, came]
+        cost = nxt
+        back.append(came)
     day = min(cost, key=lambda d: (cost[d], d))
     chosen = [day]
     for came in reversed(back):

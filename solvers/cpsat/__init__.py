@@ -401,7 +401,8 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
                 break
             m.model.clear_hints()
     if fitted is not None and fitted is greedy:
-        m.start = f"greedy plan on dates: {greedy.solver.stats.get('start_dates', 'the earliest')}"
+        dates = greedy.solver.stats.get("start_dates")  # none when re-planning (the baseline's first)
+        m.start = f"greedy plan on dates: {dates}" if dates else "greedy plan"
     if (fitted is not None and fitted is not greedy) or options.baseline is None \
             or m.instance.fixed_waves is not None:
         return

@@ -94,8 +94,7 @@ def _fixed_membership(m: PltModel, event: str, practice: Practice) -> None:
 
 def _even_gap(m: PltModel) -> int:
     """Days between afternoons spread evenly over the period."""
-    period = m.instance.scenario.period
-    return ((period.end - period.start).days + 1) // len(m.instance.events)
+    return m.instance.scenario.period.even_gap(len(m.instance.events))
 
 
 def spread_of_afternoons(m: PltModel) -> cp_model.LinearExpr:
@@ -120,11 +119,9 @@ def spread_of_afternoons(m: PltModel) -> cp_model.LinearExpr:
 def broken_date_preferences(m: PltModel) -> cp_model.LinearExpr:
     """Soft: each afternoon on a weekday or in a month the policy does not prefer."""
     policy = m.instance.scenario.policy
-    weekdays = {w.number for w in policy.preferred_weekdays}
-    months = set(policy.preferred_months)
     terms = []
     for (event, wave, d), x in m.on_date.items():
-        broken = (bool(weekdays) and d.weekday() not in weekdays) + (bool(months) and d.month not in months)
+        broken = policy.breaks(d)
         if broken:
             terms.append(broken * x)
     return sum(terms)
