@@ -21,16 +21,16 @@ from .model import PltModel
 
 
 def add_hints(m: PltModel, plan: Plan) -> None:
+    """Hint every decision the plan implies. The pairs go onto the proto in one call at the end:
+    at 430 practices (328,725 hints) `CpModel.add_hint` one by one took 2 s."""
     inst = m.instance
     block_index = {b: i for i, b in enumerate(inst.blocks)}
     room_class = {room: k.index for k in inst.room_classes for room in k.rooms}
     dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
     members = {(a.event, p, w.number) for a in plan.afternoons for w in a.waves for p in w.practices}
-    for (event, wave, day), var in m.on_date.items():
-        m.model.add_hint(var, dates.get((event, wave)) == day)
-    for (event, practice, wave), var in m.in_wave.items():
-        if not isinstance(var, int):
-            m.model.add_hint(var, (event, practice, wave) in members)
+    hints: list[tuple[cp_model.IntVar, int]] = []
+    hints += [(var, dates.get((event, wave)) == day) for (event, wave, day), var in m.on_date.items()]
+    hints += [(var, key in members) for key, var in m.in_wave.items() if not isinstance(var, int)]
     runs: Counter = Counter()
     teaches: set = set()
     seats: Counter = Counter()
@@ -41,22 +41,19 @@ def add_hints(m: PltModel, plan: Plan) -> None:
         teaches.add((run.event, run.wave, run.trainer, run.course, start))
         for seat in run.seats:
             seats[run.event, run.wave, seat.practice, seat.role, run.course, start] += seat.count
-    for key, var in m.runs.items():
-        m.model.add_hint(var, runs[key])
-    for key, var in m.teaches.items():
-        m.model.add_hint(var, key in teaches)
-    for key, var in m.seats.items():
-        m.model.add_hint(var, seats[key])
+    hints += [(var, runs[key]) for key, var in m.runs.items()]
+    hints += [(var, key in teaches) for key, var in m.teaches.items()]
+    hints += [(var, seats[key]) for key, var in m.seats.items()]
     visits = {(o.event, o.wave, o.practice, o.course, o.trainer) for o in plan.on_site}
-    for key, var in m.visits.items():
-        m.model.add_hint(var, key in visits)
-    for (e, w, p, c), var in m.on_site.items():
-        m.model.add_hint(var, any(v[:4] == (e, w, p, c) for v in visits))
+    visited = {v[:4] for v in visits}
+    hints += [(var, key in visits) for key, var in m.visits.items()]
+    hints += [(var, key in visited) for key, var in m.on_site.items()]
     cover = {(c.event, c.wave, c.practice, c.provider) for c in plan.cover}
     if len(inst.scenario.cover_providers) > 1:  # with one provider, cover is the wave itself
-        for key, var in m.covers.items():
-            if not isinstance(var, int):
-                m.model.add_hint(var, key in cover)
+        hints += [(var, key in cover) for key, var in m.covers.items() if not isinstance(var, int)]
+    hint = m.model.proto.solution_hint
+    hint.vars.extend(var.index for var, _ in hints)  # the model's own variables: never negated
+    hint.values.extend(int(value) for _, value in hints)
 
 
 def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
@@ -66,15 +63,25 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
     complete by search, which on a model of this size may not finish. The hinted decisions are
     fixed in a copy of the model, whose solve is then only propagation. Returns False (and
     leaves the partial hint) when the hinted plan does not fit the model.
+
+    The decisions are fixed on the copy's domains: at 430 practices, adding `x == value` for each
+    of the 328,725 hints took 2.6 s and the solve 2.7 s, against 1.1 s and 0.3 s on the domains
+    (the same solution).
     """
     proto = m.model.proto
     hinted = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
     if not hinted:
         return False
     copy = m.model.clone()
-    for index, val in hinted.items():
-        copy.add(copy.get_int_var_from_proto_index(index) == val)
     copy.clear_hints()
+    variables = copy.proto.variables
+    for index, val in hinted.items():  # `add_hint` writes a negated Boolean's hint on the variable
+        domain = variables[index].domain
+        bounds = list(domain)
+        if not any(low <= val <= high for low, high in zip(bounds[::2], bounds[1::2], strict=True)):
+            return False
+        domain.clear()
+        domain.extend((val, val))
     return _hint_from_copy(m, copy, seconds)
 
 
@@ -83,7 +90,8 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers
 
     One worker stops on deterministic time, so that the same plan comes back on any machine load
     (the nearest plan is often not proven within it), with wall-clock time only as a safety net;
-    more workers stop on wall-clock time."""
+    more workers stop on wall-clock time. The values go onto the hint in one call (at 430
+    practices, reading and hinting them one variable at a time took 3.4 s)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     if workers == 1:
@@ -93,10 +101,8 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers
         solver.parameters.max_time_in_seconds = seconds
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
-    m.model.clear_hints()
-    for index in range(len(m.model.proto.variables)):
-        m.model.add_hint(m.model.get_int_var_from_proto_index(index),
-                         solver.value(copy.get_int_var_from_proto_index(index)))
+    solution = np.asarray(solver.response_proto.solution, dtype=np.int64)
+    hint_every_variable(m.model.proto, solution[:len(m.model.proto.variables)])
     return True
 
 
