@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 
 import pytest
 
@@ -60,3 +61,22 @@ def test_a_plan_before_any_bound_says_so_instead_of_minus_infinity(capsys: pytes
     err = capsys.readouterr().err.splitlines()
     assert "better plan 680,814" in err[1] and err[1].endswith("bound none yet") and "inf" not in err[1]
     assert err[2].endswith("bound 609,872")
+
+
+@pytest.mark.parametrize("method", ["cpsat", "highs"])
+def test_a_solve_reports_its_first_plan_before_the_search_and_then_only_better_ones(norwich, method: str) -> None:
+    """The complete first solution (greedy's plan on the start dates) is a plan in hand as soon as
+    the model is built: it is the first report, then each report is better than the one before,
+    timed on one clock from the solve's start."""
+    from models.score import score_plan
+    from solvers.base import SolveOptions, get_solver
+    from solvers.cpsat import _greedy_start
+
+    got: list[Progress] = []
+    options = SolveOptions(time_limit=4, workers=1, seed=0, on_progress=got.append)
+    plan = get_solver(method).solve(norwich, options)
+    start = _greedy_start(norwich, SolveOptions(time_limit=4, workers=1, seed=0))
+    assert got and got[0].objective == score_plan(norwich, start).total
+    assert all(b.objective < a.objective for a, b in pairwise(got))
+    assert all(b.seconds >= a.seconds for a, b in pairwise(got))
+    assert got[-1].objective >= plan.solver.objective

@@ -132,6 +132,7 @@ class CpSatSolver:
         started = time.perf_counter()
         m, terms = prepare_model(scenario, options, instance)
         built = time.perf_counter() - started
+        options = progress_from_start(m, options, started)
         steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
         start = complete_hint_values(m) if steps else None
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
@@ -306,15 +307,16 @@ def search_with_lns(m: PltModel, options: SolveOptions,
 
 
 class _SharedProgress:
-    """Progress from two searches at once: only a better plan than either found so far is shown,
+    """Progress from two searches at once (and, from `progress_from_start`, from the first plan
+    to the last of a solve): only a better plan than either found so far is shown,
     with the full search's bound as it stands then. The bound comes from CP-SAT's bound callback
     too, not only with the full search's own plans: on Norwich the root LP gives 609,872 after
     1 s, but the steps found the better plans and the progress lines showed the trivial bound
     (68,814, the cover's cost) until the full search's first better plan at 15 s."""
 
-    def __init__(self, sink: Callable[[Progress], None] | None) -> None:
+    def __init__(self, sink: Callable[[Progress], None] | None, started: float | None = None) -> None:
         self.sink = sink
-        self.started = time.perf_counter()
+        self.started = time.perf_counter() if started is None else started
         self.best = math.inf
         self.bound = -math.inf
         self.lock = threading.Lock()
@@ -338,6 +340,21 @@ class _SharedProgress:
         """A better bound, shown with the next better plan."""
         with self.lock:
             self.bound = max(self.bound, bound)
+
+
+def progress_from_start(m: PltModel, options: SolveOptions, started: float) -> SolveOptions:
+    """The options with progress timed from `started` (the solve's start, so from the model's
+    building on), only ever better plans, and the model's complete first solution reported at
+    once: it is a plan that fits every rule (the hint was completed by CP-SAT). At 430 practices
+    the search's first report of it came 12 s after the model was built (its steps' parts and
+    CP-SAT's loading of 367,121 variables)."""
+    if options.on_progress is None:
+        return options
+    progress = _SharedProgress(options.on_progress, started)
+    values = complete_hint_values(m)
+    if values is not None:
+        progress.from_lns(plan_objective(m.model.proto, values))
+    return replace(options, on_progress=progress.from_full)
 
 
 def array_valuer(values: list[int]) -> Callable[[object], int]:

@@ -25,7 +25,16 @@ from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
 from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
-from ..cpsat import _decisions, _fill, _gap, _given_the_waves, _polish, array_valuer, prepare_model
+from ..cpsat import (
+    _decisions,
+    _fill,
+    _gap,
+    _given_the_waves,
+    _polish,
+    array_valuer,
+    prepare_model,
+    progress_from_start,
+)
 from ..cpsat.model import PltModel
 from .translate import Mip, start_values, translate
 
@@ -47,6 +56,7 @@ class HighsSolver:
         # Without the cuts on unmet demand: HiGHS's root LP on Norfolk and Waveney did not finish
         # in 60 s with them (bound 301,770 against 1,324,708 without; one core each, side by side).
         m, terms = prepare_model(scenario, options, cuts=False)
+        options = progress_from_start(m, options, started)
         mip = translate(m.model.proto)
         columns, values = start_values(m.model.proto)
         built = time.perf_counter() - started
