@@ -46,7 +46,7 @@ def two_jobs(small: tuple[Path, Path]) -> list[dict[str, Any]]:
 
 
 def _rows(scenario: Path, grid: Path, *extra: str) -> list[dict[str, Any]]:
-    result = CliRunner().invoke(main, ["sweep", str(scenario), "--grid", str(grid), "--time-limit", "2",
+    result = CliRunner().invoke(main, ["sweep", str(scenario), "--grid", str(grid), "--time-limit", "0.5",
                                        "--json", "--quiet", *extra])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)  # Ray logs to stderr
@@ -70,7 +70,7 @@ def test_sweep_gives_the_same_table_with_one_and_two_jobs(small: tuple[Path, Pat
 def test_sweep_table_names_the_columns(small: tuple[Path, Path], tmp_path: Path) -> None:
     grid = tmp_path / "one.yaml"  # the base and one variant: the table's columns, not the grid's size
     grid.write_text("variants:\n  - name: no second BLS instructor\n    drop: [trainers.t-bls-2]\n")
-    result = CliRunner().invoke(main, ["sweep", str(small[0]), "--grid", str(grid), "--time-limit", "2", "--quiet"])
+    result = CliRunner().invoke(main, ["sweep", str(small[0]), "--grid", str(grid), "--time-limit", "0.5", "--quiet"])
     assert result.exit_code == 0
     for column in ("variant", "status", "objective", "unmet", "cost", "met %", "worst practice", "changes"):
         assert column in result.output

@@ -23,7 +23,7 @@ def test_dropping_a_trainer_changes_only_what_involved_them(norwich: Scenario, n
                                                              tmp_path: Path) -> None:
     baseline = _publish(norwich_plan, tmp_path / "base")
     result = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), "--drop",
-                                       "trainers.t-bls-1", "--out", str(tmp_path / "new"), "--time-limit", "20",
+                                       "trainers.t-bls-1", "--out", str(tmp_path / "new"), "--time-limit", "10",
                                        "--quiet"])
     assert result.exit_code == 0, result.output
     new = Plan.model_validate_json((tmp_path / "new" / "plan.json").read_text())
@@ -47,7 +47,7 @@ def test_halving_cover_capacity_gives_waves_and_diff_shows_the_added_afternoons(
     half = sum(p["list_size"] for p in norwich_doc()["practices"]) // 2
     edits = ["--set", f"cover_providers.ooh.capacity={half}", "--set", "programme.max_waves=null"]
     result = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), *edits,
-                                       "--out", str(tmp_path / "half"), "--time-limit", "25", "--quiet"])
+                                       "--out", str(tmp_path / "half"), "--time-limit", "8", "--quiet"])
     assert result.exit_code == 0, result.output
     new = Plan.model_validate_json((tmp_path / "half" / "plan.json").read_text())
     doc = apply_edits(norwich_doc(), sets=(f"cover_providers.ooh.capacity={half}", "programme.max_waves=null"))
