@@ -101,6 +101,8 @@ def test_a_model_with_a_constraint_it_does_not_rewrite_steps_on_the_whole_model(
     start = np.append(start, start[some.index])
     assert not SubModels(m.model, Parts.of(m).decisions).supported
     lns = SessionLns(m, start, seed=1, workers=1)
+    assert lns.model is None  # read when the steps start
+    lns.ready()
     assert lns.sub is None and lns.model is not None
     before = lns.objective
     for _ in range(4):

@@ -326,19 +326,13 @@ class SessionLns:
         self.rng = random.Random(seed)
         self.seed = seed
         self.best = start.astype(np.int64).copy()
-        # Each step builds its own small model (submodel.py); a model with a kind of constraint
-        # that does not rewrite steps on a private copy of the whole model instead, with the
-        # decisions it does not free fixed on their domains.
-        self.sub: SubModels | None = SubModels(m.model, self.parts.decisions)
-        if self.sub.supported:
-            self.model, self.proto = None, m.model.proto  # read only
-        else:
-            self.sub = None
-            self.model = m.model.clone()  # same variable indices
-            self.proto = self.model.proto
-            self._domains = {int(i): list(self.proto.variables[int(i)].domain) for i in self.parts.decisions}
-            self._fix(self.parts.decisions)
-        self.objective = self.score(self.best)
+        self._whole = m.model
+        self.sub: SubModels | None = None
+        self.model: cp_model.CpModel | None = None
+        self.proto = m.model.proto  # read only, until `ready` gives a model of their own if they need one
+        self._ready = False
+        self._ready_lock = threading.Lock()
+        self.objective = plan_objective(self.proto, self.best)
         self.neighbourhoods = [Neighbourhood("afternoons", [1]),
                                Neighbourhood("courses", [len(c) for c in self.parts.group_sessions])]
         if any(self.parts.course_sessions):
@@ -360,6 +354,25 @@ class SessionLns:
         self._lock = threading.Lock()
         self._offered: tuple[float, np.ndarray] | None = None  # a better plan from another search
         self.adopted = 0  # offered plans taken up
+
+    def ready(self) -> None:
+        """Reads the whole model for the steps, once, before the first step. Each step builds its
+        own small model (submodel.py); a model with a kind of constraint that does not rewrite
+        steps on a private copy of the whole model instead, with the decisions it does not free
+        fixed on their domains. Called from the steps' own thread, so that beside them the full
+        search starts at once (at 430 practices `SubModels` takes 2-5 s)."""
+        with self._ready_lock:
+            if self._ready:
+                return
+            sub = SubModels(self._whole, self.parts.decisions)
+            if sub.supported:
+                self.sub = sub
+            else:
+                self.model = self._whole.clone()  # same variable indices
+                self.proto = self.model.proto
+                self._domains = {int(i): list(self.proto.variables[int(i)].domain) for i in self.parts.decisions}
+                self._fix(self.parts.decisions)
+            self._ready = True
 
     def score(self, values: np.ndarray) -> float:
         return self.sub.whole_objective(values) if self.sub is not None else plan_objective(self.proto, values)
@@ -405,6 +418,7 @@ class SessionLns:
         """Steps until `seconds` (deterministic time when `deterministic`) are spent, the search
         is stopped, or a step freed every session and proved the plan optimal."""
         started = time.perf_counter()
+        self.ready()
         while not self._stopped and not self.proven:
             spent = self.charged_time if deterministic else time.perf_counter() - started
             left = seconds - spent
@@ -415,6 +429,7 @@ class SessionLns:
 
     def step(self, seconds: float, deterministic: bool) -> bool:
         """One neighbourhood freed and solved. Returns whether the best plan improved."""
+        self.ready()
         self._take_up_offer()
         hood = self._kind()
         free, group, sessions = self._choose(hood)
