@@ -40,7 +40,7 @@ def area_plan(area: Scenario) -> Plan:
 
 def test_parts_hold_whole_networks_and_every_practice_once(area: Scenario, area_plan: Plan) -> None:
     sessions = master_sessions(area_plan)
-    parts = divide(area, sessions, 20, GreedySolver().solve(area, SolveOptions()))
+    parts = divide(area, sessions, 20, GreedySolver(start_dates=True).solve(area, SolveOptions()))
     assert len(parts) == 3
     practices = [p for part in parts for p in part.practices]
     assert sorted(practices) == sorted(p.id for p in area.practices)
@@ -80,7 +80,7 @@ def test_the_joined_plan_keeps_every_hard_rule_and_reports_its_score(area: Scena
 
 
 def test_each_run_uses_its_part_s_trainer_and_room_on_that_afternoon(area: Scenario, area_plan: Plan) -> None:
-    master = GreedySolver().solve(area, SolveOptions())
+    master = GreedySolver(start_dates=True).solve(area, SolveOptions())
     parts = {part.name: part for part in divide(area, master_sessions(area_plan), 20, master)}
     part_of = {p: part.name for part in parts.values() for p in part.practices}
     for run in area_plan.runs:
@@ -94,12 +94,13 @@ def test_each_run_uses_its_part_s_trainer_and_room_on_that_afternoon(area: Scena
 def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) -> None:
     from solvers.greedy import GreedySolver
 
-    greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
+    greedy = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1))
     kept = solve_decomposed(area, SolveOptions(time_limit=8, workers=2, seed=0), part_practices=20)
     assert kept.solver.objective == min(greedy.solver.objective, area_plan.solver.objective)
     assert kept.solver.stats["kept"] == ("master" if greedy.solver.objective < area_plan.solver.objective else "join")
     assert check_plan(area, kept) == [] and score_plan(area, kept).total == kept.solver.objective
-    # the master's dates, waves and cover are the greedy plan's
+    # the master's dates, waves and cover are the greedy plan's, on the dates the trainers can come to
+    assert kept.solver.stats["master"] == f"greedy on dates: {greedy.solver.stats['start_dates']}"
     assert [(a.event, [(w.date, sorted(w.practices)) for w in a.waves]) for a in area_plan.afternoons] == \
         [(a.event, [(w.date, sorted(w.practices)) for w in a.waves]) for a in greedy.afternoons]
 
@@ -170,7 +171,7 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
 
 
 def _assert_the_masters_plan_is_kept(area: Scenario, plan: Plan, reason: str) -> None:
-    greedy = GreedySolver().solve(area, SolveOptions(time_limit=5, workers=1))
+    greedy = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1))
     assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
     assert reason in plan.solver.stats["reason"]
     assert plan.model_dump(include={"afternoons", "cover", "runs", "on_site"}) == \
