@@ -118,14 +118,19 @@ def get_solver(name: str) -> Solver:
     return getattr(module, attribute)()
 
 
-def run_interruptibly(work: Callable[[], None], stop: Callable[[], None]) -> bool:
+def run_interruptibly(work: Callable[[], None], stop: Callable[[], None],
+                      on_start: Callable[[], None] | None = None) -> bool:
     """Run a search in a worker thread so that Ctrl-C in the main thread can call `stop` (the
-    search ends and keeps its best plan). Returns whether Ctrl-C came; re-raises what `work` raised."""
+    search ends and keeps its best plan). Returns whether Ctrl-C came; re-raises what `work` raised.
+    `on_start` runs in the worker thread first, once Ctrl-C is caught: a plan reported there (the
+    start plan) is one a Ctrl-C keeps."""
     interrupted = threading.Event()
     errors: list[BaseException] = []
 
     def target() -> None:
         try:
+            if on_start is not None:
+                on_start()
             work()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             errors.append(exc)

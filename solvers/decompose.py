@@ -4,12 +4,13 @@ part (a network, or neighbouring networks together), solved in parallel and join
 Master. What every network shares is the cover providers' capacity on each afternoon, the
 trainer pool and the venues. The master decides the afternoons' dates, the waves and which
 provider covers each practice for the whole area (the greedy plan's packing, first fit or kept
-even, which keeps H1 and H2 everywhere, on the dates the trainers can come to: start_dates.py), then divides the pool afternoon by afternoon: on each
-afternoon every trainer and every room works for one part at most. What the master's plan used
-stays with the part whose practices held most of its seats; the rest is apportioned by the
-demand of the part's practices closing then for what the trainer teaches or the room hosts
-(Sainte-Lague highest averages; a trainer's yearly limit of afternoons holds across parts). The full model
-ignores travel, and so does the division.
+even, which keeps H1 and H2 everywhere, on the dates the trainers can come to: start_dates.py),
+then divides the pool afternoon by afternoon: on each afternoon every trainer and every room
+works for one part at most. What the master's plan used stays with the part whose practices held
+most of its seats; the rest is apportioned by the demand of the part's practices closing then
+for what the trainer teaches or the room hosts (Sainte-Lague highest averages; a trainer's
+yearly limit of afternoons holds across parts). The full model ignores travel, and so does the
+division.
 
 Subproblems. Each part is the CP-SAT model of its practices, trainers and rooms with the dates
 and waves fixed (its waves renumbered 1..k), started from greedy's plan for those dates and
@@ -55,13 +56,13 @@ from .parallel import run_tasks
 DECOMPOSE_ABOVE = 500
 # Whole networks are grouped into parts of about this many practices.
 PART_PRACTICES = 50
-# Below this many deterministic seconds per part, the parts are not solved: the time limit is
-# spent, and the master's plan is returned. (Building a part's model comes on top of its
-# seconds: about 2.5 s a part at 430 practices, 5.5 s at 6,300.)
+# Below this many deterministic seconds per part (after building them, below), the parts are not
+# solved: the time limit is spent, and the master's plan is returned.
 MIN_PART_SECONDS = 0.5
 # Building a part's model (greedy's start for its share, the model, its hint), per practice of the
-# part; the time limit covers it. About 2.5 s for a part of 48 practices at 430 practices and 5.5 s
-# for one of 50 at 6,300. Before it was counted, 6,300 practices with a 300 s limit took 652 s
+# part; the time limit covers it. An estimate: a part's build time grows with the area too, about
+# 2.5 s for a part of 48 practices at 430 practices (this over-counts) and 5.5 s for one of 50 at
+# 6,300 (this under-counts). Before it was counted, 6,300 practices with a 300 s limit took 652 s
 # (126 parts after a 115 s master) and kept the master's plan all the same.
 PART_BUILD_SECONDS = 0.1
 STRATEGIES = ("auto", "full", "decomposed")
@@ -289,7 +290,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))
     # Deterministic seconds per part: the time left, shared by `workers` part solves at a time.
     rounds = math.ceil(len(parts) / max(1, options.workers))
-    building = rounds * PART_BUILD_SECONDS * max(len(part.practices) for part in parts)
+    building = rounds * PART_BUILD_SECONDS * max((len(part.practices) for part in parts), default=0)
     seconds = (0.8 * (options.time_limit - master_seconds) - building) / rounds
     if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
         report.status = "FEASIBLE"

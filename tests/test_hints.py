@@ -81,3 +81,21 @@ def test_a_hint_the_constraints_rule_out_is_refused() -> None:
     m.model.add_hint(x, 1)
     m.model.add_hint(flag, True)  # x >= 3 when flag
     assert not complete_hints(m)
+
+
+def test_a_domain_with_a_hole_takes_values_either_side_but_not_in_it() -> None:
+    model = cp_model.CpModel()
+    x = model.new_int_var_from_domain(cp_model.Domain.from_intervals([[0, 2], [4, 5]]), "x")
+    model.minimize(x)
+    for value, fits in ((2, True), (3, False), (4, True)):
+        m = SimpleNamespace(model=model.clone())
+        m.model.add_hint(m.model.get_int_var_from_proto_index(x.index), value)
+        assert complete_hints(m) is fits
+        assert list(m.model.proto.variables[x.index].domain) == [0, 2, 4, 5]
+
+
+def test_a_hint_on_an_index_outside_the_model_is_refused() -> None:
+    m, _, _ = _tiny()
+    m.model.proto.solution_hint.vars.append(-1)  # the proto's own list does not check its indices
+    m.model.proto.solution_hint.values.append(0)
+    assert not complete_hints(m)

@@ -113,14 +113,15 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int
         setattr(params, name, type(current)(raw) if not isinstance(current, bool) else str(raw).lower() in ("1", "true"))
 
 
-def run_solver(model: cp_model.CpModel, options: SolveOptions) -> tuple[cp_model.CpSolver, int, bool]:
+def run_solver(model: cp_model.CpModel, options: SolveOptions,
+               on_start: Callable[[], None] | None = None) -> tuple[cp_model.CpSolver, int, bool]:
     """Solve, letting Ctrl-C stop the search. Returns the solver, its status and whether it was interrupted."""
     solver = cp_model.CpSolver()
     _parameters(solver, options, len(model.proto.variables))
     reporter = _Reporter(options)
     result: dict[str, int] = {}
     interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
-                                    lambda: reporter.stop(solver))
+                                    lambda: reporter.stop(solver), on_start)
     return solver, result["status"], interrupted
 
 
@@ -132,7 +133,7 @@ class CpSatSolver:
         started = time.perf_counter()
         m, terms = prepare_model(scenario, options, instance)
         built = time.perf_counter() - started
-        options = progress_from_start(m, options, started)
+        options, announce = progress_from_start(m, options, started)
         steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
         start = complete_hint_values(m) if steps else None
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
@@ -140,11 +141,11 @@ class CpSatSolver:
         search = replace(options, time_limit=options.time_limit - seats_seconds - m.start_seconds)
         searched = time.perf_counter()
         if lns is not None and lns.useful:
-            solver, status, interrupted = search_with_lns(m, search, lns)
+            solver, status, interrupted = search_with_lns(m, search, lns, announce)
         else:
             lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
             search = replace(search, time_limit=search.time_limit * (1 - TRAINERS_SHARE))
-            solver, status, interrupted = run_solver(m.model, search)
+            solver, status, interrupted = run_solver(m.model, search, announce)
         status_name = normalise_status(solver.status_name(status)) if solver is not None else "UNKNOWN"
         report = SolverReport(
             name=self.name, status=status_name, seconds=0.0,
@@ -244,8 +245,8 @@ def _full_workers(options: SolveOptions) -> int:
     return max(1, options.workers - 1)
 
 
-def search_with_lns(m: PltModel, options: SolveOptions,
-                    lns: SessionLns) -> tuple[cp_model.CpSolver | None, int, bool]:
+def search_with_lns(m: PltModel, options: SolveOptions, lns: SessionLns,
+                    on_start: Callable[[], None] | None = None) -> tuple[cp_model.CpSolver | None, int, bool]:
     """The full model's search and the structured neighbourhood search (lns.py), both from the
     complete first plan. The full search keeps the bound; the better plan of the two is kept.
 
@@ -276,7 +277,7 @@ def search_with_lns(m: PltModel, options: SolveOptions,
     step = lns_step_seconds(options.time_limit)
     if options.workers <= 1:
         share = LNS_SHARE * options.time_limit
-        if run_interruptibly(lambda: lns.run(share, True, step, progress.from_lns), lns.stop):
+        if run_interruptibly(lambda: lns.run(share, True, step, progress.from_lns), lns.stop, on_start):
             return None, cp_model.UNKNOWN, True
         hint_every_variable(m.model.proto, lns.best)
         rest = max(0.1, options.time_limit - lns.charged_time)
@@ -302,7 +303,7 @@ def search_with_lns(m: PltModel, options: SolveOptions,
         reporter.stop(solver)
         lns.stop()
 
-    interrupted = run_interruptibly(work, stop)
+    interrupted = run_interruptibly(work, stop, on_start)
     return solver, result.get("status", cp_model.UNKNOWN), interrupted
 
 
@@ -342,19 +343,25 @@ class _SharedProgress:
             self.bound = max(self.bound, bound)
 
 
-def progress_from_start(m: PltModel, options: SolveOptions, started: float) -> SolveOptions:
+def progress_from_start(m: PltModel, options: SolveOptions,
+                        started: float) -> tuple[SolveOptions, Callable[[], None]]:
     """The options with progress timed from `started` (the solve's start, so from the model's
-    building on), only ever better plans, and the model's complete first solution reported at
-    once: it is a plan that fits every rule (the hint was completed by CP-SAT). At 430 practices
-    the search's first report of it came 12 s after the model was built (its steps' parts and
-    CP-SAT's loading of 367,121 variables)."""
+    building on) and only ever better plans; and `announce`, which reports the model's complete
+    first solution, a plan that fits every rule (the hint was completed by CP-SAT). The search
+    calls `announce` as it starts, once Ctrl-C keeps the best plan (run_interruptibly): at 430
+    practices CP-SAT's own first report of that plan came 12 s after the model was built (the
+    steps' parts and CP-SAT's loading of 367,121 variables)."""
     if options.on_progress is None:
-        return options
+        return options, lambda: None
     progress = _SharedProgress(options.on_progress, started)
     values = complete_hint_values(m)
-    if values is not None:
-        progress.from_lns(plan_objective(m.model.proto, values))
-    return replace(options, on_progress=progress.from_full)
+    objective = plan_objective(m.model.proto, values) if values is not None else None
+
+    def announce() -> None:
+        if objective is not None:
+            progress.from_lns(objective)
+
+    return replace(options, on_progress=progress.from_full), announce
 
 
 def array_valuer(values: list[int]) -> Callable[[object], int]:

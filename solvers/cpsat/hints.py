@@ -52,8 +52,13 @@ def add_hints(m: PltModel, plan: Plan) -> None:
     if len(inst.scenario.cover_providers) > 1:  # with one provider, cover is the wave itself
         hints += [(var, key in cover) for key, var in m.covers.items() if not isinstance(var, int)]
     hint = m.model.proto.solution_hint
-    hint.vars.extend(var.index for var, _ in hints)  # the model's own variables: never negated
-    hint.values.extend(int(value) for _, value in hints)
+    for var, value in hints:  # as `CpModel.add_hint`: a negated Boolean's hint goes on the variable
+        if var.index >= 0:
+            hint.vars.append(var.index)
+            hint.values.append(int(value))
+        else:
+            hint.vars.append(-var.index - 1)
+            hint.values.append(int(not value))
 
 
 def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
@@ -76,6 +81,8 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
     copy.clear_hints()
     variables = copy.proto.variables
     for index, val in hinted.items():  # `add_hint` writes a negated Boolean's hint on the variable
+        if not 0 <= index < len(variables):  # the proto's list does not check its indices
+            return False
         domain = variables[index].domain
         bounds = list(domain)
         if not any(low <= val <= high for low, high in zip(bounds[::2], bounds[1::2], strict=True)):

@@ -56,12 +56,12 @@ class HighsSolver:
         # Without the cuts on unmet demand: HiGHS's root LP on Norfolk and Waveney did not finish
         # in 60 s with them (bound 301,770 against 1,324,708 without; one core each, side by side).
         m, terms = prepare_model(scenario, options, cuts=False)
-        options = progress_from_start(m, options, started)
+        options, announce = progress_from_start(m, options, started)
         mip = translate(m.model.proto)
         columns, values = start_values(m.model.proto)
         built = time.perf_counter() - started
         run = _Run(mip, replace(options, time_limit=options.time_limit - m.start_seconds))  # nearest plan's share
-        run.solve(columns, values)
+        run.solve(columns, values, announce)
         status = _status(run.highs, mip)
         report = SolverReport(
             name=self.name, status=status, seconds=round(time.perf_counter() - started, 3),
@@ -113,7 +113,7 @@ class _Run:
         if self.stop.is_set():
             event.interrupt()
 
-    def solve(self, columns: np.ndarray, values: np.ndarray) -> None:
+    def solve(self, columns: np.ndarray, values: np.ndarray, on_start: Callable[[], None] | None = None) -> None:
         if len(columns):
             self.highs.setSolution(len(columns), columns, values)
 
@@ -124,7 +124,7 @@ class _Run:
                 # HiGHS keeps a task scheduler per thread; this one ends here.
                 highspy.Highs.resetThreadScheduler(False)
 
-        run_interruptibly(work, self.stop.set)
+        run_interruptibly(work, self.stop.set, on_start)
 
 
 def _new_highs() -> highspy.Highs:
