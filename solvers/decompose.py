@@ -20,13 +20,20 @@ worker on deterministic time, so the joined plan depends on the scenario, the se
 
 Time. The time limit covers the master, building the parts' models (PART_BUILD_SECONDS per
 practice, an estimate) and the parts' search; when that leaves under MIN_PART_SECONDS a part, no
-part is solved and the master's plan is returned with the reason.
+part is solved and the master's plan is kept, with the reason. What is left after that goes to
+choosing the trainers again (below).
 
 Join. Waves are numbered back by date, virtual runs renamed per part, and the joined plan is
 scored as a whole; when the master's own greedy plan scores better (small areas, where dividing
 the pool splits groups), that plan is kept instead and the report says so (stats.kept). Either
 way the plan is held to the checker. Because the pool was divided before the parts were
 solved, no valid bound comes out of the parts: the report leaves the bound empty.
+
+Trainers again. Last, the kept plan (join or master) has its trainers chosen again for the whole
+area with what is left of the time (restaff.py): greedy never looks at a trainer's cost, and the
+parts chose theirs from a divided pool. At 6,300 practices, where no part is solved, this is
+what the search adds to the master's plan. HiGHS ends each of its parts by a proof or a node
+limit in every case measured; one stopped by the clock could end elsewhere on a slower machine.
 
 A part holds whole networks, about PART_PRACTICES practices (`part_practices=1` gives one
 subproblem per network); fewer, larger parts pool staff across
@@ -65,6 +72,8 @@ MIN_PART_SECONDS = 0.5
 # 6,300 (this under-counts). Before it was counted, 6,300 practices with a 300 s limit took 652 s
 # (126 parts after a 115 s master) and kept the master's plan all the same.
 PART_BUILD_SECONDS = 0.1
+# Below this many seconds left, the kept plan's trainers are not chosen again.
+MIN_TRAINER_SECONDS = 1.0
 STRATEGIES = ("auto", "full", "decomposed")
 
 
@@ -263,10 +272,12 @@ def solve_part(task: _Task) -> str:
 
 
 def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "local",
-                     keep_better: bool = True, part_practices: int = PART_PRACTICES) -> Plan:
+                     keep_better: bool = True, part_practices: int = PART_PRACTICES,
+                     trainers_again: bool = True) -> Plan:
     """The master's dates, waves and cover; the parts solved in parallel; the joined plan, or
     (with `keep_better`) the master's own complete plan when that scores better: dividing the
-    pool splits groups, and in a small area that can cost more than the parts' search gains."""
+    pool splits groups, and in a small area that can cost more than the parts' search gains.
+    Then (with `trainers_again`) the kept plan's trainers chosen again for the whole area."""
     from .greedy import GreedySolver
 
     started = time.perf_counter()
@@ -298,6 +309,8 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         _keep_master(plan, master, reason=f"the master took {master_seconds:.1f} s of the {options.time_limit:g} s "
                                           f"limit, too little left for {len(parts)} parts "
                                           f"(building their models takes about {building:.0f} s)")
+        if trainers_again:
+            _trainers_again(scenario, plan, options, started)
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
     provider = {(c.event, c.wave, c.practice): c.provider for c in master.cover}
@@ -341,8 +354,37 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         _keep_master(plan, master, reason="; ".join(failed))
     elif keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
         _keep_master(plan, master, join_objective=report.objective)
+    if trainers_again:
+        _trainers_again(scenario, plan, options, started)
     report.seconds = round(time.perf_counter() - started, 3)
     return plan
+
+
+def _trainers_again(scenario: Scenario, plan: Plan, options: SolveOptions, started: float) -> None:
+    """The kept plan's trainers chosen again with what is left of the time limit (restaff.py): the
+    master's greedy plan never looks at cost. The new choice is kept when it scores better and the
+    checker finds nothing; stats.trainers_again says what happened."""
+    from models.checker import check_plan
+    from models.score import score_plan
+
+    from .restaff import restaff
+
+    left = options.time_limit - (time.perf_counter() - started)
+    if left < MIN_TRAINER_SECONDS:
+        plan.solver.stats["trainers_again"] = f"not tried: {max(0.0, left):.1f} s left"
+        return
+    done = restaff(scenario, plan, 0.9 * left)
+    plan.solver.stats["trainers_again"] = done.label()
+    if done.after >= done.before:
+        return
+    broken = check_plan(scenario, done.plan)
+    if broken:  # not expected: every rule of H4 is a row of the assignment
+        plan.solver.stats["trainers_again"] += f"; not kept, the checker found {broken[0].message}"
+        return
+    plan.runs, plan.on_site = done.plan.runs, done.plan.on_site
+    plan.solver.objective = score_plan(scenario, plan).total
+    if options.on_progress:
+        options.on_progress(Progress(time.perf_counter() - started, plan.solver.objective, float("-inf")))
 
 
 def _master_label(master: Plan) -> str:

@@ -221,7 +221,7 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
     trainers) it found nothing better than the plan in 20 deterministic seconds (42 s) with its
     LP's full linearization, nor in 40 with two workers, and its bound stayed at the LP's
     1,235,153; HiGHS's cuts close the LP's 4 % gap and prove 1,287,140 (plan: 1,391,020) in 34 s.
-    HiGHS runs on one thread with a fixed seed, and without the plan as a start: given it, HiGHS
+    HiGHS runs with a fixed seed, and without the plan as a start: given it, HiGHS
     1.16's presolve lost the optimum and still reported OPTIMAL (430 practices: 280,110 against
     278,310, which CP-SAT and HiGHS without the start both prove; on Norfolk and Waveney it
     reported 20,780 for a choice that costs 21,000). The plan's own choice stays when HiGHS
@@ -232,7 +232,9 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
     mip = translate(model.proto)
     highs = _new_highs()
     _load(highs, mip)
-    for name, value in (("threads", 1), ("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.999),
+    # No "threads": HiGHS keeps one scheduler per thread, and once the seats' LP (reseat.py, probe.py)
+    # has started it in this thread, asking for another count makes run() fail (kNotset, no plan).
+    for name, value in (("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.999),
                         ("mip_max_nodes", MAX_NODES), ("time_limit", max(1.0, seconds))):
         highs.setOptionValue(name, value)
     highs.run()
