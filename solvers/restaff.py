@@ -23,9 +23,9 @@ Trainers who share no skill share nothing here, so the problem splits into indep
 its share of the time; a part's new choice is kept only when it costs less than the plan's,
 counted from the trainers handed out.
 
-At 6,300 generated practices, on greedy's plan: 9 parts, every one proven optimal by HiGHS in
-about 50 s in all; the trainer terms fall from 5,427,250 to 4,231,300 (cost and broken
-weekdays), 1.05 % of the plan's score. At 430 practices 358,840 -> 278,310 in 2.9 s.
+At 6,300 generated practices, on greedy's plan: 9 parts, every one proven optimal by HiGHS at
+its root, about 31 s in all; the trainer terms fall from 5,427,250 to 4,231,300 (cost and broken
+weekdays), 1.05 % of the plan's score. At 430 practices 358,840 -> 278,310 in 1.4 s.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from models.plan import Plan
 from models.scenario import Scenario, Trainer
 
 Session = tuple[str, int]  # (event, wave)
-# HiGHS's branch-and-bound nodes per part. At 6,300 practices every part is proven within 6 nodes
-# (the largest at the root, after 33 s); the limit stops a search that would run on at the same
-# place on any machine. The clock (each part's share of the time) stops a long root, and a part
-# stopped by it can end elsewhere on a slower machine.
+# HiGHS's branch-and-bound nodes per part. At 6,300 practices every part is proven at the root
+# (the largest after 12 s); the limit stops a search that would run on at the same place on any
+# machine. The clock (each part's share of the time) stops a long root, and a part stopped by it
+# can end elsewhere on a slower machine.
 MAX_NODES = 5_000
 
 
@@ -191,7 +191,9 @@ def _solve(part: list[_Group], dates: dict[Session, dt.date], weight, seconds: f
         works[session, tid] = on
         for b in sorted({b for blocks, _ in entries for b in blocks}):
             model.add(sum(var for blocks, var in entries if b in blocks) <= on)
-        model.add(sum(var for _, var in entries) <= trainers[tid].max_runs_per_afternoon)
+        # x works, not the bare limit: with it the LP of the largest part at 6,300 practices is
+        # the optimum (1,287,140; 1,235,153 without), and HiGHS needs 12 s instead of 33 s
+        model.add(sum(var for _, var in entries) <= trainers[tid].max_runs_per_afternoon * on)
     days: dict[str, dict[dt.date, list[cp_model.IntVar]]] = defaultdict(lambda: defaultdict(list))
     for (session, tid), on in works.items():
         days[tid][dates[session]].append(on)
@@ -216,13 +218,15 @@ def _solve(part: list[_Group], dates: dict[Session, dt.date], weight, seconds: f
 
 def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], sizes: list[int],
                seconds: float) -> tuple[list[list[str]] | None, bool]:
-    """HiGHS on the model's rows, from the plan's own choice. CP-SAT stalls here: on the
-    6,300-practice area's largest part (34,620 variables: life support runs and visits, 788
-    trainers) it found nothing better than the plan in 20 deterministic seconds (42 s) with its
-    LP's full linearization, nor in 40 with two workers, and its bound stayed at the LP's
-    1,235,153; HiGHS's cuts close the LP's 4 % gap and prove 1,287,140 (plan: 1,391,020) in 34 s.
-    HiGHS runs with a fixed seed, and without the plan as a start: given it, HiGHS
-    1.16's presolve lost the optimum and still reported OPTIMAL (430 practices: 280,110 against
+    """HiGHS on the model's rows. Not CP-SAT: on the 6,300-practice area's largest part (34,620
+    variables: life support runs and visits, 788 trainers), with one worker and its LP's full
+    linearization, it found no assignment in 30 deterministic seconds (52 s); given the plan as a
+    hint (and the weaker row `runs <= limit` then in place of `runs <= limit x works`) it found
+    nothing better than the plan in 20, nor with two workers in 40. HiGHS proves that part at
+    its root in 12-15 s (its LP, 1,287,140, is the optimum; the plan's choice costs 1,391,020).
+
+    HiGHS runs with a fixed seed, and without the plan as a start: given it, HiGHS 1.16's
+    presolve lost the optimum and still reported OPTIMAL (430 practices: 280,110 against
     278,310, which CP-SAT and HiGHS without the start both prove; on Norfolk and Waveney it
     reported 20,780 for a choice that costs 21,000). The plan's own choice stays when HiGHS
     finds nothing better."""
