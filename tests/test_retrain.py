@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.checker import check_plan
+from models.score import score_plan
 from solvers.base import SolveOptions
 from solvers.cpsat import CpSatSolver, _decisions, prepare_model
 from solvers.cpsat.hints import complete_hint_values, plan_objective, solve_fixed
@@ -66,7 +67,13 @@ def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(nor
     assert check_plan(norwich, plan) == []
 
 
-def test_with_the_steps_trainers_are_not_chosen_again_after(norwich):
+def test_with_the_steps_the_finished_plans_trainers_are_chosen_again_from_the_plan(norwich):
+    """With the steps, not in the whole model (retrain.py) but from the plan alone (restaff.py),
+    and the objective follows what it saved."""
     plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
     assert plan.solver.stats["search"] == "full model with steps beside it"
-    assert "trainers_again" not in plan.solver.stats
+    before, after = plan.solver.stats["trainers_again"].split(" (")[0].split(" -> ")
+    assert int(after.replace(",", "")) <= int(before.replace(",", ""))
+    assert plan.solver.stats["trainers_again"].endswith("parts, OPTIMAL)")
+    assert plan.solver.objective == score_plan(norwich, plan).total
+    assert check_plan(norwich, plan) == []
