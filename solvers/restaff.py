@@ -31,20 +31,29 @@ weekdays), 1.05 % of the plan's score. At 430 practices 358,840 -> 278,310 in 1.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from models.checker_rules import (
+    trainer_in_two_places,
+    trainer_lacks_skill,
+    trainer_over_afternoons_per_year,
+    trainer_over_runs_per_afternoon,
+    trainer_unavailable,
+)
+from models.checker_view import PlanView
 from models.plan import Plan
-from models.scenario import Scenario, Trainer
+from models.scenario import Scenario, Trainer, Weights
 
 Session = tuple[str, int]  # (event, wave)
 # HiGHS's branch-and-bound nodes per part. At 6,300 practices every part is proven at the root
 # (the largest after 12 s); the limit stops a search that would run on at the same place on any
-# machine. The clock (each part's share of the time) stops a long root, and a part stopped by it
-# can end elsewhere on a slower machine.
+# machine. With two or more workers the clock (each part's share of the time) stops a long
+# root too, and a part stopped by it can end elsewhere on a slower machine.
 MAX_NODES = 5_000
 
 
@@ -66,29 +75,45 @@ class Restaffed:
     after: int
     parts: int
     status: str  # OPTIMAL when HiGHS proved every part, FEASIBLE otherwise
+    note: str = ""  # parts left as they were, and why
 
     def label(self) -> str:
-        return f"{self.before:,} -> {self.after:,} ({self.parts} parts, {self.status})"
+        note = f"; {self.note}" if self.note else ""
+        return f"{self.before:,} -> {self.after:,} ({self.parts} parts, {self.status}{note})"
 
 
-def restaff(scenario: Scenario, plan: Plan, seconds: float) -> Restaffed:
-    """The plan with its trainers chosen again within about `seconds`; everything else as it was."""
+def restaff(scenario: Scenario, plan: Plan, seconds: float, workers: int = 2,
+            stop: threading.Event | None = None) -> Restaffed:
+    """The plan with its trainers chosen again within about `seconds`; everything else as it was.
+
+    With `workers` 1, HiGHS's node limit ends each part rather than the clock (whose limit is
+    then 4 x the part's share + 10 s, as reseat.py does), so the same plan comes back on any
+    machine. Once `stop` is set or the time is spent, the parts left keep the plan's trainers.
+    The result is held to the checker's H4 rules; should it break one, the plan comes back as
+    it was."""
     started = time.perf_counter()
-    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
-    groups = _groups(scenario, plan, dates)
+    dates: dict[Session, dt.date] = {}
+    for a in plan.afternoons:
+        for w in a.waves:
+            dates.setdefault((a.event, w.number), w.date)  # the first of a repeated wave, as the checker
     weight = scenario.policy.weights
     trainers = {t.id: t for t in scenario.trainers}
     runs = [r.trainer for r in plan.runs]
     visits = [o.trainer for o in plan.on_site]
-    parts = _parts(groups)
+    parts = _parts(_groups(scenario, plan, dates))
+    sizes = [sum(len(g.trainers) for g in part) for part in parts]
     before = after = 0
-    proven = True
+    proven, skipped = True, 0
     for k, part in enumerate(parts):
-        left = seconds - (time.perf_counter() - started)
-        share = left * sum(len(g.trainers) for g in part) / max(1, sum(len(g.trainers) for p in parts[k:] for g in p))
         old = _cost(part, runs, visits, dates, trainers, weight)
         before += old
-        chosen, optimal = _solve(part, dates, weight, max(0.0, share))
+        left = seconds - (time.perf_counter() - started)
+        if left <= 0 or (stop is not None and stop.is_set()):
+            proven, skipped = False, skipped + 1
+            after += old
+            continue
+        share = left * sizes[k] / max(1, sum(sizes[k:]))
+        chosen, optimal = _solve(part, dates, weight, share, workers, stop)
         proven &= optimal
         if chosen is not None:
             # The part's terms counted again from the trainers handed out, not taken from HiGHS
@@ -100,12 +125,44 @@ def restaff(scenario: Scenario, plan: Plan, seconds: float) -> Restaffed:
             if new < old:
                 runs, visits, old = tried_runs, tried_visits, new
         after += old
+    note = f"{skipped} left as they were: no time left" if skipped else ""
     out = plan.model_copy(deep=True)
     for run, tid in zip(out.runs, runs, strict=True):
         run.trainer = tid
     for visit, tid in zip(out.on_site, visits, strict=True):
         visit.trainer = tid
-    return Restaffed(out, before, after, len(parts), "OPTIMAL" if proven else "FEASIBLE")
+    broken = _broken_h4(scenario, out) if after < before else []
+    if broken:  # not expected: every H4 rule is a row of the assignment
+        return Restaffed(plan, before, before, len(parts), "FEASIBLE", f"not kept: {broken[0]}")
+    return Restaffed(out, before, after, len(parts), "OPTIMAL" if proven else "FEASIBLE", note)
+
+
+def restaff_interruptibly(scenario: Scenario, plan: Plan, seconds: float, workers: int) -> tuple[Restaffed, bool]:
+    """`restaff` in a worker thread: Ctrl-C ends the part HiGHS is on and leaves the rest as they
+    were, and the plan is kept. Returns the result and whether Ctrl-C came."""
+    import highspy
+
+    from .base import run_interruptibly
+
+    stop = threading.Event()
+    result: list[Restaffed] = []
+
+    def work() -> None:
+        try:
+            result.append(restaff(scenario, plan, seconds, workers, stop))
+        finally:
+            highspy.Highs.resetThreadScheduler(False)  # HiGHS keeps a scheduler per thread; this one ends
+
+    interrupted = run_interruptibly(work, stop.set)
+    return result[0], interrupted
+
+
+def _broken_h4(scenario: Scenario, plan: Plan) -> list[str]:
+    """The checker's trainer rules (H4) the plan breaks, in words."""
+    view = PlanView(scenario, plan)
+    rules = (trainer_lacks_skill, trainer_unavailable, trainer_in_two_places, trainer_over_runs_per_afternoon,
+             trainer_over_afternoons_per_year)
+    return [v.message for rule in rules for v in rule(view)]
 
 
 def _groups(scenario: Scenario, plan: Plan, dates: dict[Session, dt.date]) -> list[_Group]:
@@ -121,8 +178,10 @@ def _groups(scenario: Scenario, plan: Plan, dates: dict[Session, dt.date]) -> li
         key = ((visit.event, visit.wave), visit.course, every, True)
         found.setdefault(key, _Group((visit.event, visit.wave), visit.course, every, [], True)).items.append(i)
     groups = []
-    for key in sorted(found, key=lambda k: (k[0], k[1], k[2], k[3])):
+    for key in sorted(found):
         group = found[key]
+        if group.course not in courses:  # the checker reports it; its items keep their trainers
+            continue
         day, skill = dates.get(group.session), courses[group.course].needed_skill
         group.trainers = [t for t in scenario.trainers if skill in t.skills and day not in t.unavailable
                           and (t.on_site or not group.visit)]
@@ -155,7 +214,7 @@ def _broken(trainer: Trainer, day: dt.date | None) -> bool:
 
 
 def _cost(part: list[_Group], runs: list[str], visits: list[str], dates: dict[Session, dt.date],
-          trainers: dict[str, Trainer], weight) -> int:
+          trainers: dict[str, Trainer], weight: Weights) -> int:
     """The part's trainer terms in the plan as it is."""
     working: set[tuple[Session, str]] = set()
     cost = 0
@@ -167,7 +226,8 @@ def _cost(part: list[_Group], runs: list[str], visits: list[str], dates: dict[Se
     return cost + weight.preferences * sum(_broken(trainers[t], dates.get(s)) for s, t in working if t in trainers)
 
 
-def _solve(part: list[_Group], dates: dict[Session, dt.date], weight, seconds: float) -> tuple[list[list[str]] | None, bool]:
+def _solve(part: list[_Group], dates: dict[Session, dt.date], weight: Weights, seconds: float, workers: int,
+           stop: threading.Event | None) -> tuple[list[list[str]] | None, bool]:
     """Who takes each group's items (trainer ids, one per item) and whether HiGHS proved it
     optimal. None when no assignment was found in time (or none exists)."""
     model = cp_model.CpModel()
@@ -189,14 +249,17 @@ def _solve(part: list[_Group], dates: dict[Session, dt.date], weight, seconds: f
     for (session, tid), entries in sorted(busy.items()):
         on = model.new_bool_var(f"works({tid},{session})")
         works[session, tid] = on
-        for b in sorted({b for blocks, _ in entries for b in blocks}):
-            model.add(sum(var for blocks, var in entries if b in blocks) <= on)
+        if len(entries) == 1:
+            model.add(entries[0][1] <= on)
+        else:
+            for b in sorted({b for blocks, _ in entries for b in blocks}):
+                model.add(sum(var for blocks, var in entries if b in blocks) <= on)
         # x works, not the bare limit: with it the LP of the largest part at 6,300 practices is
         # the optimum (1,287,140; 1,235,153 without), and HiGHS needs 12 s instead of 33 s
         model.add(sum(var for _, var in entries) <= trainers[tid].max_runs_per_afternoon * on)
     days: dict[str, dict[dt.date, list[cp_model.IntVar]]] = defaultdict(lambda: defaultdict(list))
     for (session, tid), on in works.items():
-        days[tid][dates[session]].append(on)
+        days[tid][dates.get(session, session)].append(on)
     for tid, by_day in sorted(days.items()):
         if len(by_day) <= trainers[tid].max_afternoons_per_year:
             continue
@@ -213,11 +276,11 @@ def _solve(part: list[_Group], dates: dict[Session, dt.date], weight, seconds: f
     objective = [weight.cost * trainers[t].cost_per_run * var for chosen in take for t, var in chosen.items()]
     objective += [weight.preferences * on for (s, t), on in works.items() if _broken(trainers[t], dates.get(s))]
     model.minimize(sum(objective))
-    return _solve_mip(model, take, [len(g.items) for g in part], seconds)
+    return _solve_mip(model, take, [len(g.items) for g in part], seconds, workers, stop)
 
 
 def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], sizes: list[int],
-               seconds: float) -> tuple[list[list[str]] | None, bool]:
+               seconds: float, workers: int, stop: threading.Event | None) -> tuple[list[list[str]] | None, bool]:
     """HiGHS on the model's rows. Not CP-SAT: on the 6,300-practice area's largest part (34,620
     variables: life support runs and visits, 788 trainers), with one worker and its LP's full
     linearization, it found no assignment in 30 deterministic seconds (52 s); given the plan as a
@@ -237,10 +300,17 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
     highs = _new_highs()
     _load(highs, mip)
     # No "threads": HiGHS keeps one scheduler per thread, and once the seats' LP (reseat.py, probe.py)
-    # has started it in this thread, asking for another count makes run() fail (kNotset, no plan).
+    # has started it in the thread, asking for another count makes run() fail (kNotset, no plan).
+    limit = 4 * seconds + 10 if workers <= 1 else seconds
     for name, value in (("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.999),
-                        ("mip_max_nodes", MAX_NODES), ("time_limit", max(1.0, seconds))):
+                        ("mip_max_nodes", MAX_NODES), ("time_limit", max(0.01, limit))):
         highs.setOptionValue(name, value)
+    if stop is not None:
+        def on_check(event) -> None:
+            if stop.is_set():
+                event.interrupt()
+
+        highs.cbMipInterrupt += on_check
     highs.run()
     if highs.getInfo().primal_solution_status != 2:  # HiGHS's kSolutionStatusFeasible
         return None, False

@@ -113,6 +113,7 @@ def test_the_kept_plan_has_its_trainers_chosen_again_for_the_whole_area(area: Sc
     look at cost, and a part could only take the trainers its share gave it)."""
     plan = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0), keep_better=False,
                             part_practices=20)
+    assert not plan.solver.stats["trainers_again"].startswith("not tried"), "no time was left after the parts"
     assert plan.model_dump(include={"afternoons", "cover"}) == area_plan.model_dump(include={"afternoons", "cover"})
     assert _without_trainers(plan) == _without_trainers(area_plan)
     assert check_plan(area, plan) == []
@@ -199,7 +200,8 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
 
 
 def _without_trainers(plan: Plan) -> list:
-    return [[r.model_dump(exclude={"trainer"}) for r in plan.runs], [o.model_dump(exclude={"trainer"}) for o in plan.on_site]]
+    return [[r.model_dump(exclude={"trainer"}) for r in plan.runs],
+            [o.model_dump(exclude={"trainer"}) for o in plan.on_site]]
 
 
 def _assert_the_masters_plan_is_kept(area: Scenario, plan: Plan, reason: str) -> None:

@@ -144,7 +144,7 @@ class CpSatSolver:
         search = replace(options, time_limit=options.time_limit - seats_seconds - m.start_seconds)
         searched = time.perf_counter()
         if lns is not None and lns.useful:  # the trainers of the plan are chosen again after (restaff.py)
-            search = replace(search, time_limit=search.time_limit - RESTAFF_SHARE * options.time_limit)
+            search = replace(search, time_limit=search.time_limit - restaff_seconds(options.time_limit))
             solver, status, interrupted = search_with_lns(m, search, lns, announce)
         else:
             lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
@@ -220,33 +220,29 @@ def _trainers_again(m: PltModel, solver: cp_model.CpSolver, options: SolveOption
 def _restaffed(scenario: Scenario, plan: Plan, options: SolveOptions, searched: float) -> None:
     """The steps choose trainers with each course cluster they free, never for the whole plan at
     once: the finished plan's trainers are chosen again, everything else kept (restaff.py, in
-    the RESTAFF_SHARE of the time kept for it). Norfolk and Waveney, 60 s: 1,335,224 ->
-    1,334,084 in 0.3 s (gap 0.46 % -> 0.38 %); Norwich 30 s: nothing to gain."""
-    import highspy
-
-    from ..restaff import restaff
+    the time kept for it). Norfolk and Waveney, 60 s: 1,335,224 -> 1,334,084 in 0.3 s (gap
+    0.46 % -> 0.38 %); Norwich 30 s: nothing to gain. `model_terms` stays the model's."""
+    from ..restaff import restaff_interruptibly
 
     report = plan.solver
-    result = []
-
-    def work() -> None:
-        try:
-            result.append(restaff(scenario, plan, RESTAFF_SHARE * options.time_limit))
-        finally:
-            highspy.Highs.resetThreadScheduler(False)  # HiGHS keeps a scheduler per thread; this one ends
-
-    # Ctrl-C waits for it (a second or two at 430 practices), then the plan is kept either way
-    report.stats["interrupted"] = run_interruptibly(work, lambda: None) or report.stats.get("interrupted", False)
-    (done,) = result
+    done, interrupted = restaff_interruptibly(scenario, plan, restaff_seconds(options.time_limit), options.workers)
     report.stats["trainers_again"] = done.label()
-    if done.after >= done.before:
+    report.stats["interrupted"] = interrupted or report.stats.get("interrupted", False)
+    if done.after >= done.before or report.objective is None:
         return
     plan.runs, plan.on_site = done.plan.runs, done.plan.on_site
     report.objective -= done.before - done.after  # the trainer terms are the only ones that change
     if report.bound is not None:
         report.gap = _gap(report.objective, report.bound)
     if options.on_progress:
-        options.on_progress(Progress(time.perf_counter() - searched, report.objective, report.bound or -math.inf))
+        bound = report.bound if report.bound is not None else -math.inf
+        options.on_progress(Progress(time.perf_counter() - searched, report.objective, bound))
+
+
+def restaff_seconds(time_limit: float) -> float:
+    """Kept from a search with steps for restaff.py: RESTAFF_SHARE of the limit, at least half a
+    second but never over a tenth of the limit (3 s: 0.3 s; 60 s: 1.2 s; 300 s: 6 s)."""
+    return min(max(RESTAFF_SHARE * time_limit, 0.5), 0.1 * time_limit)
 
 
 def _seats_again(m: PltModel, value: Callable[[object], int], solver: cp_model.CpSolver | None,
