@@ -87,12 +87,17 @@ def _twinned(practices: int, seed: int) -> Scenario:
 
 
 def _dear(scenario: Scenario, plan: Plan) -> Plan:
-    """The same plan taught by the dear twins: it keeps every rule and costs more."""
+    """The same plan with every trainer swapped with its twin (identical but for cost): it keeps
+    every rule, and as the plan used mostly the cheap ones, it costs more."""
     dear = plan.model_copy(deep=True)
     for item in [*dear.runs, *dear.on_site]:
-        item.trainer = f"{item.trainer}-dear"
+        item.trainer = item.trainer.removesuffix("-dear") if item.trainer.endswith("-dear") else f"{item.trainer}-dear"
     dear.solver.objective = score_plan(scenario, dear).total
     return dear
+
+
+def _dear_items(plan: Plan) -> int:
+    return sum(item.trainer.endswith("-dear") for item in [*plan.runs, *plan.on_site])
 
 
 def test_from_the_dear_twins_it_goes_back_to_the_cheap_ones():
@@ -103,8 +108,8 @@ def test_from_the_dear_twins_it_goes_back_to_the_cheap_ones():
     done = restaff(scenario, dear, 10)
     assert check_plan(scenario, done.plan) == []
     assert score_plan(scenario, done.plan).total == dear.solver.objective - (done.before - done.after)
-    assert score_plan(scenario, done.plan).total <= greedy.solver.objective
-    assert not any(item.trainer.endswith("-dear") for item in [*done.plan.runs, *done.plan.on_site])
+    assert score_plan(scenario, done.plan).total <= greedy.solver.objective  # greedy's choice fits the same plan
+    assert _dear_items(done.plan) <= _dear_items(greedy) < _dear_items(dear)
 
 
 def test_once_stopped_the_parts_left_keep_their_trainers():
