@@ -202,6 +202,8 @@ def print_summary(plan, out_file: Path | None) -> None:
                    "the master's own greedy plan scores better and is kept")
     elif rep.stats.get("kept") == "master":
         click.echo(f"decomposed {rep.stats['reason']}; the master's own greedy plan is kept")
+    if "trainers_again" in rep.stats and rep.name == "cpsat-decomposed":
+        click.echo(f"trainers   chosen again for the whole area: {rep.stats['trainers_again']}")
     for afternoon in plan.afternoons:
         waves = ", ".join(f"{w.date:%a %d %b %Y} ({len(w.practices)} practices)" for w in afternoon.waves)
         click.echo(f"  {afternoon.event:<7} {afternoon.kind.value:<9} {waves}")

@@ -167,6 +167,7 @@ def test_cli_decomposed_solve_is_checked_and_published(area: Scenario, tmp_path:
     stats = json.loads((tmp_path / "out" / "plan.json").read_text())["solver"]["stats"]
     assert stats["kept"] in ("join", "master")
     assert ("master's own greedy plan scores better" in solved.output) == (stats["kept"] == "master")
+    assert f"trainers   chosen again for the whole area: {stats['trainers_again']}" in solved.output
     checked = runner.invoke(main, ["check", str(scenario_file), str(tmp_path / "out" / "plan.json")])
     assert checked.exit_code == 0, checked.output
     wrong = runner.invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "x"), "--strategy",
