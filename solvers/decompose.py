@@ -72,7 +72,8 @@ MIN_PART_SECONDS = 0.5
 # 6,300 (this under-counts). Before it was counted, 6,300 practices with a 300 s limit took 652 s
 # (126 parts after a 115 s master) and kept the master's plan all the same.
 PART_BUILD_SECONDS = 0.1
-# Below this many seconds left, the kept plan's trainers are not chosen again.
+# Below this many seconds left, the kept plan's trainers are not chosen again (with two or more
+# workers; with one they always are, and restaff.py's node limit ends it, so the plan repeats).
 MIN_TRAINER_SECONDS = 1.0
 STRATEGIES = ("auto", "full", "decomposed")
 
@@ -368,7 +369,7 @@ def _trainers_again(scenario: Scenario, plan: Plan, options: SolveOptions, start
     from .restaff import restaff_interruptibly
 
     left = options.time_limit - (time.perf_counter() - started)
-    if left < MIN_TRAINER_SECONDS:
+    if left < MIN_TRAINER_SECONDS and options.workers > 1:  # with one worker the clock does not decide
         plan.solver.stats["trainers_again"] = f"not tried: {max(0.0, left):.1f} s left"
         return
     done, interrupted = restaff_interruptibly(scenario, plan, 0.9 * left, options.workers)

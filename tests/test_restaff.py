@@ -162,3 +162,15 @@ def test_after_a_search_with_steps_the_objective_and_gap_follow_what_it_saved():
     assert dear.solver.gap == _gap(dear.solver.objective, dear.solver.bound)
     assert dear.solver.objective >= dear.solver.bound
     assert check_plan(scenario, dear) == []
+
+
+def test_with_one_worker_the_clock_never_skips_a_part():
+    """No time at all: with two workers every part keeps the plan's trainers, with one every part
+    is still solved (HiGHS's node limit ends it), so a one-worker plan repeats on a loaded machine."""
+    scenario = _twinned(4, 11)
+    dear = _dear(scenario, _greedy(scenario))
+    hurried = restaff(scenario, dear, 0, workers=2)
+    assert hurried.plan == dear and hurried.before == hurried.after and "time spent" in hurried.note
+    one = restaff(scenario, dear, 0, workers=1)
+    assert one.status == "OPTIMAL" and one.after < one.before and one.note == ""
+    assert one.plan == restaff(scenario, dear, 10, workers=1).plan
