@@ -272,6 +272,10 @@ class Trainer(Strict):
     preferred_weekdays: list[Weekday] = Field(default_factory=list)
     email: str | None = None
 
+    def breaks_weekday(self, day: dt.date) -> bool:
+        """Working on this day breaks the trainer's weekday preference (none: never)."""
+        return bool(self.preferred_weekdays) and day.weekday() not in {w.number for w in self.preferred_weekdays}
+
 
 class Room(Strict):
     id: Id

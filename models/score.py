@@ -113,8 +113,8 @@ def _broken_preferences(scenario: Scenario, plan: Plan) -> int:
     working |= {(o.event, o.wave, o.trainer) for o in plan.on_site}
     for event, wave, tid in working:
         trainer, date = trainers.get(tid), dates.get((event, wave))
-        if trainer and trainer.preferred_weekdays and date is not None:
-            broken += date.weekday() not in {w.number for w in trainer.preferred_weekdays}
+        if trainer and date is not None:
+            broken += trainer.breaks_weekday(date)
     return broken
 
 

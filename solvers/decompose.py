@@ -366,21 +366,15 @@ def _trainers_again(scenario: Scenario, plan: Plan, options: SolveOptions, start
     the time limit (restaff.py, held to the checker's trainer rules there): the master's greedy
     plan never looks at cost, and the parts chose from a divided pool. stats.trainers_again
     says what happened; Ctrl-C keeps the plan as it stands."""
-    from .restaff import restaff_interruptibly
+    from .restaff import restaff_into
 
     left = options.time_limit - (time.perf_counter() - started)
     if left < MIN_TRAINER_SECONDS and options.workers > 1:  # with one worker the clock does not decide
         plan.solver.stats["trainers_again"] = f"not tried: {max(0.0, left):.1f} s left"
         return
-    done, interrupted = restaff_interruptibly(scenario, plan, 0.9 * left, options.workers)
-    plan.solver.stats["trainers_again"] = done.label()
-    if interrupted:
-        plan.solver.stats["interrupted"] = True
-    if done.after < done.before and plan.solver.objective is not None:
-        plan.runs, plan.on_site = done.plan.runs, done.plan.on_site
-        plan.solver.objective -= done.before - done.after  # the trainer terms are the only ones that change
-        if options.on_progress:
-            options.on_progress(Progress(time.perf_counter() - started, plan.solver.objective, float("-inf")))
+    saved, _ = restaff_into(scenario, plan, 0.9 * left, options.workers)
+    if saved and options.on_progress:
+        options.on_progress(Progress(time.perf_counter() - started, plan.solver.objective, float("-inf")))
 
 
 def _master_label(master: Plan) -> str:

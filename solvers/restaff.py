@@ -93,15 +93,11 @@ def restaff(scenario: Scenario, plan: Plan, seconds: float, workers: int = 2,
     The result is held to the checker's H4 rules; should it break one, the plan comes back as
     it was."""
     started = time.perf_counter()
-    dates: dict[Session, dt.date] = {}
-    for a in plan.afternoons:
-        for w in a.waves:
-            dates.setdefault((a.event, w.number), w.date)  # the first of a repeated wave, as the checker
-    weight = scenario.policy.weights
-    trainers = {t.id: t for t in scenario.trainers}
+    view = PlanView(scenario, plan)  # the checker's reading of the plan: dates, blocks, ids
+    dates, trainers, weight = view.dates, view.trainers, scenario.policy.weights
     runs = [r.trainer for r in plan.runs]
     visits = [o.trainer for o in plan.on_site]
-    parts = _parts(_groups(scenario, plan, dates))
+    parts = _parts(_groups(view))
     sizes = [sum(len(g.trainers) for g in part) for part in parts]
     before = after = 0
     proven, skipped = True, 0
@@ -161,6 +157,23 @@ def restaff_interruptibly(scenario: Scenario, plan: Plan, seconds: float, worker
     return result[0], interrupted
 
 
+def restaff_into(scenario: Scenario, plan: Plan, seconds: float, workers: int) -> tuple[int, bool]:
+    """`restaff_interruptibly`, and the plan takes its result in place: its runs' and visits'
+    trainers, its objective (lower by what the trainer terms saved, the only terms that change)
+    and `stats.trainers_again`. Returns what was saved and whether Ctrl-C came."""
+    done, interrupted = restaff_interruptibly(scenario, plan, seconds, workers)
+    report = plan.solver
+    report.stats["trainers_again"] = done.label()
+    if interrupted:
+        report.stats["interrupted"] = True
+    saved = done.before - done.after
+    if saved <= 0 or report.objective is None:
+        return 0, interrupted
+    plan.runs, plan.on_site = done.plan.runs, done.plan.on_site
+    report.objective -= saved
+    return saved, interrupted
+
+
 def _broken_h4(scenario: Scenario, plan: Plan) -> list[str]:
     """The checker's trainer rules (H4) the plan breaks, in words."""
     view = PlanView(scenario, plan)
@@ -169,25 +182,25 @@ def _broken_h4(scenario: Scenario, plan: Plan) -> list[str]:
     return [v.message for rule in rules for v in rule(view)]
 
 
-def _groups(scenario: Scenario, plan: Plan, dates: dict[Session, dt.date]) -> list[_Group]:
-    block = {b.id: i for i, b in enumerate(scenario.calendar.blocks)}
+def _groups(view: PlanView) -> list[_Group]:
+    block = {b: i for i, b in enumerate(view.block_ids)}
     every = tuple(range(len(block)))
-    courses = {c.id: c for c in scenario.courses}
     found: dict[tuple, _Group] = {}
-    for i, run in enumerate(plan.runs):
-        blocks = tuple(sorted({block[b] for b in run.blocks if b in block}))
+    for i, run in enumerate(view.plan.runs):
+        blocks = tuple(block[b] for b in view.run_blocks(run))
         key = ((run.event, run.wave), run.course, blocks, False)
         found.setdefault(key, _Group((run.event, run.wave), run.course, blocks, [], False)).items.append(i)
-    for i, visit in enumerate(plan.on_site):
+    for i, visit in enumerate(view.plan.on_site):
         key = ((visit.event, visit.wave), visit.course, every, True)
         found.setdefault(key, _Group((visit.event, visit.wave), visit.course, every, [], True)).items.append(i)
     groups = []
     for key in sorted(found):
         group = found[key]
-        if group.course not in courses:  # the checker reports it; its items keep their trainers
+        course = view.courses.get(group.course)
+        if course is None:  # the checker reports it; its items keep their trainers
             continue
-        day, skill = dates.get(group.session), courses[group.course].needed_skill
-        group.trainers = [t for t in scenario.trainers if skill in t.skills and day not in t.unavailable
+        day, skill = view.dates.get(group.session), course.needed_skill
+        group.trainers = [t for t in view.scenario.trainers if skill in t.skills and day not in t.unavailable
                           and (t.on_site or not group.visit)]
         groups.append(group)
     return groups
@@ -213,8 +226,7 @@ def _parts(groups: list[_Group]) -> list[list[_Group]]:
 
 
 def _broken(trainer: Trainer, day: dt.date | None) -> bool:
-    return bool(trainer.preferred_weekdays) and day is not None and \
-        day.weekday() not in {w.number for w in trainer.preferred_weekdays}
+    return day is not None and trainer.breaks_weekday(day)
 
 
 def _cost(part: list[_Group], runs: list[str], visits: list[str], dates: dict[Session, dt.date],
@@ -289,7 +301,8 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
     variables: life support runs and visits, 788 trainers), with one worker and its LP's full
     linearization, it found no assignment in 30 deterministic seconds (52 s); given the plan as a
     hint (and the weaker row `runs <= limit` then in place of `runs <= limit x works`) it found
-    nothing better than the plan in 20, nor with two workers in 40. HiGHS proves that part at
+    nothing better than the plan in 20, and with two workers it had not ended 40 after over 4
+    minutes. HiGHS proves that part at
     its root in 12-15 s (its LP, 1,287,140, is the optimum; the plan's choice costs 1,391,020).
 
     HiGHS runs with a fixed seed, and without the plan as a start: given it, HiGHS 1.16's
@@ -327,7 +340,8 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
 
 def _hand_out(group: _Group, who: list[str], assigned: list[str]) -> None:
     """The group's items to the trainers chosen: an item keeps its trainer if still chosen."""
-    free = [t for t in who if t not in {assigned[i] for i in group.items}]
+    held = {assigned[i] for i in group.items}
+    free = [t for t in who if t not in held]
     kept = set(who)
     for i in group.items:
         if assigned[i] in kept:

@@ -25,6 +25,7 @@ from solvers.decompose import (
     solve_decomposed,
 )
 from solvers.greedy import GreedySolver
+from tests.test_restaff import _all_but_trainers, _trainer_weekdays
 
 
 @pytest.fixture(scope="module")
@@ -114,23 +115,13 @@ def test_the_kept_plan_has_its_trainers_chosen_again_for_the_whole_area(area: Sc
     plan = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0), keep_better=False,
                             part_practices=20)
     assert not plan.solver.stats["trainers_again"].startswith("not tried"), "no time was left after the parts"
-    assert plan.model_dump(include={"afternoons", "cover"}) == area_plan.model_dump(include={"afternoons", "cover"})
-    assert _without_trainers(plan) == _without_trainers(area_plan)
+    assert _all_but_trainers(plan) == _all_but_trainers(area_plan)
     assert check_plan(area, plan) == []
     assert plan.solver.objective == score_plan(area, plan).total < area_plan.solver.objective
     before, after = (score_plan(area, p).terms for p in (area_plan, plan))
     assert {k for k in before if before[k].raw != after[k].raw} <= {"cost_trainers", "preferences"}
     assert plan.solver.stats["trainers_again"].startswith(
         f"{before['cost_trainers'].weighted + _trainer_weekdays(area, area_plan):,} -> ")
-
-
-def _trainer_weekdays(area: Scenario, plan: Plan) -> int:
-    """Weighted afternoons worked on a weekday the trainer does not prefer."""
-    trainers = {t.id: t for t in area.trainers}
-    working = {(r.event, r.wave, r.trainer) for r in plan.runs} | {(o.event, o.wave, o.trainer) for o in plan.on_site}
-    broken = sum(bool(trainers[t].preferred_weekdays) and plan.session_date(e, w).weekday()
-                 not in {d.number for d in trainers[t].preferred_weekdays} for e, w, t in working)
-    return area.policy.weights.preferences * broken
 
 
 def test_same_seed_and_workers_give_the_same_plan(area: Scenario, area_plan: Plan) -> None:
@@ -200,18 +191,12 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
     _assert_the_masters_plan_is_kept(area, plan, "part-2: UNKNOWN")
 
 
-def _without_trainers(plan: Plan) -> list:
-    return [[r.model_dump(exclude={"trainer"}) for r in plan.runs],
-            [o.model_dump(exclude={"trainer"}) for o in plan.on_site]]
-
-
 def _assert_the_masters_plan_is_kept(area: Scenario, plan: Plan, reason: str) -> None:
     """The master's greedy plan, its trainers perhaps chosen again (when time was left for it)."""
     greedy = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1))
     assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
     assert reason in plan.solver.stats["reason"]
-    assert plan.model_dump(include={"afternoons", "cover"}) == greedy.model_dump(include={"afternoons", "cover"})
-    assert _without_trainers(plan) == _without_trainers(greedy)
+    assert _all_but_trainers(plan) == _all_but_trainers(greedy)
     assert plan.solver.objective == score_plan(area, plan).total <= greedy.solver.objective
     if plan.solver.stats["trainers_again"].startswith("not tried"):
         assert plan.model_dump(include={"runs", "on_site"}) == greedy.model_dump(include={"runs", "on_site"})

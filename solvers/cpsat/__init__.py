@@ -142,7 +142,6 @@ class CpSatSolver:
         lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
         seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
         search = replace(options, time_limit=options.time_limit - seats_seconds - m.start_seconds)
-        searched = time.perf_counter()
         if lns is not None and lns.useful:  # the trainers of the plan are chosen again after (restaff.py)
             search = replace(search, time_limit=search.time_limit - restaff_seconds(options.time_limit))
             solver, status, interrupted = search_with_lns(m, search, lns, announce)
@@ -167,10 +166,10 @@ class CpSatSolver:
                 value, status_name = array_valuer(lns.best.tolist()), "FEASIBLE"
                 report.status, report.stats["found_by"] = status_name, "neighbourhood search"
         if lns is None and status_name == "FEASIBLE" and not interrupted:
-            value, interrupted = _trainers_again(m, solver, options, report, searched)
+            value, interrupted = _trainers_again(m, solver, options, report)
             report.stats["interrupted"] = interrupted
         if seats_seconds and status_name == "FEASIBLE" and not interrupted:
-            value, interrupted = _seats_again(m, value, solver, options, seats_seconds, report, searched)
+            value, interrupted = _seats_again(m, value, solver, options, seats_seconds, report)
             report.stats["interrupted"] = interrupted
         if value is not None:
             if status_name == "FEASIBLE":
@@ -184,7 +183,7 @@ class CpSatSolver:
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
             if lns is not None and report.status == "FEASIBLE" and not interrupted:
-                _restaffed(scenario, plan, options, searched)
+                _restaffed(scenario, plan, options)
         if instance is None and m.instance.fixed_waves is not None:
             _given_the_waves(report)
         report.seconds = round(time.perf_counter() - started, 3)
@@ -202,8 +201,8 @@ def _given_the_waves(report: SolverReport) -> None:
         report.stats["optimal_given"] = "the waves and cover of the greedy plan"
 
 
-def _trainers_again(m: PltModel, solver: cp_model.CpSolver, options: SolveOptions, report: SolverReport,
-                    searched: float) -> tuple[Callable[[object], int], bool]:
+def _trainers_again(m: PltModel, solver: cp_model.CpSolver, options: SolveOptions,
+                    report: SolverReport) -> tuple[Callable[[object], int], bool]:
     """The search's plan with its trainers chosen again in the time kept for it (retrain.py)."""
     values = np.asarray(solver.response_proto.solution, dtype=np.int64)
     started = time.perf_counter()
@@ -213,30 +212,25 @@ def _trainers_again(m: PltModel, solver: cp_model.CpSolver, options: SolveOption
     report.stats["trainers_again"] = (f"{solver.objective_value:,.0f} -> {objective:,.0f} "
                                       f"in {time.perf_counter() - started:.1f} s")
     if objective < solver.objective_value - 0.5 and options.on_progress:
-        options.on_progress(Progress(time.perf_counter() - searched, objective, solver.best_objective_bound))
+        options.on_progress(Progress(0.0, objective, solver.best_objective_bound))  # timed by the wrapper
     return array_valuer(values.tolist()), interrupted
 
 
-def _restaffed(scenario: Scenario, plan: Plan, options: SolveOptions, searched: float) -> None:
+def _restaffed(scenario: Scenario, plan: Plan, options: SolveOptions) -> None:
     """The steps choose trainers with each course cluster they free, never for the whole plan at
     once: the finished plan's trainers are chosen again, everything else kept (restaff.py, in
     the time kept for it). Norfolk and Waveney, 60 s: 1,335,224 -> 1,334,084 in 0.3 s (gap
     0.46 % -> 0.38 %); Norwich 30 s: nothing to gain. `model_terms` stays the model's."""
-    from ..restaff import restaff_interruptibly
+    from ..restaff import restaff_into
 
     report = plan.solver
-    done, interrupted = restaff_interruptibly(scenario, plan, restaff_seconds(options.time_limit), options.workers)
-    report.stats["trainers_again"] = done.label()
-    report.stats["interrupted"] = interrupted or report.stats.get("interrupted", False)
-    if done.after >= done.before or report.objective is None:
+    saved, _ = restaff_into(scenario, plan, restaff_seconds(options.time_limit), options.workers)
+    if not saved:
         return
-    plan.runs, plan.on_site = done.plan.runs, done.plan.on_site
-    report.objective -= done.before - done.after  # the trainer terms are the only ones that change
     if report.bound is not None:
         report.gap = _gap(report.objective, report.bound)
-    if options.on_progress:
-        bound = report.bound if report.bound is not None else -math.inf
-        options.on_progress(Progress(time.perf_counter() - searched, report.objective, bound))
+    if options.on_progress:  # progress_from_start's wrapper: it times the report itself
+        options.on_progress(Progress(0.0, report.objective, report.bound if report.bound is not None else -math.inf))
 
 
 def restaff_seconds(time_limit: float) -> float:
@@ -246,8 +240,8 @@ def restaff_seconds(time_limit: float) -> float:
 
 
 def _seats_again(m: PltModel, value: Callable[[object], int], solver: cp_model.CpSolver | None,
-                 options: SolveOptions, seconds: float, report: SolverReport,
-                 searched: float) -> tuple[Callable[[object], int], bool]:
+                 options: SolveOptions, seconds: float,
+                 report: SolverReport) -> tuple[Callable[[object], int], bool]:
     """The search's plan with its seats shared out again in the time kept for it (reseat.py)."""
     n = len(m.model.proto.variables)
     values = np.fromiter((value(m.model.get_int_var_from_proto_index(i)) for i in range(n)), dtype=np.int64, count=n)
@@ -261,7 +255,7 @@ def _seats_again(m: PltModel, value: Callable[[object], int], solver: cp_model.C
             report.stats["found_by"] += ", seats shared out again"
         if options.on_progress:
             bound = solver.best_objective_bound if solver is not None else -math.inf
-            options.on_progress(Progress(time.perf_counter() - searched, objective, bound))
+            options.on_progress(Progress(0.0, objective, bound))  # timed by progress_from_start's wrapper
     return array_valuer(values.tolist()), interrupted
 
 

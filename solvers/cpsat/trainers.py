@@ -53,10 +53,7 @@ def trainer_weekday_broken(m: PltModel) -> cp_model.LinearExpr:
     trainers = {t.id: t for t in m.instance.scenario.trainers}
     terms = []
     for (event, wave, tid), works in m.works.items():
-        preferred = {w.number for w in trainers[tid].preferred_weekdays}
-        if not preferred:
-            continue
-        off = {d for d in m.instance.dates[event] if d.weekday() not in preferred}
+        off = {d for d in m.instance.dates[event] if trainers[tid].breaks_weekday(d)}
         if not off:
             continue
         broken = m.model.new_bool_var(f"trainer_weekday_broken({tid},{event},w{wave})")
