@@ -42,13 +42,13 @@ def test_the_steps_plans_carry_the_full_searchs_latest_bound() -> None:
 
     got: list[Progress] = []
     shared = _SharedProgress(got.append)
-    shared.from_lns(700)
+    shared.from_plan(700)
     shared.from_bound(600)
-    shared.from_lns(650)
+    shared.from_plan(650)
     shared.from_full(Progress(1.0, 640, 590))
-    shared.from_lns(645)  # not better than 640: not shown
+    shared.from_plan(645)  # not better than 640: not shown
     shared.from_bound(620)
-    shared.from_lns(630)
+    shared.from_plan(630)
     assert [(p.objective, p.bound) for p in got] == [(700, float("-inf")), (650, 600), (640, 600), (630, 620)]
 
 

@@ -305,7 +305,7 @@ def search_with_lns(m: PltModel, options: SolveOptions, lns: SessionLns,
     step = lns_step_seconds(options.time_limit)
     if options.workers <= 1:
         share = LNS_SHARE * options.time_limit
-        if run_interruptibly(lambda: lns.run(share, True, step, progress.from_lns), lns.stop, on_start):
+        if run_interruptibly(lambda: lns.run(share, True, step, progress.from_plan), lns.stop, on_start):
             return None, cp_model.UNKNOWN, True
         hint_every_variable(m.model.proto, lns.best)
         rest = max(0.1, options.time_limit - lns.charged_time)
@@ -319,7 +319,7 @@ def search_with_lns(m: PltModel, options: SolveOptions, lns: SessionLns,
     result: dict[str, int] = {}
 
     def work() -> None:
-        side = threading.Thread(target=lns.run, args=(options.time_limit, False, step, progress.from_lns), daemon=True)
+        side = threading.Thread(target=lns.run, args=(options.time_limit, False, step, progress.from_plan), daemon=True)
         side.start()
         try:
             result["status"] = solver.solve(m.model, reporter)
@@ -362,7 +362,8 @@ class _SharedProgress:
     def from_full(self, p: Progress) -> None:
         self._offer(p.objective, p.bound)
 
-    def from_lns(self, objective: float) -> None:
+    def from_plan(self, objective: float) -> None:
+        """A plan without a bound of its own: a step's, or the model's complete first solution."""
         self._offer(objective, None)
 
     def from_bound(self, bound: float) -> None:
@@ -387,7 +388,7 @@ def progress_from_start(m: PltModel, options: SolveOptions,
 
     def announce() -> None:
         if objective is not None:
-            progress.from_lns(objective)
+            progress.from_plan(objective)
 
     return replace(options, on_progress=progress.from_full), announce
 
