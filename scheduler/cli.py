@@ -202,6 +202,8 @@ def print_summary(plan, out_file: Path | None) -> None:
                    "the master's own greedy plan scores better and is kept")
     elif rep.stats.get("kept") == "master":
         click.echo(f"decomposed {rep.stats['reason']}; the master's own greedy plan is kept")
+    if "sessions_again" in rep.stats and rep.name == "cpsat-decomposed":
+        click.echo(f"sessions   laid out again for the whole area: {rep.stats['sessions_again']}")
     if "trainers_again" in rep.stats and rep.name == "cpsat-decomposed":
         click.echo(f"trainers   chosen again for the whole area: {rep.stats['trainers_again']}")
     for afternoon in plan.afternoons:

@@ -29,10 +29,15 @@ the pool splits groups), that plan is kept instead and the report says so (stats
 way the plan is held to the checker. Because the pool was divided before the parts were
 solved, no valid bound comes out of the parts: the report leaves the bound empty.
 
-Trainers again. Last, the kept plan (join or master) has its trainers chosen again for the whole
-area with what is left of the time (restaff.py): greedy never looks at a trainer's cost, and the
-parts chose theirs from a divided pool. At 6,300 practices, where no part is solved, this is
-what the search adds to the master's plan. With one worker HiGHS's node limit, not the clock,
+Sessions again. Then the kept plan (join or master) has its external sessions laid out again by
+CP-SAT, one session at a time with everything else fixed, with SESSIONS_SHARE of the time left
+(sessions.py): greedy opens runs course by course and block by block, and the parts laid theirs
+out from a divided pool. At 6,300 practices, where no part is solved, this is what CP-SAT adds
+to the master's plan.
+
+Trainers again. Last, the kept plan has its trainers chosen again for the whole area with what
+is left of the time (restaff.py): greedy never looks at a trainer's cost, and the parts chose
+theirs from a divided pool. With one worker HiGHS's node limit, not the clock,
 ends each of its parts (at 6,300 practices each is proven at its root), so the plan repeats.
 
 A part holds whole networks, about PART_PRACTICES practices (`part_practices=1` gives one
@@ -75,6 +80,13 @@ PART_BUILD_SECONDS = 0.1
 # Below this many seconds left, the kept plan's trainers are not chosen again (with two or more
 # workers; with one they always are, and restaff.py's node limit ends it, so the plan repeats).
 MIN_TRAINER_SECONDS = 1.0
+# Of the time left after the parts, this much goes to laying the kept plan's external sessions
+# out again (sessions.py), the rest to choosing its trainers. At 6,300 practices with a 300 s
+# limit about 185 s are left after the master: some 14 s a session for nine, then about 35 s for
+# the trainers (restaff.py takes about 31 s of HiGHS there).
+SESSIONS_SHARE = 0.7
+# Below this many seconds for all the sessions, none is laid out again.
+MIN_SESSIONS_SECONDS = 2.0
 STRATEGIES = ("auto", "full", "decomposed")
 
 
@@ -274,11 +286,12 @@ def solve_part(task: _Task) -> str:
 
 def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "local",
                      keep_better: bool = True, part_practices: int = PART_PRACTICES,
-                     trainers_again: bool = True) -> Plan:
+                     trainers_again: bool = True, sessions_again: bool = True) -> Plan:
     """The master's dates, waves and cover; the parts solved in parallel; the joined plan, or
     (with `keep_better`) the master's own complete plan when that scores better: dividing the
     pool splits groups, and in a small area that can cost more than the parts' search gains.
-    Then (with `trainers_again`) the kept plan's trainers chosen again for the whole area."""
+    Then (with `sessions_again`) the kept plan's external sessions laid out again, and (with
+    `trainers_again`) its trainers chosen again, both for the whole area."""
     from .greedy import GreedySolver
 
     started = time.perf_counter()
@@ -310,6 +323,8 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         _keep_master(plan, master, reason=f"the master took {master_seconds:.1f} s of the {options.time_limit:g} s "
                                           f"limit, too little left for {len(parts)} parts "
                                           f"(building their models takes about {building:.0f} s)")
+        if sessions_again:
+            _sessions_again(scenario, plan, options, started)
         if trainers_again:
             _trainers_again(scenario, plan, options, started)
         report.seconds = round(time.perf_counter() - started, 3)
@@ -355,10 +370,33 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         _keep_master(plan, master, reason="; ".join(failed))
     elif keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
         _keep_master(plan, master, join_objective=report.objective)
+    if sessions_again:
+        _sessions_again(scenario, plan, options, started)
     if trainers_again:
         _trainers_again(scenario, plan, options, started)
     report.seconds = round(time.perf_counter() - started, 3)
     return plan
+
+
+def _sessions_again(scenario: Scenario, plan: Plan, options: SolveOptions, started: float) -> None:
+    """The kept plan's external sessions laid out again by CP-SAT, one at a time, with
+    SESSIONS_SHARE of what is left of the time limit (sessions.py; kept only when the whole plan
+    scores better and keeps the checker's room, trainer and seat rules). With one worker it has
+    SESSIONS_SHARE of the whole limit in CP-SAT's deterministic time, whatever the clock says, so
+    the plan repeats (and the solve can run over its limit). stats.sessions_again says what
+    happened; Ctrl-C keeps the plan as it stands."""
+    from .sessions import sessions_into
+
+    if options.workers > 1:
+        seconds = SESSIONS_SHARE * (options.time_limit - (time.perf_counter() - started))
+    else:
+        seconds = SESSIONS_SHARE * options.time_limit
+    if seconds < MIN_SESSIONS_SECONDS:
+        plan.solver.stats["sessions_again"] = f"not tried: {max(0.0, seconds):.1f} s for it"
+        return
+    saved, _ = sessions_into(scenario, plan, seconds, options.workers, options.seed)
+    if saved and options.on_progress:
+        options.on_progress(Progress(time.perf_counter() - started, plan.solver.objective, float("-inf")))
 
 
 def _trainers_again(scenario: Scenario, plan: Plan, options: SolveOptions, started: float) -> None:
