@@ -17,6 +17,7 @@ from models.scenario import Scenario
 from models.score import score_plan
 from scheduler.cli import main
 from solvers.base import SolveOptions
+from solvers.cheaper_cover import with_cheaper_cover
 from solvers.decompose import (
     DECOMPOSE_ABOVE,
     chooses_decomposition,
@@ -98,13 +99,18 @@ def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) 
     from solvers.greedy import GreedySolver
 
     greedy = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1))
+    master = with_cheaper_cover(area, greedy)
+    assert master.solver.objective < greedy.solver.objective  # greedy's first-fit cover never looks at cost
     kept = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0), part_practices=20,
                             trainers_again=False, sessions_again=False)
-    assert kept.solver.objective == min(greedy.solver.objective, area_plan.solver.objective)
-    assert kept.solver.stats["kept"] == ("master" if greedy.solver.objective < area_plan.solver.objective else "join")
+    assert kept.solver.objective == min(master.solver.objective, area_plan.solver.objective)
+    assert kept.solver.stats["kept"] == ("master" if master.solver.objective < area_plan.solver.objective else "join")
     assert check_plan(area, kept) == [] and score_plan(area, kept).total == kept.solver.objective
-    # the master's dates, waves and cover are the greedy plan's, on the dates the trainers can come to
-    assert kept.solver.stats["master"] == f"greedy on dates: {greedy.solver.stats['start_dates']}"
+    # the master's dates and waves are the greedy plan's, on the dates the trainers can come to, and
+    # its cover greedy's booked again
+    assert kept.solver.stats["master"] == f"greedy on dates: {greedy.solver.stats['start_dates']}; " \
+        f"its cover booked again: {master.solver.stats['cover_again']}"
+    assert kept.cover == area_plan.cover == master.cover
     assert [(a.event, [(w.date, sorted(w.practices)) for w in a.waves]) for a in area_plan.afternoons] == \
         [(a.event, [(w.date, sorted(w.practices)) for w in a.waves]) for a in greedy.afternoons]
 
@@ -195,8 +201,9 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
 
 
 def _assert_the_masters_plan_is_kept(area: Scenario, plan: Plan, reason: str) -> None:
-    """The master's greedy plan, its trainers perhaps chosen again (when time was left for it)."""
-    greedy = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1))
+    """The master's greedy plan with its cover booked again, its sessions perhaps laid out and its
+    trainers chosen again (when time was left for them)."""
+    greedy = with_cheaper_cover(area, GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1)))
     assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
     assert reason in plan.solver.stats["reason"]
     laid_out = re.search(r"\((\d+) of \d+ sessions laid out again", plan.solver.stats["sessions_again"])

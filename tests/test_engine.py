@@ -155,7 +155,7 @@ def test_a_bound_for_waves_fixed_before_modelling_says_so(tmp_path: Path) -> Non
 
     area = generate_scenario(60, 6, 3)
     plan = get_solver("cpsat").solve(area, SolveOptions(time_limit=5, workers=2, seed=0))
-    assert plan.solver.stats["bound_given"] == "the waves and cover of the greedy plan"
+    assert plan.solver.stats["bound_given"] == "the waves of the greedy plan and their cover"
     assert plan.solver.status == "FEASIBLE"  # never OPTIMAL for the scenario
     assert check_plan(area, plan) == []
     path = tmp_path / "area.json"
@@ -163,7 +163,7 @@ def test_a_bound_for_waves_fixed_before_modelling_says_so(tmp_path: Path) -> Non
     result = CliRunner().invoke(main, ["solve", str(path), "--out", str(tmp_path / "out"), "--time-limit", "3",
                                        "-q"])
     assert result.exit_code == 0, result.output
-    assert "(given the waves and cover of the greedy plan)" in result.output
+    assert "(given the waves of the greedy plan and their cover)" in result.output
 
 
 def test_a_bound_when_the_model_chooses_the_waves_has_no_proviso(norwich: Scenario) -> None:

@@ -236,8 +236,8 @@ def test_a_plan_in_waves_without_a_score(tmp_path: Path) -> None:
 def test_a_bound_given_the_waves_says_so_in_the_header(norwich: Scenario, plan: Plan) -> None:
     given = plan.model_copy(deep=True)
     given.solver.bound = 600_000.0
-    given.solver.stats["bound_given"] = "the waves and cover of the greedy plan"
+    given.solver.stats["bound_given"] = "the waves of the greedy plan and their cover"
     page = Page(render_report(norwich, given))
-    assert page.by_id("bound")["data-given"] == "the waves and cover of the greedy plan"
-    assert "for plans with the waves and cover of the greedy plan" in render_report(norwich, given)
+    assert page.by_id("bound")["data-given"] == "the waves of the greedy plan and their cover"
+    assert "for plans with the waves of the greedy plan and their cover" in render_report(norwich, given)
     assert Page(render_report(norwich, plan)).by_id("bound")["data-given"] == ""
