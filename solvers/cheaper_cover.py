@@ -1,5 +1,5 @@
-"""A plan's cover booked again at less cost: the same practices close on the same afternoons, and
-CP-SAT chooses which providers to book, afternoon by afternoon.
+"""A plan's cover booked again at less cost: the same practices close on the same afternoons, with
+providers chosen for what they charge, afternoon by afternoon.
 
 Greedy packs practices into waves and providers first fit, largest practice first, and never looks
 at what a provider charges (H2 only asks that every closed practice is covered once, by a provider
@@ -9,18 +9,27 @@ greedy's plan, so that cost stayed in every large plan: at 6,300 generated pract
 cover costs 27,192,037 against an LP bound of 25,391,029 for the same closures (24 % of the
 plan's score), and at 430 practices 1,838,008.
 
-Each afternoon is one model, since a provider's capacity is per afternoon and nothing else in the
-plan depends on who covers a practice. CP-SAT chooses which providers to book and how many patients each takes, in patients rather than
-practices (a 6,300-practice afternoon has 2,100 practices and about 415 providers), and the
-practices go largest first to the booked provider with the lowest rate that still fits them, the
-fullest of those (the next cheapest provider by cost per patient is booked when none does). A
-model with one Boolean per practice and provider, started from that, gained little more in far
-more time: on a 60-practice area with 4 providers 260,592 in 0.06 s for all 18 afternoons,
-260,400 in 1.6 s and 260,346 in 9.4 s (0.05 and 0.5 deterministic seconds an afternoon); at 430
-practices 1,618,694 against 1,614,293 in 33 s.
+Each afternoon is booked on its own, since a provider's capacity is per afternoon and nothing
+else in the plan depends on who covers a practice. Two ways of booking are tried and the cheaper
+kept:
+
+- CP-SAT chooses which providers to book and how many patients each takes, in patients rather
+  than practices (a 6,300-practice afternoon has 2,100 practices and about 415 providers);
+- no provider booked beforehand: each is booked when needed, in order of cost per patient at full
+  use (its fee over its capacity plus its rate).
+
+Either way the practices then go largest first to the booked provider with the lowest rate that
+still fits them, the fullest of those, and the next provider by cost per patient is booked when
+none does. CP-SAT's booking assumes its patients pack exactly, so packing whole practices spills
+over into extra providers: at 430 practices it alone gives 1,618,694, the ranking alone
+1,596,356, the cheaper of the two per afternoon 1,596,080. A model with one Boolean per practice
+and provider, started from CP-SAT's booking, gained little more in far more time (430 practices:
+1,614,293 in 33 s; a 60-practice area with 4 providers: 260,346 in 9.4 s against 260,592 in
+0.06 s).
 
 An afternoon keeps its new cover only when it costs less, counted as the score counts it. CP-SAT
 runs on one worker and deterministic time, so the same plan gives the same cover on any machine.
+An afternoon with two waves (their practices would share the providers' capacity) keeps its cover.
 """
 
 from __future__ import annotations
@@ -69,8 +78,12 @@ def cheaper_cover(scenario: Scenario, plan: Plan, seed: int = 0) -> Recovered:
         old = _cost(current, sizes, providers)
         # two waves on one afternoon would share the providers' capacity: not modelled, cover stays
         one_wave = len({(e, w) for e, w, _ in current}) == 1
-        new_choice = _book(list(current), available, sizes, seed) if one_wave else None
-        new = _cost(new_choice, sizes, providers) if new_choice is not None else old
+        new_choice, new = None, old
+        for booked in (_by_model(list(current), available, sizes, seed), _by_rank(available)) if one_wave else ():
+            choice = _pack(list(current), booked, available, sizes) if booked is not None else None
+            cost = _cost(choice, sizes, providers) if choice is not None else old
+            if cost < new:
+                new_choice, new = choice, cost
         before += old
         if new_choice is not None and new < old:
             chosen.update(new_choice)
@@ -118,10 +131,9 @@ def _solver(seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def _book(closing: list[tuple[str, int, str]], available: list[CoverProvider], sizes: dict[str, int],
-          seed: int) -> dict[tuple[str, int, str], str] | None:
-    """A provider for each (event, wave, practice) closing on one afternoon in one wave, or None
-    when CP-SAT found nothing or the practices fit in no provider left."""
+def _by_model(closing: list[tuple[str, int, str]], available: list[CoverProvider], sizes: dict[str, int],
+              seed: int) -> list[CoverProvider] | None:
+    """The providers CP-SAT books for these practices' patients (None when it found nothing)."""
     patients = sum(sizes[p] for _, _, p in closing)
     m = cp_model.CpModel()
     used = {c.id: m.new_bool_var(f"used({c.id})") for c in available}
@@ -135,21 +147,38 @@ def _book(closing: list[tuple[str, int, str]], available: list[CoverProvider], s
     solver = _solver(seed)
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    booked = sorted((c for c in available if solver.value(used[c.id])), key=lambda c: (c.cost_per_1000_patients, c.id))
-    spare = sorted((c for c in available if not solver.value(used[c.id])),
-                   key=lambda c: (c.cost_per_afternoon / c.capacity + c.cost_per_1000_patients / 1000, c.id))
+    return [c for c in available if solver.value(used[c.id])]
+
+
+def _by_rank(available: list[CoverProvider]) -> list[CoverProvider]:
+    """None booked beforehand: _pack books providers as needed, by cost per patient at full use."""
+    return []
+
+
+def _per_patient(c: CoverProvider) -> tuple[float, str]:
+    return c.cost_per_afternoon / c.capacity + c.cost_per_1000_patients / 1000, c.id
+
+
+def _pack(closing: list[tuple[str, int, str]], booked: list[CoverProvider], available: list[CoverProvider],
+          sizes: dict[str, int]) -> dict[tuple[str, int, str], str] | None:
+    """Largest practice first to the booked provider with the lowest rate that still fits it, the
+    fullest of those; when none fits, the next provider by cost per patient at full use is
+    booked. None when a practice fits in no provider left."""
+    held = {c.id for c in booked}
+    spare = sorted((c for c in available if c.id not in held), key=_per_patient)
     free = {c.id: c.capacity for c in booked}
+    open_ = list(booked)
     out = {}
     for key in sorted(closing, key=lambda k: (-sizes[k[2]], k[2])):
         size = sizes[key[2]]
-        fits = [c for c in booked if free[c.id] >= size]
+        fits = [c for c in open_ if free[c.id] >= size]
         while not fits and spare:
-            booked.append(spare.pop(0))
-            free[booked[-1].id] = booked[-1].capacity
-            fits = [booked[-1]] if booked[-1].capacity >= size else []
+            open_.append(spare.pop(0))
+            free[open_[-1].id] = open_[-1].capacity
+            fits = [open_[-1]] if open_[-1].capacity >= size else []
         if not fits:
             return None
-        provider = min(fits, key=lambda c: (c.cost_per_1000_patients, free[c.id], c.id))  # lowest rate, fullest
+        provider = min(fits, key=lambda c: (c.cost_per_1000_patients, free[c.id], c.id))
         free[provider.id] -= size
         out[key] = provider.id
     return out
