@@ -74,6 +74,8 @@ PART_PRACTICES = 50
 # Below this many deterministic seconds per part (after building them, below), the parts are not
 # solved: the time limit is spent, and the master's plan is returned.
 MIN_PART_SECONDS = 0.5
+# The parts' deterministic seconds are rounded down to a multiple of this (see solve_decomposed).
+PART_SECONDS_STEP = 0.5
 # Building a part's model (greedy's start for its share, the model, its hint), per practice of the
 # part; the time limit covers it. An estimate: a part's build time grows with the area too, about
 # 2.5 s for a part of 48 practices at 430 practices (this over-counts) and 5.5 s for one of 50 at
@@ -322,6 +324,10 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     rounds = math.ceil(len(parts) / max(1, options.workers))
     building = rounds * PART_BUILD_SECONDS * max((len(part.practices) for part in parts), default=0)
     seconds = (0.8 * (options.time_limit - master_seconds) - building) / rounds
+    # Down to whole PART_SECONDS_STEP: the master's time is measured on the clock, and the parts'
+    # deterministic limits must not follow the machine's load (the same seed gave different joins
+    # in a loaded test run once the master also booked its cover again).
+    seconds = math.floor(seconds / PART_SECONDS_STEP) * PART_SECONDS_STEP
     if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
         report.status = "FEASIBLE"
         report.stats |= {"parts": len(parts), "master_seconds": round(master_seconds, 3)}
