@@ -43,7 +43,6 @@ from ortools.sat.python import cp_model
 from models.checker_view import PlanView
 from models.plan import Cover, Plan
 from models.scenario import CoverProvider, Scenario
-from models.score import score_plan
 
 # CP-SAT's deterministic seconds per afternoon.
 SECONDS_PER_AFTERNOON = 0.5
@@ -79,7 +78,8 @@ def cheaper_cover(scenario: Scenario, plan: Plan, seed: int = 0) -> Recovered:
         # two waves on one afternoon would share the providers' capacity: not modelled, cover stays
         one_wave = len({(e, w) for e, w, _ in current}) == 1
         new_choice, new = None, old
-        for booked in (_by_model(list(current), available, sizes, seed), _by_rank(available)) if one_wave else ():
+        # CP-SAT's booking, then none booked beforehand (_pack books by cost per patient as needed)
+        for booked in (_by_model(list(current), available, sizes, seed), []) if one_wave else ():
             choice = _pack(list(current), booked, available, sizes) if booked is not None else None
             cost = _cost(choice, sizes, providers) if choice is not None else old
             if cost < new:
@@ -97,8 +97,8 @@ def cheaper_cover(scenario: Scenario, plan: Plan, seed: int = 0) -> Recovered:
 
 
 def with_cheaper_cover(scenario: Scenario, plan: Plan, seed: int = 0) -> Plan:
-    """`cheaper_cover`, the plan's objective scored again and stats.cover_again saying what
-    happened (the plan itself when nothing was cheaper)."""
+    """`cheaper_cover`, the plan's objective lower by what the cover saved (the only term that
+    changes) and stats.cover_again saying what happened (the plan itself when nothing was cheaper)."""
     done = cheaper_cover(scenario, plan, seed)
     if done.after >= done.before:
         return plan
@@ -106,7 +106,7 @@ def with_cheaper_cover(scenario: Scenario, plan: Plan, seed: int = 0) -> Plan:
     out.solver = plan.solver.model_copy(deep=True)
     out.solver.stats["cover_again"] = done.label()
     if out.solver.objective is not None:
-        out.solver.objective = score_plan(scenario, out).total
+        out.solver.objective -= scenario.policy.weights.cost * (done.before - done.after)
     return out
 
 
@@ -148,11 +148,6 @@ def _by_model(closing: list[tuple[str, int, str]], available: list[CoverProvider
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return [c for c in available if solver.value(used[c.id])]
-
-
-def _by_rank(available: list[CoverProvider]) -> list[CoverProvider]:
-    """None booked beforehand: _pack books providers as needed, by cost per patient at full use."""
-    return []
 
 
 def _per_patient(c: CoverProvider) -> tuple[float, str]:

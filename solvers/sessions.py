@@ -39,8 +39,14 @@ back as it was should it score worse (the equity terms are not in the sessions' 
 a rule.
 
 Measured (greedy's plan on its start dates, two workers):
-- 6,300 practices, 180 s: 113,500,272 -> 112,522,637, 7 of 9 sessions laid out again (unmet
-  80,007,000 -> 79,832,600, trainers 5,335,700 -> 4,548,880), about 20 s a session.
+- 6,300 practices, 180 s: 113,500,272 -> 112,456,892, 9 of 9 sessions laid out again (about
+  20 s a session), 112,157,652 after restaff.py against 112,304,322 with restaff.py alone. But
+  CP-SAT found nothing better than its hint there (plt-1's first wave, 30 s: with groups of 1,
+  10 or 50 networks' practices, up to 15,037 variables, or 8 workers; bound 9,520,935 against
+  10,125,220): every staff member of the session's 2,100 practices is already in a run in blocks
+  1 and 2, and what stays unmet is life support and wound care (one clinical-skills room a venue)
+  and Excel (two blocks of admin staff). The gain there is from realising the same counts with
+  the cheapest trainers of each kind and small moves of seats.
 - 430 practices, 45 s: 8,556,088 -> 8,496,778, 3 of 9; there the promised seats of plt-1's
   sessions were realised about 350,000 worse than the model said (a practice's staff busy in
   one block cannot stand in for another's), and those sessions stayed as they were. The whole
@@ -64,8 +70,10 @@ from models.plan import CourseRun, Plan, Seat
 from models.scenario import Course, Delivery, EventKind, Scenario, Trainer
 from models.score import demand_met, score_plan
 
+from .cpsat.external import VIRTUAL
+from .decompose import parts_of
+
 Session = tuple[str, int]
-VIRTUAL = -1
 
 
 @dataclass(frozen=True)
@@ -120,10 +128,10 @@ def replan_sessions(scenario: Scenario, plan: Plan, seconds: float, workers: int
     deterministic time, so the plan repeats (and the clock may run over)."""
     started = time.perf_counter()
     before = score_plan(scenario, plan).total
-    view = PlanView(scenario, plan)
-    sessions = sorted((s for s in view.dates if view.kinds.get(s[0]) is EventKind.external), key=view.dates.get)
     out = plan.model_copy(deep=True)
     state = _State(scenario, out)
+    view = state.view  # the dates and who closes when: the same for the copy
+    sessions = sorted((s for s in view.dates if view.kinds.get(s[0]) is EventKind.external), key=view.dates.get)
     changed, skipped = 0, 0
     for k, session in enumerate(sessions):
         left = seconds - (time.perf_counter() - started)
@@ -150,18 +158,9 @@ GROUP_PRACTICES = 1
 
 
 def _groups(scenario: Scenario, size: int) -> dict[str, str]:
-    """Practice -> its group: whole networks in id order, about `size` practices a group."""
-    by_network: dict[str, list[str]] = defaultdict(list)
-    for p in scenario.practices:
-        by_network[p.network].append(p.id)
-    out, group, held = {}, 0, 0
-    for network in sorted(by_network):
-        if held >= size:
-            group, held = group + 1, 0
-        for pid in by_network[network]:
-            out[pid] = f"g{group}"
-        held += len(by_network[network])
-    return out
+    """Practice -> its group: whole networks, about `size` practices a group (decompose.py's parts)."""
+    network_group = {n: f"g{k}" for k, part in enumerate(parts_of(scenario, size)) for n in part}
+    return {p.id: network_group[p.network] for p in scenario.practices}
 
 
 def _broken(scenario: Scenario, plan: Plan) -> list[str]:

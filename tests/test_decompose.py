@@ -196,7 +196,8 @@ def test_a_part_without_a_plan_falls_back_to_the_master(area: Scenario, monkeypa
 
     monkeypatch.setattr(decompose, "solve_part", no_plan_for_part_2)
     monkeypatch.setattr(decompose, "PART_BUILD_SECONDS", 0.0)  # the parts' search has the whole 4 s
-    plan = solve_decomposed(area, SolveOptions(time_limit=4, workers=1, seed=0), part_practices=20)
+    plan = solve_decomposed(area, SolveOptions(time_limit=4, workers=1, seed=0), part_practices=20,
+                            sessions_again=False)
     _assert_the_masters_plan_is_kept(area, plan, "part-2: UNKNOWN")
 
 
@@ -206,7 +207,7 @@ def _assert_the_masters_plan_is_kept(area: Scenario, plan: Plan, reason: str) ->
     greedy = with_cheaper_cover(area, GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1)))
     assert plan.solver.status == "FEASIBLE" and plan.solver.stats["kept"] == "master"
     assert reason in plan.solver.stats["reason"]
-    laid_out = re.search(r"\((\d+) of \d+ sessions laid out again", plan.solver.stats["sessions_again"])
+    laid_out = re.search(r"\((\d+) of \d+ sessions laid out again", plan.solver.stats.get("sessions_again", ""))
     if laid_out is None or laid_out.group(1) == "0":  # not tried, or nothing better found
         assert _all_but_trainers(plan) == _all_but_trainers(greedy)
     else:  # the sessions' runs changed; the dates, waves, cover and visits are the master's
@@ -242,5 +243,6 @@ def test_building_the_parts_counts_against_the_time_limit(area: Scenario, monkey
 
     monkeypatch.setattr(decompose, "solve_part", never)
     monkeypatch.setattr(decompose, "PART_BUILD_SECONDS", 10.0)
-    plan = solve_decomposed(area, SolveOptions(time_limit=30, workers=2, seed=0), part_practices=20)
+    plan = solve_decomposed(area, SolveOptions(time_limit=30, workers=2, seed=0), part_practices=20,
+                            sessions_again=False)  # its 70 % of the time is not what this tests
     _assert_the_masters_plan_is_kept(area, plan, "too little left for 3 parts (building their models takes about")
