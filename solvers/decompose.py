@@ -6,7 +6,7 @@ trainer pool and the venues. The master decides the afternoons' dates, the waves
 provider covers each practice for the whole area (the greedy plan's packing, first fit or kept
 even, which keeps H1 and H2 everywhere, on the dates the trainers can come to: start_dates.py;
 then its cover booked again at less cost, cheaper_cover.py: at 6,300 practices 27,192,037 ->
-25,465,762, 1.5 % of the plan's score),
+25,457,044 in 27 s, 1.5 % of the plan's score),
 then divides the pool afternoon by afternoon: on each afternoon every trainer and every room
 works for one part at most. What the master's plan used stays with the part whose practices held
 most of its seats; the rest is apportioned by the demand of the part's practices closing then
