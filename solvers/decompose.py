@@ -306,6 +306,9 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     master = GreedySolver(start_dates=True).solve(
         scenario, SolveOptions(time_limit=options.time_limit, workers=1, seed=options.seed))
     if master.solver.status in ("OPTIMAL", "FEASIBLE"):
+        if options.on_progress and master.solver.objective is not None:  # greedy's plan is complete
+            options.on_progress(Progress(time.perf_counter() - started, master.solver.objective,
+                                         float("-inf")))
         master = with_cheaper_cover(scenario, master, options.seed)
     report = SolverReport(name="cpsat-decomposed", status=master.solver.status, time_limit=options.time_limit,
                           workers=options.workers, seed=options.seed, stats={"master": _master_label(master)})
@@ -319,7 +322,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     sessions = master_sessions(master)
     parts = divide(scenario, sessions, part_practices, master)
     master_seconds = time.perf_counter() - started
-    if options.on_progress and master.solver.objective is not None:  # the master's greedy plan is complete
+    if options.on_progress and "cover_again" in master.solver.stats:  # and with its cover booked again
         options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))
     # Deterministic seconds per part: the time left, shared by `workers` part solves at a time.
     rounds = math.ceil(len(parts) / max(1, options.workers))

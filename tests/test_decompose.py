@@ -101,9 +101,14 @@ def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) 
     greedy = GreedySolver(start_dates=True).solve(area, SolveOptions(time_limit=5, workers=1))
     master = with_cheaper_cover(area, greedy)
     assert master.solver.objective < greedy.solver.objective  # greedy's first-fit cover never looks at cost
-    kept = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0), part_practices=20,
-                            trainers_again=False, sessions_again=False)
+    reported: list[float] = []
+    options = SolveOptions(time_limit=12, workers=2, seed=0, on_progress=lambda p: reported.append(p.objective))
+    kept = solve_decomposed(area, options, part_practices=20, trainers_again=False, sessions_again=False)
     assert kept.solver.objective == min(master.solver.objective, area_plan.solver.objective)
+    # progress: greedy's plan as soon as the master has it, then with its cheaper cover, then
+    # only better plans, the last of them the kept one
+    assert reported[:2] == [greedy.solver.objective, master.solver.objective]
+    assert reported == sorted(reported, reverse=True) and reported[-1] == kept.solver.objective
     assert kept.solver.stats["kept"] == ("master" if master.solver.objective < area_plan.solver.objective else "join")
     assert check_plan(area, kept) == [] and score_plan(area, kept).total == kept.solver.objective
     # the master's dates and waves are the greedy plan's, on the dates the trainers can come to, and
