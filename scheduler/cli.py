@@ -193,8 +193,13 @@ def print_summary(plan, out_file: Path | None) -> None:
     click.echo(f"status     {rep.status}")
     if rep.objective is not None:
         given = f" (given {rep.stats['bound_given']})" if "bound_given" in rep.stats else ""
-        proof = "no bound (this back end proves none)" if rep.bound is None else \
-            f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
+        search = str(rep.stats.get("search", ""))
+        if rep.bound is not None:
+            proof = f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
+        elif search.startswith("none: "):  # the limit went on building the model
+            proof = f"no bound: no search ran ({search.removeprefix('none: ')}); raise --time-limit"
+        else:
+            proof = "no bound (this back end proves none)"
         click.echo(f"objective  {rep.objective:,}   {proof}")
     click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
     if rep.stats.get("kept") == "master" and "join_objective" in rep.stats:

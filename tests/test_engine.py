@@ -161,15 +161,41 @@ def test_a_bound_for_waves_fixed_before_modelling_says_so(tmp_path: Path) -> Non
     path = tmp_path / "area.json"
     path.write_text(json.dumps(dump_scenario(area)), encoding="utf-8")
     result = CliRunner().invoke(main, ["solve", str(path), "--out", str(tmp_path / "out"), "--time-limit", "3",
-                                       "-q"])
+                                       "--workers", "1", "-q"])
     assert result.exit_code == 0, result.output
     assert "(given the waves of the greedy plan and their cover)" in result.output
 
 
 def test_a_bound_when_the_model_chooses_the_waves_has_no_proviso(norwich: Scenario) -> None:
-    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=2, workers=2, seed=0))
+    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=2, workers=1, seed=0))
     assert "bound_given" not in plan.solver.stats
     assert plan.solver.bound is not None
+
+
+def test_a_limit_spent_before_the_search_gives_the_model_s_first_plan(norwich_path: Path, norwich: Scenario,
+                                                                      tmp_path: Path) -> None:
+    """With several workers the limit counts on the clock from the solve's start: when building
+    the model and its first plan spent it, no search runs and that plan (greedy's, on the dates the
+    trainers can come to) is the plan, without a bound; HiGHS still takes up the same plan. With
+    one worker the search stops on deterministic time, so the same limit still searches."""
+    from solvers.greedy import GreedySolver
+
+    first = GreedySolver(start_dates=True).solve(norwich, SolveOptions(time_limit=1, workers=1, seed=0))
+    short = SolveOptions(time_limit=0.1, workers=2, seed=0)
+    cpsat, highs = (get_solver(name).solve(norwich, short) for name in ("cpsat", "highs"))
+    for plan in (cpsat, highs):
+        assert plan.solver.status == "FEASIBLE" and check_plan(norwich, plan) == []
+        assert plan.solver.objective == score_plan(norwich, plan).total <= first.solver.objective
+    assert cpsat.solver.objective == first.solver.objective
+    assert cpsat.solver.bound is None
+    assert cpsat.solver.stats["search"].startswith("none: the model and its first plan took ")
+    one = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=0.1, workers=1, seed=0))
+    assert not one.solver.stats["search"].startswith("none") and one.solver.bound is not None
+    result = CliRunner().invoke(main, ["solve", str(norwich_path), "--out", str(tmp_path / "out"),
+                                       "--time-limit", "0.1", "--workers", "2", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "no bound: no search ran (the model and its first plan took " in result.output
+    assert "; raise --time-limit" in result.output
 
 
 def test_small_models_searched_long_enough_get_the_longer_root_lp() -> None:

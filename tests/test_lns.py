@@ -109,7 +109,7 @@ def test_above_the_size_limit_two_workers_run_the_portfolio_alone_and_one_worker
 
     variables = CpSatSolver().solve(norwich, SolveOptions(time_limit=1, workers=1, seed=0)).solver.stats["variables"]
     monkeypatch.setattr(solvers.cpsat, "STEPS_BESIDE_UP_TO", variables - 1)
-    two = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
+    two = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0))
     assert two.solver.stats["search"] == "portfolio"
     assert "lns_steps" not in two.solver.stats
     assert check_plan(norwich, two) == []
@@ -117,7 +117,7 @@ def test_above_the_size_limit_two_workers_run_the_portfolio_alone_and_one_worker
     assert one.solver.stats["search"] == "steps, then the full model"
     assert one.solver.stats["lns_steps"] > 0
     monkeypatch.setattr(solvers.cpsat, "STEPS_BESIDE_UP_TO", variables)  # at the limit the steps run beside
-    beside = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
+    beside = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0))
     assert beside.solver.stats["lns_steps"] > 0
 
 
@@ -132,7 +132,7 @@ def test_one_worker_with_the_search_gives_the_same_plan_twice(norwich):
 
 
 def test_without_the_search_no_steps_are_taken(norwich):
-    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0, lns=False))
     assert "lns_steps" not in plan.solver.stats
     assert plan.solver.stats["search"] == "portfolio"
     assert check_plan(norwich, plan) == []

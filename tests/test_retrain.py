@@ -60,7 +60,7 @@ def _linear(expr):
 
 
 def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(norwich):
-    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0, lns=False))
     assert plan.solver.stats["search"] == "portfolio"
     before, after = plan.solver.stats["trainers_again"].split(" in ")[0].split(" -> ")
     assert int(after.replace(",", "")) <= int(before.replace(",", ""))
@@ -71,7 +71,7 @@ def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(nor
 def test_with_the_steps_the_finished_plans_trainers_are_chosen_again_from_the_plan(norwich):
     """With the steps, not in the whole model (retrain.py) but from the plan alone (restaff.py),
     and the objective follows what it saved."""
-    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0))
     assert plan.solver.stats["search"] == "full model with steps beside it"
     after = plan.solver.stats["trainers_again"].split(" (")[0].split(" -> ")[1]
     # what it reports is the finished plan's trainer terms, counted here independently

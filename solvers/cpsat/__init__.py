@@ -50,6 +50,9 @@ LNS_SHARE = 0.7
 # When re-planning and the baseline no longer fits, the share of the time limit the search for the
 # plan nearest to it has (see _first_solution).
 NEAREST_SHARE = 0.6
+# Below this many seconds left on the clock for the search, there is none: the model's complete
+# first plan is the plan (a search that short on a large model spends it loading the model).
+MIN_SEARCH_SECONDS = 1.0
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -140,17 +143,29 @@ class CpSatSolver:
         options, announce = progress_from_start(m, options, started)
         steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
         start = complete_hint_values(m) if steps else None
-        lns = SessionLns(m, start, options.seed, workers=1) if start is not None else None
         seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
-        search = replace(options, time_limit=options.time_limit - seats_seconds - m.start_seconds)
+        if _no_search(options.time_limit - seats_seconds - search_spent(m, options, started), options):
+            steps = False  # no time for a search: none for the steps' set-up either
+        lns = SessionLns(m, start, options.seed, workers=1) if steps and start is not None else None
+        spent = search_spent(m, options, started)
+        search = replace(options, time_limit=options.time_limit - seats_seconds - spent)
         if lns is not None and lns.useful:  # the trainers of the plan are chosen again after (restaff.py)
             search = replace(search, time_limit=search.time_limit - restaff_seconds(options.time_limit))
-            solver, status, interrupted = search_with_lns(m, search, lns, announce)
         else:
             lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
             search = replace(search, time_limit=search.time_limit * (1 - TRAINERS_SHARE))
+        start_plan = None
+        if _no_search(search.time_limit, options):
+            start_plan = start if start is not None else complete_hint_values(m)
+        if start_plan is not None:  # the limit went on building the model: its first plan it is
+            announce()
+            solver, status_name, interrupted, lns, seats_seconds = None, "FEASIBLE", False, None, 0.0
+        elif lns is not None:
+            solver, status, interrupted = search_with_lns(m, search, lns, announce)
+        else:
             solver, status, interrupted = run_solver(m.model, search, announce)
-        status_name = normalise_status(solver.status_name(status)) if solver is not None else "UNKNOWN"
+        if solver is not None:
+            status_name = normalise_status(solver.status_name(status))
         report = SolverReport(
             name=self.name, status=status_name, seconds=0.0,
             time_limit=options.time_limit, workers=options.workers, seed=options.seed,
@@ -159,6 +174,9 @@ class CpSatSolver:
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
         value = _valuer(solver) if status_name in ("OPTIMAL", "FEASIBLE") else None
         report.stats["search"] = _arrangement(options, lns is not None)
+        if start_plan is not None:
+            value = array_valuer(start_plan.tolist())
+            report.stats["search"] = f"none: the model and its first plan took {spent:.1f} s of the {options.time_limit:g} s limit"
         if lns is not None:
             report.stats.update(lns_steps=lns.steps, lns_improved=lns.improvements, lns_adopted=lns.adopted,
                                 lns_neighbourhoods=lns.summary(), found_by="full model")
@@ -166,14 +184,14 @@ class CpSatSolver:
             if status_name != "OPTIMAL" and lns.objective < full - 0.5:
                 value, status_name = array_valuer(lns.best.tolist()), "FEASIBLE"
                 report.status, report.stats["found_by"] = status_name, "neighbourhood search"
-        if lns is None and status_name == "FEASIBLE" and not interrupted:
+        if lns is None and solver is not None and status_name == "FEASIBLE" and not interrupted:
             value, interrupted = _trainers_again(m, solver, options, report)
             report.stats["interrupted"] = interrupted
         if seats_seconds and status_name == "FEASIBLE" and not interrupted:
             value, interrupted = _seats_again(m, value, solver, options, seats_seconds, report)
             report.stats["interrupted"] = interrupted
         if value is not None:
-            if status_name == "FEASIBLE":
+            if status_name == "FEASIBLE" and not (start_plan is not None and m.hint_exact):
                 value = _polish(m, value, options) or value
             report.objective = sum(weight * value(expr) for weight, expr in terms.values())
             bound = solver.best_objective_bound if solver is not None else math.nan
@@ -232,6 +250,24 @@ def _restaffed(scenario: Scenario, plan: Plan, options: SolveOptions) -> None:
         report.gap = _gap(report.objective, report.bound)
     if options.on_progress:  # progress_from_start's wrapper: it times the report itself
         options.on_progress(Progress(0.0, report.objective, report.bound if report.bound is not None else -math.inf))
+
+
+def search_spent(m: PltModel, options: SolveOptions, started: float) -> float:
+    """Seconds of the time limit spent before the search. With several workers the limit counts
+    on the clock from the solve's start, so building the model counts: at 430 practices a 10 s
+    limit ran 30 s (12 s to build the model and its first plan, then 10 s of search, then the
+    steps after it). With one worker the search stops on deterministic time, so that the same seed
+    gives the same plan, and only the nearest plan's deterministic share counts (the solve then
+    runs over its limit by the time the model takes to build)."""
+    if options.workers <= 1:
+        return m.start_seconds
+    return time.perf_counter() - started
+
+
+def _no_search(seconds: float, options: SolveOptions) -> bool:
+    """Too little time for a search: on the clock (several workers) under MIN_SEARCH_SECONDS; in
+    deterministic time (one worker) none."""
+    return seconds < (MIN_SEARCH_SECONDS if options.workers > 1 else 1e-9)
 
 
 def restaff_seconds(time_limit: float) -> float:

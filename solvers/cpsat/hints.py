@@ -89,11 +89,14 @@ def complete_hints(m: PltModel, seconds: float = 10.0) -> bool:
             return False
         domain.clear()
         domain.extend((val, val))
-    return _hint_from_copy(m, copy, seconds)
+    status = _hint_from_copy(m, copy, seconds)
+    m.hint_exact = status == cp_model.OPTIMAL
+    return status is not None
 
 
-def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers: int = 1) -> bool:
-    """Solve the copy; if it has a plan, hint every variable of the model with its value there.
+def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers: int = 1) -> int | None:
+    """Solve the copy; if it has a plan, hint every variable of the model with its value there
+    and return the solve's status (None: no plan).
 
     One worker stops on deterministic time, so that the same plan comes back on any machine load
     (the nearest plan is often not proven within it), with wall-clock time only as a safety net;
@@ -106,11 +109,12 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers
         solver.parameters.max_time_in_seconds = 4 * seconds + 10
     else:
         solver.parameters.max_time_in_seconds = seconds
-    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
+    status = solver.solve(copy)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
     solution = np.asarray(solver.response_proto.solution, dtype=np.int64)
     hint_every_variable(m.model.proto, solution[:len(m.model.proto.variables)])
-    return True
+    return status
 
 
 def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float = 10.0, workers: int = 1) -> bool:
@@ -118,7 +122,9 @@ def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float 
     to it, by `distance`, from the model's hint, and hint that one completely instead."""
     copy = m.model.clone()
     copy.minimize(distance)  # the copy keeps variable indices, so the expression reads the same
-    return _hint_from_copy(m, copy, seconds, workers)
+    status = _hint_from_copy(m, copy, seconds, workers)
+    m.hint_exact = False  # nearest, not least
+    return status is not None
 
 
 def complete_hint_values(m: PltModel) -> np.ndarray | None:

@@ -62,6 +62,9 @@ class PltModel:
     unmet_floor: UnmetFloor | None = None  # the least unmet term any plan can have (probe.py)
     start_seconds: float = 0.0  # of the time limit, spent on the first solution (the nearest plan)
     start: str | None = None  # where the first solution came from, when greedy's (its start dates)
+    # The complete hint's penalty variables are the least its decisions allow (its completion was
+    # proven optimal), so that plan's objective is its score as it stands.
+    hint_exact: bool = False
 
     def available(self, event: str, wave: int, unavailable: set[dt.date] | frozenset[dt.date]) -> LinearExpr:
         """1 when the session falls on a date outside `unavailable` (0 when inactive)."""

@@ -34,6 +34,7 @@ from ..cpsat import (
     array_valuer,
     prepare_model,
     progress_from_start,
+    search_spent,
 )
 from ..cpsat.model import PltModel
 from .translate import Mip, start_values, translate
@@ -43,6 +44,7 @@ Value = Callable[[object], int]
 _STOPPED = {"kTimeLimit", "kInterrupt", "kHighsInterrupt", "kIterationLimit", "kSolutionLimit",
             "kObjectiveBound", "kObjectiveTarget", "kMemoryLimit", "kUnknown"}
 _FEASIBLE_SOLUTION = 2  # HiGHS's kSolutionStatusFeasible
+HIGHS_LEAST_SECONDS = 0.1
 
 _banner_lock = threading.Lock()
 _banner_shown = False
@@ -60,7 +62,10 @@ class HighsSolver:
         mip = translate(m.model.proto)
         columns, values = start_values(m.model.proto)
         built = time.perf_counter() - started
-        run = _Run(mip, replace(options, time_limit=options.time_limit - m.start_seconds))  # nearest plan's share
+        # The limit counts from the solve's start, as CP-SAT's (search_spent); HiGHS always gets a
+        # moment to take up the start plan.
+        left = max(HIGHS_LEAST_SECONDS, options.time_limit - search_spent(m, options, started))
+        run = _Run(mip, replace(options, time_limit=left))
         run.solve(columns, values, announce)
         status = _status(run.highs, mip)
         report = SolverReport(
