@@ -385,6 +385,8 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         _keep_master(plan, master, reason="; ".join(failed))
     elif keep_better and master.solver.objective is not None and master.solver.objective < report.objective:
         _keep_master(plan, master, join_objective=report.objective)
+    if options.on_progress and report.stats["kept"] == "join" and report.objective < (master.solver.objective or math.inf):
+        options.on_progress(Progress(time.perf_counter() - started, plan.solver.objective, float("-inf")))
     if sessions_again:
         _sessions_again(scenario, plan, options, started)
     if trainers_again:

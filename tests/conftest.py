@@ -56,3 +56,12 @@ def norwich_plan(norwich: Scenario) -> Plan:
     from solvers.base import SolveOptions, get_solver
 
     return get_solver("cpsat").solve(norwich, SolveOptions(time_limit=15, workers=2, seed=0))
+
+
+@pytest.fixture
+def search_off_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search's limit as with one worker, building the model not counted: for tests of how a
+    solve searches, not of its time budget (on a loaded machine the clock could leave no search)."""
+    import solvers.cpsat
+
+    monkeypatch.setattr(solvers.cpsat, "search_spent", lambda m, options, started: m.start_seconds)

@@ -198,6 +198,17 @@ def test_a_limit_spent_before_the_search_gives_the_model_s_first_plan(norwich_pa
     assert "; raise --time-limit" in result.output
 
 
+def test_a_spent_limit_without_a_first_plan_still_searches(norwich: Scenario, monkeypatch) -> None:
+    """No complete first plan to fall back on: the search gets MIN_SEARCH_SECONDS rather than a
+    negative limit, which CP-SAT rejects as an invalid model."""
+    import solvers.cpsat
+
+    monkeypatch.setattr(solvers.cpsat, "complete_hint_values", lambda m: None)
+    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=0.1, workers=2, seed=0))
+    assert plan.solver.status in ("FEASIBLE", "OPTIMAL") and check_plan(norwich, plan) == []
+    assert not plan.solver.stats["search"].startswith("none")
+
+
 def test_small_models_searched_long_enough_get_the_longer_root_lp() -> None:
     """CP-SAT's default root LP stopped short of Norwich's LP relaxation in some seeds; small
     models searched for ROOT_LP_FROM seconds or more get ROOT_LP_ITERATIONS, others the default."""

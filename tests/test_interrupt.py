@@ -9,11 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 
-def test_ctrl_c_keeps_the_best_plan_so_far(norwich_path: Path, tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("workers", ["2", "1"])  # one worker: Ctrl-C comes in the steps, before the full search
+def test_ctrl_c_keeps_the_best_plan_so_far(norwich_path: Path, tmp_path: Path, workers: str) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "scheduler.cli", "solve", str(norwich_path), "--out", str(tmp_path),
-         "--time-limit", "300"],
+         "--time-limit", "300", "--workers", workers],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     assert proc.stderr is not None

@@ -92,6 +92,7 @@ def test_a_tiny_area_is_proven_and_the_search_ends_early():
     assert lns.charged_time < 1000.0
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_norwich_plan_with_the_search_is_checked_and_scored_as_reported(norwich):
     plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=8, workers=2, seed=0))
     assert plan.solver.status in ("OPTIMAL", "FEASIBLE")
@@ -104,12 +105,13 @@ def test_norwich_plan_with_the_search_is_checked_and_scored_as_reported(norwich)
     assert plan.solver.stats["search"] == "full model with steps beside it"
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_above_the_size_limit_two_workers_run_the_portfolio_alone_and_one_worker_still_steps(norwich, monkeypatch):
     import solvers.cpsat
 
     variables = CpSatSolver().solve(norwich, SolveOptions(time_limit=1, workers=1, seed=0)).solver.stats["variables"]
     monkeypatch.setattr(solvers.cpsat, "STEPS_BESIDE_UP_TO", variables - 1)
-    two = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0))
+    two = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
     assert two.solver.stats["search"] == "portfolio"
     assert "lns_steps" not in two.solver.stats
     assert check_plan(norwich, two) == []
@@ -117,7 +119,7 @@ def test_above_the_size_limit_two_workers_run_the_portfolio_alone_and_one_worker
     assert one.solver.stats["search"] == "steps, then the full model"
     assert one.solver.stats["lns_steps"] > 0
     monkeypatch.setattr(solvers.cpsat, "STEPS_BESIDE_UP_TO", variables)  # at the limit the steps run beside
-    beside = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0))
+    beside = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
     assert beside.solver.stats["lns_steps"] > 0
 
 
@@ -131,8 +133,9 @@ def test_one_worker_with_the_search_gives_the_same_plan_twice(norwich):
     assert first.solver.stats["lns_steps"] > 0
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_without_the_search_no_steps_are_taken(norwich):
-    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0, lns=False))
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
     assert "lns_steps" not in plan.solver.stats
     assert plan.solver.stats["search"] == "portfolio"
     assert check_plan(norwich, plan) == []

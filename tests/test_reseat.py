@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,6 +100,7 @@ def test_the_rounding_alone_betters_norwich_greedy_seats_and_hands_on_to_highs_o
     assert len(calls) == 2 and (calls[1].col_upper[seats] - calls[1].col_lower[seats] > 1).any()
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_a_solve_with_the_step_reports_it_and_its_plan_checks(norwich, monkeypatch):
     plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=8, workers=2, seed=0))
     before, after = plan.solver.stats["seats_again"].split(" in ")[0].split(" -> ")

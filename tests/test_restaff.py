@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +154,7 @@ def test_hand_out_keeps_each_item_with_its_trainer_when_still_chosen():
     assert assigned == ["a", "d", "c"]  # a and c stay where they were; b's run goes to d
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_after_a_search_with_steps_the_objective_and_gap_follow_what_it_saved():
     """cpsat/__init__.py's `_restaffed` on a finished plan made dear: the reported objective is
     the plan's score, the gap is taken against the same bound, and the bound still holds."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -59,8 +60,9 @@ def _linear(expr):
     return list(zip(flat.vars, flat.coeffs, strict=True))
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(norwich):
-    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0, lns=False))
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0, lns=False))
     assert plan.solver.stats["search"] == "portfolio"
     before, after = plan.solver.stats["trainers_again"].split(" in ")[0].split(" -> ")
     assert int(after.replace(",", "")) <= int(before.replace(",", ""))
@@ -68,10 +70,11 @@ def test_without_the_steps_the_plan_has_its_trainers_chosen_again_and_checks(nor
     assert check_plan(norwich, plan) == []
 
 
+@pytest.mark.usefixtures("search_off_the_clock")  # how it searches, not its time budget
 def test_with_the_steps_the_finished_plans_trainers_are_chosen_again_from_the_plan(norwich):
     """With the steps, not in the whole model (retrain.py) but from the plan alone (restaff.py),
     and the objective follows what it saved."""
-    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=5, workers=2, seed=0))
+    plan = CpSatSolver().solve(norwich, SolveOptions(time_limit=3, workers=2, seed=0))
     assert plan.solver.stats["search"] == "full model with steps beside it"
     after = plan.solver.stats["trainers_again"].split(" (")[0].split(" -> ")[1]
     # what it reports is the finished plan's trainer terms, counted here independently

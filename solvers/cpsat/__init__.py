@@ -157,6 +157,9 @@ class CpSatSolver:
         start_plan = None
         if _no_search(search.time_limit, options):
             start_plan = start if start is not None else complete_hint_values(m)
+            # without a first plan there is nothing to keep: the search has the least time instead
+            search = replace(search, time_limit=max(MIN_SEARCH_SECONDS, search.time_limit))
+        status_name = "UNKNOWN"  # a one-worker Ctrl-C in the steps leaves no solver (their plan is kept below)
         if start_plan is not None:  # the limit went on building the model: its first plan it is
             announce()
             solver, status_name, interrupted, lns, seats_seconds = None, "FEASIBLE", False, None, 0.0
