@@ -175,11 +175,12 @@ class CpSatSolver:
             stats=_stats(m, solver, built, interrupted),
         )
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
-        value = _valuer(solver) if status_name in ("OPTIMAL", "FEASIBLE") else None
-        report.stats["search"] = _arrangement(options, lns is not None)
         if start_plan is not None:
             value = array_valuer(start_plan.tolist())
             report.stats["search"] = f"none: the model and its first plan took {spent:.1f} s of the {options.time_limit:g} s limit"
+        else:
+            value = _valuer(solver) if status_name in ("OPTIMAL", "FEASIBLE") else None
+            report.stats["search"] = _arrangement(options, lns is not None)
         if lns is not None:
             report.stats.update(lns_steps=lns.steps, lns_improved=lns.improvements, lns_adopted=lns.adopted,
                                 lns_neighbourhoods=lns.summary(), found_by="full model")

@@ -122,9 +122,10 @@ def nearest_to_hint(m: PltModel, distance: cp_model.LinearExprT, seconds: float 
     to it, by `distance`, from the model's hint, and hint that one completely instead."""
     copy = m.model.clone()
     copy.minimize(distance)  # the copy keeps variable indices, so the expression reads the same
-    status = _hint_from_copy(m, copy, seconds, workers)
-    m.hint_exact = False  # nearest, not least
-    return status is not None
+    found = _hint_from_copy(m, copy, seconds, workers) is not None
+    if found:
+        m.hint_exact = False  # the hint is now the nearest plan, not the least for its decisions
+    return found
 
 
 def complete_hint_values(m: PltModel) -> np.ndarray | None:
