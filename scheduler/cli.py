@@ -196,8 +196,9 @@ def print_summary(plan, out_file: Path | None) -> None:
         search = str(rep.stats.get("search", ""))
         if rep.bound is not None:
             proof = f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
-        elif search.startswith("none: "):  # the limit went on building the model
-            proof = f"no bound: no search ran ({search.removeprefix('none: ')}); raise --time-limit"
+        elif search.startswith("none: "):  # the limit, or a Ctrl-C, came while the model was built
+            advice = "" if rep.stats.get("interrupted") else "; raise --time-limit"
+            proof = f"no bound: no search ran ({search.removeprefix('none: ')}){advice}"
         else:
             proof = "no bound (this back end proves none)"
         click.echo(f"objective  {rep.objective:,}   {proof}")

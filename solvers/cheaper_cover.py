@@ -128,6 +128,7 @@ def _solver(seed: int) -> cp_model.CpSolver:
     solver.parameters.num_workers = 1
     solver.parameters.max_deterministic_time = SECONDS_PER_AFTERNOON
     solver.parameters.random_seed = seed
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is the solve's: it keeps the plan in hand
     return solver
 
 

@@ -138,9 +138,11 @@ class CpSatSolver:
     def solve(self, scenario: Scenario, options: SolveOptions, instance: Instance | None = None) -> Plan:
         """`instance`, when given, is used as it is (decomposition fixes its dates and waves)."""
         started = time.perf_counter()
-        m, terms = prepare_model(scenario, options, instance)
+        prepared = model_from_start(self.name, scenario, options, started, instance)
+        if isinstance(prepared, Plan):  # Ctrl-C while the model was being built: the start plan
+            return prepared
+        m, terms, options, announce, starts = prepared
         built = time.perf_counter() - started
-        options, announce = progress_from_start(m, options, started)
         steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
         start = complete_hint_values(m) if steps else None
         seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
@@ -207,6 +209,7 @@ class CpSatSolver:
             _fill(plan, m, value)
             if lns is not None and report.status == "FEASIBLE" and not interrupted:
                 _restaffed(scenario, plan, options)
+        starts.keep_if_better(plan)
         if instance is None and m.instance.fixed_waves is not None:
             _given_the_waves(report)
         report.seconds = round(time.perf_counter() - started, 3)
@@ -414,16 +417,15 @@ class _SharedProgress:
 
 
 def progress_from_start(m: PltModel, options: SolveOptions,
-                        started: float) -> tuple[SolveOptions, Callable[[], None]]:
-    """The options with progress timed from `started` (the solve's start, so from the model's
-    building on) and only ever better plans; and `announce`, which reports the model's complete
-    first solution, a plan that fits every rule (the hint was completed by CP-SAT). The search
-    calls `announce` as it starts, once Ctrl-C keeps the best plan (run_interruptibly): at 430
-    practices CP-SAT's own first report of that plan came 12 s after the model was built (the
-    steps' parts and CP-SAT's loading of 367,121 variables)."""
+                        progress: _SharedProgress) -> tuple[SolveOptions, Callable[[], None]]:
+    """The options with progress through `progress` (timed from the solve's start, so from the
+    model's building on, and only ever better plans, the start plans' included); and `announce`,
+    which reports the model's complete first solution, a plan that fits every rule (the hint was
+    completed by CP-SAT). The search calls `announce` as it starts, once Ctrl-C keeps the best
+    plan (run_interruptibly): at 430 practices CP-SAT's own first report of that plan came 12 s
+    after the model was built (the steps' parts and CP-SAT's loading of 367,121 variables)."""
     if options.on_progress is None:
         return options, lambda: None
-    progress = _SharedProgress(options.on_progress, started)
     values = complete_hint_values(m)
     objective = plan_objective(m.model.proto, values) if values is not None else None
 
@@ -446,25 +448,150 @@ def array_valuer(values: list[int]) -> Callable[[object], int]:
     return value
 
 
+class LimitSpent(Exception):
+    """The time limit passed while the model was being built, with a start plan in hand."""
+
+
+class StartPlans:
+    """The complete plans a solve holds before its model is built: greedy's, then (large areas)
+    with its cover booked again and its trainers chosen again. Each better one is reported as
+    progress at once, so a short or interrupted solve shows the plan it has: at 430 practices
+    greedy's plan is in hand at 1.3 s and its cheaper cover at 1.7 s, while the model and its
+    first plan take 10 s more. A Ctrl-C while the model is built keeps the best (`kept`), and a
+    solve never ends worse than it (`keep_if_better`)."""
+
+    def __init__(self, on_plan: Callable[[float], None] | None = None, deadline: float | None = None) -> None:
+        self.on_plan = on_plan
+        self.deadline = deadline  # perf_counter time after which the building stops (`check`)
+        self.best: Plan | None = None
+
+    def check(self) -> None:
+        """Raise LimitSpent when the deadline has passed and a start plan is in hand: with
+        several workers the limit counts on the clock from the solve's start, and at 430
+        practices a 10 s limit ran 14 s, its model built for no search (12.8 s, with restaff)."""
+        if self.deadline is not None and self.best is not None and time.perf_counter() > self.deadline:
+            raise LimitSpent
+
+    def offer(self, plan: Plan) -> None:
+        objective = plan.solver.objective
+        if plan.solver.status != "FEASIBLE" or objective is None:
+            return
+        if self.best is None or objective < self.best.solver.objective - 0.5:
+            self.best = plan.model_copy(deep=True)
+            if self.on_plan is not None:
+                self.on_plan(objective)
+
+    def kept(self, name: str, options: SolveOptions, started: float, interrupted: bool) -> Plan:
+        """The best start plan as the solve's plan, after Ctrl-C (`interrupted`) or the time
+        limit stopped the model's building; re-raises the Ctrl-C when there is none yet."""
+        if self.best is None:
+            raise KeyboardInterrupt
+        seconds = time.perf_counter() - started
+        why = ("Ctrl-C came while the model was being built" if interrupted else
+               f"the limit was spent building the model: {seconds:.1f} s of {options.time_limit:g} s")
+        report = SolverReport(
+            name=name, status="FEASIBLE", objective=self.best.solver.objective,
+            seconds=round(seconds, 3), time_limit=options.time_limit, workers=options.workers, seed=options.seed,
+            stats={"interrupted": interrupted, "start": _start_label(self.best),
+                   "search": f"none: {why}; the start plan is the plan"},
+        )
+        return self.best.model_copy(update={"solver": report, "score": None})
+
+    def keep_if_better(self, plan: Plan) -> None:
+        """The start plan's decisions in place of the solve's when the start scores lower (not
+        expected: the model starts from it; it would take a start the model cannot complete)."""
+        best = self.best
+        if best is None or plan.solver.objective is None or plan.solver.objective <= best.solver.objective:
+            return
+        report = plan.solver
+        report.stats["kept_start"] = f"the start plan ({best.solver.objective:,.0f} against the search's {report.objective:,.0f})"
+        plan.afternoons, plan.runs, plan.on_site, plan.cover = best.afternoons, best.runs, best.on_site, best.cover
+        report.objective = best.solver.objective
+        if report.bound is not None:
+            report.gap = _gap(report.objective, report.bound)
+
+
+def model_from_start(name: str, scenario: Scenario, options: SolveOptions, started: float,
+                     instance: Instance | None = None, cuts: bool = True
+                     ) -> Plan | tuple[PltModel, dict, SolveOptions, Callable[[], None], StartPlans]:
+    """`prepare_model` with progress from the solve's start (`progress_from_start`), the start
+    plans reported as they come; or, when Ctrl-C came while the model was being built, the best
+    start plan as the solve's plan (StartPlans.kept)."""
+    progress = _SharedProgress(options.on_progress, started)
+    deadline = started + options.time_limit if options.workers > 1 else None  # see search_spent
+    starts = StartPlans(progress.from_plan if options.on_progress else None, deadline)
+    try:
+        m, terms = prepare_model(scenario, options, instance, cuts, starts)
+    except KeyboardInterrupt:
+        return starts.kept(name, options, started, interrupted=True)
+    except LimitSpent:
+        return starts.kept(name, options, started, interrupted=False)
+    options, announce = progress_from_start(m, options, progress)
+    return m, terms, options, announce, starts
+
+
 def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance | None = None,
-                  cuts: bool = True) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+                  cuts: bool = True, starts: StartPlans | None = None,
+                  ) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
     """The model of the rules with its complete first solution, as every back end of them builds it.
 
     Without a given instance, the greedy plan is the fallback first solution and, for large areas,
-    decides wave membership and cover before modelling. `cuts`: see `build_model`."""
+    decides wave membership and cover before modelling (`_large_area_start`). `cuts`: see
+    `build_model`. `starts` hears of each complete plan as it comes, before the model is built."""
+    starts = starts if starts is not None else StartPlans()
     greedy = None
     if instance is None:
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
+        if greedy is not None:
+            starts.offer(greedy)
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
-            if options.baseline is None:  # re-planning keeps the baseline's cover where it fits
-                greedy = with_cheaper_cover(scenario, greedy, options.seed)
+            greedy = _large_area_start(scenario, greedy, options, starts)
             instance.fixed_waves = _membership(greedy)
-    m, terms = build_model(instance, options.baseline, cuts)
+    m, terms = build_model(instance, options.baseline, cuts, starts.check)
     if cuts:
         m.unmet_floor = add_unmet_floor(m, terms["unmet"][1])
+    starts.check()
     _first_solution(m, terms, options, greedy)
     return m, terms
+
+
+# Share of the time limit for choosing the trainers of a large area's start plan again
+# (`_large_area_start`): at 430 practices that takes 1.4 s.
+START_TRAINERS_SHARE = 0.1
+
+
+def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, starts: StartPlans) -> Plan:
+    """Greedy's plan as a large area's start, whose waves and cover the model then keeps: its
+    cover booked again at less cost (cheaper_cover.py) and, unless re-planning (where a changed
+    trainer costs stability, which restaff.py does not count), its trainers chosen again
+    (restaff.py), in START_TRAINERS_SHARE of the limit. Greedy never looks at a trainer's cost,
+    so the model's search spent its time finding what restaff finds at once, and at a short limit
+    never did: at 430 practices, 10 s, the plan was greedy's with its cover booked again,
+    8,314,160, where restaff makes it 8,233,6xx in 1.4 s more. A Ctrl-C in restaff keeps its
+    plan and stops the solve there."""
+    from ..restaff import restaff_into
+
+    if options.baseline is None:  # re-planning keeps the baseline's cover where it fits
+        greedy = with_cheaper_cover(scenario, greedy, options.seed)
+        starts.offer(greedy)
+        _, interrupted = restaff_into(scenario, greedy, START_TRAINERS_SHARE * options.time_limit, options.workers)
+        starts.offer(greedy)
+        if interrupted:
+            raise KeyboardInterrupt
+    return greedy
+
+
+def _start_label(plan: Plan) -> str:
+    """What the start plan is, for the report: greedy's, on which dates, and what was done to it."""
+    stats = plan.solver.stats
+    dates = stats.get("start_dates")  # none when re-planning (the baseline's first)
+    label = f"greedy plan on dates: {dates}" if dates else "greedy plan"
+    if "cover_again" in stats:
+        label += f"; its cover booked again: {stats['cover_again']}"
+    if "trainers_again" in stats:
+        label += f"; its trainers chosen again: {stats['trainers_again']}"
+    return label
 
 
 def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Plan | None) -> None:
@@ -497,10 +624,7 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
                 break
             m.model.clear_hints()
     if fitted is not None and fitted is greedy:
-        dates = greedy.solver.stats.get("start_dates")  # none when re-planning (the baseline's first)
-        m.start = f"greedy plan on dates: {dates}" if dates else "greedy plan"
-        if "cover_again" in greedy.solver.stats:
-            m.start += f"; its cover booked again: {greedy.solver.stats['cover_again']}"
+        m.start = _start_label(greedy)
     if (fitted is not None and fitted is not greedy) or options.baseline is None \
             or m.instance.fixed_waves is not None:
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ortools.sat.python import cp_model
 
 from models.plan import Plan
@@ -11,25 +13,35 @@ from . import cover, dates, demand, external, internal, trainers
 from .model import PltModel
 from .objective import set_objective
 
+RULES = (
+    dates.choose_dates,
+    dates.waves_in_order,
+    dates.afternoons_too_close,
+    dates.practices_close_once_per_event,
+    cover.every_closed_practice_covered,
+    cover.cover_over_capacity,
+    external.course_runs,
+    external.room_double_booked,
+    external.trainer_for_every_run,
+    external.seats_in_runs,
+    external.person_in_two_runs,
+    internal.on_site_courses,
+    trainers.trainer_limits,
+    demand.demand_met,
+)
 
-def build_model(instance: Instance, baseline: Plan | None = None,
-                cuts: bool = True) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
-    """`cuts`: add the valid inequalities that only tighten the LP relaxation (tests compare without)."""
+
+def build_model(instance: Instance, baseline: Plan | None = None, cuts: bool = True,
+                between: Callable[[], None] | None = None,
+                ) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
+    """`cuts`: add the valid inequalities that only tighten the LP relaxation (tests compare
+    without). `between` runs after each rule; it may raise to stop the building (a solve whose
+    time limit is spent, StartPlans.check)."""
     m = PltModel(instance, baseline)
-    dates.choose_dates(m)
-    dates.waves_in_order(m)
-    dates.afternoons_too_close(m)
-    dates.practices_close_once_per_event(m)
-    cover.every_closed_practice_covered(m)
-    cover.cover_over_capacity(m)
-    external.course_runs(m)
-    external.room_double_booked(m)
-    external.trainer_for_every_run(m)
-    external.seats_in_runs(m)
-    external.person_in_two_runs(m)
-    internal.on_site_courses(m)
-    trainers.trainer_limits(m)
-    demand.demand_met(m)
+    for rule in RULES:
+        rule(m)
+        if between is not None:
+            between()
     if cuts:
         demand.runs_or_unmet(m)
     terms = set_objective(m)

@@ -104,6 +104,7 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers
     practices, reading and hinting them one variable at a time took 3.4 s)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is the solve's: it keeps the start plan
     if workers == 1:
         solver.parameters.max_deterministic_time = seconds
         solver.parameters.max_time_in_seconds = 4 * seconds + 10

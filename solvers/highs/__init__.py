@@ -32,8 +32,7 @@ from ..cpsat import (
     _given_the_waves,
     _polish,
     array_valuer,
-    prepare_model,
-    progress_from_start,
+    model_from_start,
     search_spent,
 )
 from ..cpsat.model import PltModel
@@ -57,8 +56,10 @@ class HighsSolver:
         started = time.perf_counter()
         # Without the cuts on unmet demand: HiGHS's root LP on Norfolk and Waveney did not finish
         # in 60 s with them (bound 301,770 against 1,324,708 without; one core each, side by side).
-        m, terms = prepare_model(scenario, options, cuts=False)
-        options, announce = progress_from_start(m, options, started)
+        prepared = model_from_start(self.name, scenario, options, started, cuts=False)
+        if isinstance(prepared, Plan):  # Ctrl-C while the model was being built: the start plan
+            return prepared
+        m, terms, options, announce, starts = prepared
         mip = translate(m.model.proto)
         columns, values = start_values(m.model.proto)
         built = time.perf_counter() - started
@@ -86,6 +87,7 @@ class HighsSolver:
             report.stats["model_terms"] = ", ".join(
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
+            starts.keep_if_better(plan)
         if m.instance.fixed_waves is not None:
             _given_the_waves(report)
         return plan

@@ -1,0 +1,108 @@
+"""The plans a solve holds before its model is built (solvers/cpsat StartPlans): reported as
+progress at once, kept when Ctrl-C or the time limit stops the building, and never beaten by a
+worse end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import solvers.cpsat
+from models.checker import check_plan
+from models.generate import generate_scenario
+from models.plan import Plan
+from models.scenario import Scenario
+from models.score import score_plan
+from scheduler.cli import main
+from solvers.base import Progress, SolveOptions, get_solver
+from solvers.cheaper_cover import with_cheaper_cover
+from solvers.cpsat import StartPlans
+from solvers.greedy import GreedySolver
+from solvers.restaff import restaff_into
+
+
+def _greedy(scenario: Scenario, earliest: bool = False) -> Plan:
+    return GreedySolver(start_dates=not earliest).solve(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
+
+
+def test_a_large_area_s_start_plans_come_first_as_progress_and_the_solve_ends_below_them() -> None:
+    """Sixty practices in three waves (waves fixed before modelling): greedy's plan, then with its
+    cover booked again, then with its trainers chosen again, each reported before the model's own
+    first plan; the model starts from the last and the solve ends no worse."""
+    area = generate_scenario(60, 6, 3)
+    greedy = _greedy(area)
+    cover = with_cheaper_cover(area, greedy, 0)
+    trainers = cover.model_copy(deep=True)
+    restaff_into(area, trainers, 10, 1)
+    expected = [greedy.solver.objective, cover.solver.objective, trainers.solver.objective]
+    assert expected == sorted(set(expected), reverse=True)  # each step gains here, so each is reported
+    events: list[Progress] = []
+    plan = get_solver("cpsat").solve(area, SolveOptions(time_limit=3, workers=1, seed=0, on_progress=events.append))
+    assert [e.objective for e in events[:3]] == expected
+    objectives = [e.objective for e in events]
+    assert objectives == sorted(objectives, reverse=True)
+    assert "its trainers chosen again: " in plan.solver.stats["start"]
+    assert plan.solver.objective <= expected[-1]
+    assert check_plan(area, plan) == [] and score_plan(area, plan).total == plan.solver.objective
+
+
+@pytest.mark.parametrize("name", ["cpsat", "highs"])
+def test_ctrl_c_while_the_model_is_built_keeps_the_start_plan(norwich: Scenario, monkeypatch, name: str) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solvers.cpsat, "build_model", interrupted)
+    plan = get_solver(name).solve(norwich, SolveOptions(time_limit=60, workers=2, seed=0))
+    assert plan.solver.name == name and plan.solver.status == "FEASIBLE"
+    assert plan.solver.stats["interrupted"] and plan.solver.bound is None
+    assert plan.solver.stats["search"].startswith("none: Ctrl-C came while the model was being built")
+    assert check_plan(norwich, plan) == []
+    assert plan.solver.objective == score_plan(norwich, plan).total == _greedy(norwich).solver.objective
+
+
+def test_ctrl_c_before_any_start_plan_still_ends_the_solve(norwich: Scenario, monkeypatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solvers.cpsat, "_greedy_start", lambda scenario, options: None)
+    monkeypatch.setattr(solvers.cpsat, "build_model", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        get_solver("cpsat").solve(norwich, SolveOptions(time_limit=60, workers=2, seed=0))
+
+
+def test_the_cli_says_a_ctrl_c_stopped_the_building_and_publishes_the_start_plan(
+        norwich_path: Path, tmp_path: Path, monkeypatch) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(solvers.cpsat, "build_model", interrupted)
+    result = CliRunner().invoke(main, ["solve", str(norwich_path), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "no bound: no search ran (Ctrl-C came while the model was being built" in result.output
+    assert "raise --time-limit" not in result.output
+    assert (tmp_path / "plan.json").exists()
+
+
+def test_with_one_worker_the_clock_never_stops_the_building(norwich: Scenario) -> None:
+    """One worker stops on deterministic time so that a seed repeats: a limit shorter than the
+    model's building still builds it and searches."""
+    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=0.1, workers=1, seed=0))
+    assert not plan.solver.stats["search"].startswith("none") and plan.solver.bound is not None
+
+
+def test_a_solve_that_ends_worse_than_its_start_plan_takes_the_start_plan(norwich: Scenario) -> None:
+    start, worse = _greedy(norwich), _greedy(norwich, earliest=True)
+    assert start.solver.objective < worse.solver.objective
+    starts = StartPlans()
+    starts.offer(worse)
+    starts.offer(start)
+    starts.offer(worse)  # not better: the best stays
+    assert starts.best is not None and starts.best.solver.objective == start.solver.objective
+    plan = worse.model_copy(deep=True)
+    plan.solver.bound = start.solver.objective - 1000
+    starts.keep_if_better(plan)
+    assert plan.solver.objective == start.solver.objective == score_plan(norwich, plan).total
+    assert check_plan(norwich, plan) == [] and "start plan" in plan.solver.stats["kept_start"]
+    assert plan.solver.gap == pytest.approx(1000 / start.solver.objective, abs=1e-6)
