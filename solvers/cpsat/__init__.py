@@ -456,8 +456,8 @@ class StartPlans:
     """The complete plans a solve holds before its model is built: greedy's, then (large areas)
     with its cover booked again and its trainers chosen again. Each better one is reported as
     progress at once, so a short or interrupted solve shows the plan it has: at 430 practices
-    greedy's plan is in hand at 1.3 s and its cheaper cover at 1.7 s, while the model and its
-    first plan take 10 s more. A Ctrl-C while the model is built keeps the best (`kept`), and a
+    (2 workers) progress showed greedy's plan at 2.0 s, with its cheaper cover at 2.6 s and its
+    trainers chosen again at 3.7 s, where the model's own first plan came at 13 s. A Ctrl-C while the model is built keeps the best (`kept`), and a
     solve never ends worse than it (`keep_if_better`)."""
 
     def __init__(self, on_plan: Callable[[float], None] | None = None, deadline: float | None = None) -> None:
@@ -568,7 +568,7 @@ def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, s
     (restaff.py), in START_TRAINERS_SHARE of the limit. Greedy never looks at a trainer's cost,
     so the model's search spent its time finding what restaff finds at once, and at a short limit
     never did: at 430 practices, 10 s, the plan was greedy's with its cover booked again,
-    8,314,160, where restaff makes it 8,233,6xx in 1.4 s more. A Ctrl-C in restaff keeps its
+    8,314,160, where restaff makes it 8,233,630 in about 1.1 s more. A Ctrl-C in restaff keeps its
     plan and stops the solve there."""
     from ..restaff import restaff_into
 
