@@ -119,7 +119,7 @@ class SolverReport(_Plain):
     workers: int | None = None
     seed: int | None = None
     finished: dt.datetime | None = Field(None, description="When the solve ended (UTC); feeds stamp events with it.")
-    stats: dict[str, float | int | str] = Field(default_factory=dict)
+    stats: dict[str, bool | int | float | str] = Field(default_factory=dict)
 
 
 class Plan(_Plain):

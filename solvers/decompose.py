@@ -309,7 +309,10 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         if options.on_progress and master.solver.objective is not None:  # greedy's plan is complete
             options.on_progress(Progress(time.perf_counter() - started, master.solver.objective,
                                          float("-inf")))
-        master = with_cheaper_cover(scenario, master, options.seed)
+        try:
+            master = with_cheaper_cover(scenario, master, options.seed)
+        except KeyboardInterrupt:  # greedy's plan is complete: it is kept
+            master.solver.stats["interrupted"] = True
     report = SolverReport(name="cpsat-decomposed", status=master.solver.status, time_limit=options.time_limit,
                           workers=options.workers, seed=options.seed, stats={"master": _master_label(master)})
     plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
@@ -319,6 +322,11 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
     plan.afternoons, plan.cover = master.afternoons, master.cover  # the master's whatever is kept
+    if master.solver.stats.get("interrupted"):
+        report.status = "FEASIBLE"
+        _keep_master(plan, master, reason="Ctrl-C came while the master's cover was booked again", interrupted=True)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return plan
     sessions = master_sessions(master)
     parts = divide(scenario, sessions, part_practices, master)
     master_seconds = time.perf_counter() - started

@@ -172,7 +172,7 @@ def test_a_bound_when_the_model_chooses_the_waves_has_no_proviso(norwich: Scenar
     assert plan.solver.bound is not None
 
 
-def test_a_limit_spent_before_the_search_gives_the_model_s_first_plan(norwich_path: Path, norwich: Scenario,
+def test_a_limit_spent_building_the_model_gives_the_start_plan(norwich_path: Path, norwich: Scenario,
                                                                       tmp_path: Path) -> None:
     """With several workers the limit counts on the clock from the solve's start: when building
     the model and its first plan spent it, no search runs and that plan (greedy's, on the dates the
@@ -196,6 +196,21 @@ def test_a_limit_spent_before_the_search_gives_the_model_s_first_plan(norwich_pa
     assert result.exit_code == 0, result.output
     assert "no bound: no search ran (the limit was spent building the model: " in result.output
     assert "; raise --time-limit" in result.output
+
+
+def test_a_model_built_in_time_but_too_little_left_for_a_search_gives_its_first_plan(norwich: Scenario,
+                                                                                     monkeypatch) -> None:
+    """The building ended within the limit but left less than MIN_SEARCH_SECONDS: no search, and
+    the model's first plan (greedy's, completed by CP-SAT) is the plan."""
+    import solvers.cpsat
+    from solvers.greedy import GreedySolver
+
+    monkeypatch.setattr(solvers.cpsat, "MIN_SEARCH_SECONDS", 10_000.0)
+    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=600, workers=2, seed=0))
+    assert plan.solver.stats["search"].startswith("none: the model and its first plan took ")
+    assert plan.solver.status == "FEASIBLE" and plan.solver.bound is None and check_plan(norwich, plan) == []
+    first = GreedySolver(start_dates=True).solve(norwich, SolveOptions(time_limit=1, workers=1, seed=0))
+    assert plan.solver.objective == score_plan(norwich, plan).total <= first.solver.objective
 
 
 def test_a_spent_limit_without_a_first_plan_still_searches(norwich: Scenario, monkeypatch) -> None:

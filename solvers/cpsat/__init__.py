@@ -139,28 +139,31 @@ class CpSatSolver:
         """`instance`, when given, is used as it is (decomposition fixes its dates and waves)."""
         started = time.perf_counter()
         prepared = model_from_start(self.name, scenario, options, started, instance)
-        if isinstance(prepared, Plan):  # Ctrl-C while the model was being built: the start plan
+        if isinstance(prepared, Plan):  # Ctrl-C, or the limit, while the model was being built: the start plan
             return prepared
         m, terms, options, announce, starts = prepared
         built = time.perf_counter() - started
-        steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
-        start = complete_hint_values(m) if steps else None
-        seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
-        if _no_search(options.time_limit - seats_seconds - search_spent(m, options, started), options):
-            steps = False  # no time for a search: none for the steps' set-up either
-        lns = SessionLns(m, start, options.seed, workers=1) if steps and start is not None else None
-        spent = search_spent(m, options, started)
-        search = replace(options, time_limit=options.time_limit - seats_seconds - spent)
-        if lns is not None and lns.useful:  # the trainers of the plan are chosen again after (restaff.py)
-            search = replace(search, time_limit=search.time_limit - restaff_seconds(options.time_limit))
-        else:
-            lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
-            search = replace(search, time_limit=search.time_limit * (1 - TRAINERS_SHARE))
-        start_plan = None
-        if _no_search(search.time_limit, options):
-            start_plan = start if start is not None else complete_hint_values(m)
-            # without a first plan there is nothing to keep: the search has the least time instead
-            search = replace(search, time_limit=max(MIN_SEARCH_SECONDS, search.time_limit))
+        try:  # Ctrl-C before the search (the steps' set-up takes seconds at 430 practices): the start plan
+            steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
+            start = complete_hint_values(m) if steps else None
+            seats_seconds = seats_step_seconds(m, options)  # kept from the search (reseat.py)
+            if _no_search(options.time_limit - seats_seconds - search_spent(m, options, started), options):
+                steps = False  # no time for a search: none for the steps' set-up either
+            lns = SessionLns(m, start, options.seed, workers=1) if steps and start is not None else None
+            spent = search_spent(m, options, started)
+            search = replace(options, time_limit=options.time_limit - seats_seconds - spent)
+            if lns is not None and lns.useful:  # the trainers of the plan are chosen again after (restaff.py)
+                search = replace(search, time_limit=search.time_limit - restaff_seconds(options.time_limit))
+            else:
+                lns = None  # no steps: the trainers are chosen again after the search (retrain.py)
+                search = replace(search, time_limit=search.time_limit * (1 - TRAINERS_SHARE))
+            start_plan = None
+            if _no_search(search.time_limit, options):
+                start_plan = start if start is not None else complete_hint_values(m)
+                # without a first plan there is nothing to keep: the search has the least time instead
+                search = replace(search, time_limit=max(MIN_SEARCH_SECONDS, search.time_limit))
+        except KeyboardInterrupt:
+            return starts.kept(self.name, scenario, options, started, interrupted=True)
         status_name = "UNKNOWN"  # a one-worker Ctrl-C in the steps leaves no solver (their plan is kept below)
         if start_plan is not None:  # the limit went on building the model: its first plan it is
             announce()
@@ -481,13 +484,14 @@ class StartPlans:
             if self.on_plan is not None:
                 self.on_plan(objective)
 
-    def kept(self, name: str, options: SolveOptions, started: float, interrupted: bool) -> Plan:
+    def kept(self, name: str, scenario: Scenario, options: SolveOptions, started: float,
+             interrupted: bool) -> Plan:
         """The best start plan as the solve's plan, after Ctrl-C (`interrupted`) or the time
-        limit stopped the model's building; re-raises the Ctrl-C when there is none yet."""
+        limit stopped the solve before its search; re-raises the Ctrl-C when there is none yet."""
         if self.best is None:
             raise KeyboardInterrupt
         seconds = time.perf_counter() - started
-        why = ("Ctrl-C came while the model was being built" if interrupted else
+        why = ("Ctrl-C came before the search" if interrupted else
                f"the limit was spent building the model: {seconds:.1f} s of {options.time_limit:g} s")
         report = SolverReport(
             name=name, status="FEASIBLE", objective=self.best.solver.objective,
@@ -495,18 +499,23 @@ class StartPlans:
             stats={"interrupted": interrupted, "start": _start_label(self.best),
                    "search": f"none: {why}; the start plan is the plan"},
         )
-        return self.best.model_copy(update={"solver": report, "score": None})
+        return self.best.model_copy(update={"solver": report, "score": None, "scenario_name": scenario.name,
+                                            "scenario_digest": scenario_digest(scenario)})
 
     def keep_if_better(self, plan: Plan) -> None:
-        """The start plan's decisions in place of the solve's when the start scores lower (not
-        expected: the model starts from it; it would take a start the model cannot complete)."""
+        """The start plan's decisions in place of the solve's when the start scores lower or the
+        solve found no plan (not expected: the model starts from it; it would take a start the
+        model cannot complete). The solve's own terms then no longer describe the plan."""
         best = self.best
-        if best is None or plan.solver.objective is None or plan.solver.objective <= best.solver.objective:
-            return
         report = plan.solver
-        report.stats["kept_start"] = f"the start plan ({best.solver.objective:,.0f} against the search's {report.objective:,.0f})"
+        if best is None or (report.objective is not None and report.objective <= best.solver.objective):
+            return
+        found = f"the search's {report.objective:,.0f}" if report.objective is not None else f"no plan ({report.status})"
+        report.stats["kept_start"] = f"the start plan ({best.solver.objective:,.0f} against {found})"
+        for stale in ("model_terms", "found_by", "trainers_again", "seats_again", "mip_objective"):
+            report.stats.pop(stale, None)
         plan.afternoons, plan.runs, plan.on_site, plan.cover = best.afternoons, best.runs, best.on_site, best.cover
-        report.objective = best.solver.objective
+        report.objective, report.status = best.solver.objective, "FEASIBLE"
         if report.bound is not None:
             report.gap = _gap(report.objective, report.bound)
 
@@ -523,9 +532,9 @@ def model_from_start(name: str, scenario: Scenario, options: SolveOptions, start
     try:
         m, terms = prepare_model(scenario, options, instance, cuts, starts)
     except KeyboardInterrupt:
-        return starts.kept(name, options, started, interrupted=True)
+        return starts.kept(name, scenario, options, started, interrupted=True)
     except LimitSpent:
-        return starts.kept(name, options, started, interrupted=False)
+        return starts.kept(name, scenario, options, started, interrupted=False)
     options, announce = progress_from_start(m, options, progress)
     return m, terms, options, announce, starts
 
@@ -541,6 +550,9 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
     starts = starts if starts is not None else StartPlans()
     greedy = None
     if instance is None:
+        for given in (options.hint, options.baseline):
+            if given is not None:
+                starts.offer(_scored(scenario, given, options.baseline))
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
@@ -582,9 +594,26 @@ def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, s
     return greedy
 
 
+def _scored(scenario: Scenario, given: Plan, baseline: Plan | None) -> Plan:
+    """A given plan (the hint, or the baseline when re-planning) as a start plan: scored against
+    the baseline when it keeps every rule of the scenario, else with no objective (never kept).
+    A re-plan whose limit is spent building keeps the published plan where it still fits,
+    rather than greedy's re-plan, which pays stability for every change."""
+    from models.checker import check_plan
+    from models.score import score_plan
+
+    report = SolverReport(name="given", status="UNKNOWN")
+    if not check_plan(scenario, given):
+        report.status, report.objective = "FEASIBLE", score_plan(scenario, given, baseline).total
+        report.stats["start_given"] = "the hint" if given is not baseline else "the baseline"
+    return given.model_copy(update={"solver": report})
+
+
 def _start_label(plan: Plan) -> str:
     """What the start plan is, for the report: greedy's, on which dates, and what was done to it."""
     stats = plan.solver.stats
+    if "start_given" in stats:
+        return str(stats["start_given"])
     dates = stats.get("start_dates")  # none when re-planning (the baseline's first)
     label = f"greedy plan on dates: {dates}" if dates else "greedy plan"
     if "cover_again" in stats:

@@ -60,13 +60,16 @@ class HighsSolver:
         if isinstance(prepared, Plan):  # Ctrl-C while the model was being built: the start plan
             return prepared
         m, terms, options, announce, starts = prepared
-        mip = translate(m.model.proto)
-        columns, values = start_values(m.model.proto)
-        built = time.perf_counter() - started
-        # The limit counts from the solve's start, as CP-SAT's (search_spent); HiGHS always gets a
-        # moment to take up the start plan.
-        left = max(HIGHS_LEAST_SECONDS, options.time_limit - search_spent(m, options, started))
-        run = _Run(mip, replace(options, time_limit=left))
+        try:  # Ctrl-C before the search (translating the model takes seconds at 430 practices): the start plan
+            mip = translate(m.model.proto)
+            columns, values = start_values(m.model.proto)
+            built = time.perf_counter() - started
+            # The limit counts from the solve's start, as CP-SAT's (search_spent); HiGHS always gets
+            # a moment to take up the start plan.
+            left = max(HIGHS_LEAST_SECONDS, options.time_limit - search_spent(m, options, started))
+            run = _Run(mip, replace(options, time_limit=left))
+        except KeyboardInterrupt:
+            return starts.kept(self.name, scenario, options, started, interrupted=True)
         run.solve(columns, values, announce)
         status = _status(run.highs, mip)
         report = SolverReport(
@@ -87,7 +90,7 @@ class HighsSolver:
             report.stats["model_terms"] = ", ".join(
                 f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
             _fill(plan, m, value)
-            starts.keep_if_better(plan)
+        starts.keep_if_better(plan)
         if m.instance.fixed_waves is not None:
             _given_the_waves(report)
         return plan
