@@ -18,7 +18,8 @@ Subproblems. Each part is the CP-SAT model of its practices, trainers and rooms 
 and waves fixed (its waves renumbered 1..k), started from greedy's plan for those dates and
 waves, so a plan is always in hand and no part is worse than greedy would be on its share. Parts run in processes or as Ray tasks, each with one
 worker on deterministic time, so the joined plan depends on the scenario, the seed and
-`workers` only, not on the machine's load.
+`workers` only, not on the machine's load; with several workers a part whose deterministic time
+runs slow is also stopped on the clock (PART_CLOCK_PACE), so that the solve keeps its limit.
 
 Time. The time limit covers the master, building the parts' models (PART_BUILD_SECONDS per
 practice, an estimate) and the parts' search; when that leaves under MIN_PART_SECONDS a part, no
@@ -83,6 +84,14 @@ PART_SECONDS_STEP = 0.5
 # 6,300 (this under-counts). Before it was counted, 6,300 practices with a 300 s limit took 652 s
 # (126 parts after a 115 s master) and kept the master's plan all the same.
 PART_BUILD_SECONDS = 0.1
+# With several workers, a part's search also stops on the clock at its deterministic seconds
+# divided by this, plus PART_CLOCK_SLACK. CP-SAT's deterministic time runs at 0.69-1.04 s per
+# clock second on these parts (Norfolk and Waveney's three parts, 4 s and 20 s) but at 0.58 on
+# Norwich's one part of 45.5 s, which made a 60 s decomposed solve take 80-88 s; with the clock
+# stop it ends near its limit. Parts whose deterministic time keeps up end on it, so the join
+# repeats for the same seed and workers unless the machine is loaded; with one worker only
+# deterministic time stops a part (the plan repeats, the solve may run over its limit).
+PART_CLOCK_PACE, PART_CLOCK_SLACK = 0.8, 1.0
 # Below this many seconds left, the kept plan's trainers are not chosen again (with two or more
 # workers; with one they always are, and restaff.py's node limit ends it, so the plan repeats).
 MIN_TRAINER_SECONDS = 1.0
@@ -261,6 +270,7 @@ class _Task:
     sessions: tuple[tuple[str, int, dt.date, tuple[tuple[str, str], ...]], ...]
     seconds: float
     seed: int
+    clock: float | None = None  # the part's search stops here on the clock too (several workers)
 
 
 def solve_part(task: _Task) -> str:
@@ -286,7 +296,8 @@ def solve_part(task: _Task) -> str:
         start = None
     # No neighbourhood search in a part: its steps' model loading is not deterministic time, and
     # with it the 6,300-practice benchmark took 635 s instead of 598 s for the same kept plan.
-    options = SolveOptions(time_limit=task.seconds, workers=1, seed=task.seed, hint=start, lns=False)
+    extra = {"max_time_in_seconds": task.clock} if task.clock is not None else {}
+    options = SolveOptions(time_limit=task.seconds, workers=1, seed=task.seed, hint=start, lns=False, extra=extra)
     return CpSatSolver().solve(scenario, options, instance).model_dump_json()
 
 
@@ -367,7 +378,7 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
                     own.append((a.event, k, w.date, tuple((p, provider[a.event, w.number, p]) for p in inside)))
         waves_of.append(renumber)
         tasks.append(_Task(part.name, sub_scenario(scenario, part, sessions), tuple(own), seconds,
-                           options.seed))
+                           options.seed, part_clock(seconds, options.workers)))
     results = run_tasks(solve_part, tasks, options.workers, engine)
     statuses = Counter()
     failed = []
@@ -383,7 +394,9 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
             plan.on_site.append(visit.model_copy(update={"wave": renumber[visit.event, visit.wave]}))
     # Each part is solved for its share of the pool only: never OPTIMAL for the area.
     report.status = "FEASIBLE"
+    clock = part_clock(seconds, options.workers)
     report.stats |= {"parts": len(parts), "part_seconds": round(seconds, 2), "master_seconds": round(master_seconds, 3),
+                     **({"part_clock_seconds": round(clock, 2)} if clock is not None else {}),
                      "part_status": ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())), "engine": engine}
     from models.score import score_plan
 
@@ -401,6 +414,11 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
         _trainers_again(scenario, plan, options, started)
     report.seconds = round(time.perf_counter() - started, 3)
     return plan
+
+
+def part_clock(seconds: float, workers: int) -> float | None:
+    """The clock stop of a part's search with `seconds` of deterministic time (PART_CLOCK_PACE)."""
+    return seconds / PART_CLOCK_PACE + PART_CLOCK_SLACK if workers > 1 else None
 
 
 def _sessions_again(scenario: Scenario, plan: Plan, options: SolveOptions, started: float) -> None:

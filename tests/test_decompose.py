@@ -251,3 +251,49 @@ def test_building_the_parts_counts_against_the_time_limit(area: Scenario, monkey
     plan = solve_decomposed(area, SolveOptions(time_limit=30, workers=2, seed=0), part_practices=20,
                             sessions_again=False)  # its 70 % of the time is not what this tests
     _assert_the_masters_plan_is_kept(area, plan, "too little left for 3 parts (building their models takes about")
+
+
+def test_with_several_workers_a_part_also_stops_on_the_clock(area: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deterministic time ran at 0.58 s per clock second on Norwich's one part (a 60 s solve took
+    80-88 s): with several workers each part's search gets a clock stop of its deterministic
+    seconds at PART_CLOCK_PACE plus PART_CLOCK_SLACK; with one worker none, so the plan repeats."""
+    from ortools.sat.python import cp_model
+
+    from solvers import decompose
+
+    seen: dict[int, list[tuple[float, float]]] = {}
+    real_solve = cp_model.CpSolver.solve
+
+    def recording(self, model, callback=None):
+        p = self.parameters
+        seen.setdefault(current, []).append((p.max_deterministic_time, p.max_time_in_seconds))
+        return real_solve(self, model, callback)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", recording)
+    tasks: list = []
+    real_run = decompose.run_tasks
+
+    def in_process(fn, items, jobs, engine):  # the parts here, where the solves are recorded
+        tasks.extend(items)
+        return real_run(fn, items, 1, engine)
+
+    monkeypatch.setattr(decompose, "run_tasks", in_process)
+    monkeypatch.setattr(decompose, "PART_BUILD_SECONDS", 0.0)  # the parts' search has the whole limit
+    for current in (2, 1):
+        tasks.clear()
+        plan = solve_decomposed(area, SolveOptions(time_limit=4, workers=current, seed=0), part_practices=20,
+                                trainers_again=False, sessions_again=False)
+        seconds = tasks[0].seconds
+        assert seconds >= decompose.MIN_PART_SECONDS and check_plan(area, plan) == []
+        clock = seconds / decompose.PART_CLOCK_PACE + decompose.PART_CLOCK_SLACK
+        stopped = [det for det, c in seen[current] if c == pytest.approx(clock)]
+        if current > 1:
+            assert tasks[0].clock == pytest.approx(clock)
+            # one search per part (its deterministic seconds less the trainers' share after it)
+            assert len(stopped) == len(tasks) and all(0 < det <= seconds for det in stopped)
+            assert plan.solver.stats["part_clock_seconds"] == round(clock, 2)
+        else:
+            assert tasks[0].clock is None and "part_clock_seconds" not in plan.solver.stats
+            assert not stopped
+            searched = [det for det, c in seen[current] if 0 < det <= seconds and c == pytest.approx(4 * det + 10)]
+            assert len(searched) >= len(tasks)  # the parts' searches, on deterministic time alone
