@@ -130,3 +130,29 @@ def test_a_re_plan_whose_limit_is_spent_building_keeps_the_published_plan(norwic
     assert plan.solver.objective == score_plan(norwich, plan, norwich_plan).total
     assert score_plan(norwich, plan, norwich_plan).terms["stability"].weighted == 0
     assert check_plan(norwich, plan) == []
+
+
+def test_the_completion_stops_at_the_deadline_and_the_start_plan_is_kept(norwich: Scenario, monkeypatch) -> None:
+    """With several workers the model's completion of the start plan (complete_hints) gets the
+    clock left to the deadline, and when it stops there the start plan is the plan, not a hint
+    taken for one that does not fit (cleared, and the search started from nothing)."""
+    clocks: list[float | None] = []
+
+    def clock_runs_out(m, seconds: float = 10.0, clock: float | None = None) -> bool:
+        clocks.append(clock)
+        solvers.cpsat.time.sleep(clock or 0)  # the deadline passes while it completes
+        return False
+
+    monkeypatch.setattr(solvers.cpsat, "complete_hints", clock_runs_out)
+    limit = 20.0
+    hint = _greedy(norwich, earliest=True)  # a hint first, then greedy's plan: two starts to complete
+    plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=limit, workers=2, seed=0, hint=hint))
+    assert len(clocks) == 1 and 0 < clocks[0] < limit  # the clock left, then no other start tried
+    assert plan.solver.stats["search"].startswith("none: the limit was spent building the model: ")
+    assert plan.solver.status == "FEASIBLE" and check_plan(norwich, plan) == []
+    assert plan.solver.objective == score_plan(norwich, plan).total <= _greedy(norwich).solver.objective
+    clocks.clear()
+    one = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=0.5, workers=1, seed=0))
+    # one worker: no deadline, the completion stops on deterministic time only; a start that does
+    # not complete is not kept, and the search starts from nothing
+    assert clocks == [None] and not one.solver.stats["search"].startswith("none")
