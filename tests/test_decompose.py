@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from models.plan import Plan
 from models.scenario import Scenario
 from models.score import score_plan
 from scheduler.cli import main
+from solvers import decompose
 from solvers.base import SolveOptions
 from solvers.cheaper_cover import with_cheaper_cover
 from solvers.decompose import (
@@ -28,6 +30,18 @@ from solvers.decompose import (
 )
 from solvers.greedy import GreedySolver
 from tests.test_restaff import _all_but_trainers, _trainer_weekdays
+
+_REAL_PART_CLOCK = decompose.part_clock
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _parts_off_the_clock() -> Iterator[None]:
+    """The parts stop on deterministic time alone, so that separate solves with the same seed and
+    workers give the same join on a loaded machine too (these tests compare joins; with the
+    clock stop one failed while another job ran). The clock stop has its own test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decompose, "part_clock", lambda seconds, workers: None)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +273,7 @@ def test_with_several_workers_a_part_also_stops_on_the_clock(area: Scenario, mon
     seconds at PART_CLOCK_PACE plus PART_CLOCK_SLACK; with one worker none, so the plan repeats."""
     from ortools.sat.python import cp_model
 
-    from solvers import decompose
-
+    monkeypatch.setattr(decompose, "part_clock", _REAL_PART_CLOCK)
     seen: dict[int, list[tuple[float, float]]] = {}
     real_solve = cp_model.CpSolver.solve
 
