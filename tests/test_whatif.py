@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from models import Scenario
@@ -113,3 +114,62 @@ def test_a_replan_starts_from_the_plan_nearest_the_baseline(norwich: Scenario, n
     assert first is not None and greedy is not None
     changes = terms["stability"][1]
     assert array_valuer(first.tolist())(changes) < array_valuer(greedy.tolist())(changes)
+
+
+def test_an_afternoon_added_to_a_published_year_keeps_the_dates_that_leave_room(
+        norwich: Scenario, norwich_plan: Plan) -> None:
+    """The published dates run to the year's end, so keeping all of them leaves an added
+    afternoon no date (greedy found no plan at all): the re-plan keeps the early dates and
+    moves only the later ones."""
+    import datetime as dt
+
+    from models import dump_scenario, parse_scenario
+    from solvers.base import SolveOptions
+    from solvers.greedy import GreedySolver
+
+    last = max(w.date for a in norwich_plan.afternoons for w in a.waves)
+    assert last + dt.timedelta(weeks=norwich.calendar.min_weeks_between) > norwich.period.end
+    doc = dump_scenario(norwich)
+    doc["programme"]["internal_afternoons"] += 1
+    edited = parse_scenario(doc)
+    plan = GreedySolver().solve(edited, SolveOptions(time_limit=10, workers=1, seed=0, baseline=norwich_plan))
+    assert plan.solver.status == "FEASIBLE", plan.solver.stats
+    assert check_plan(edited, plan) == []
+    assert len(plan.afternoons) == len(norwich_plan.afternoons) + 1
+    published = {a.event: a.waves[0].date for a in norwich_plan.afternoons}
+    kept = [a.event for a in plan.afternoons if published.get(a.event) == a.waves[0].date]
+    assert kept and kept[0] == "plt-1"
+    assert "baseline_dates" not in plan.solver.stats  # the published plan was kept where it left room
+
+
+def _two_practice_area() -> Scenario:
+    from tests.test_properties import small_area
+
+    return small_area(practices=2, seed=1, courses=2, days=90, spacing=2, external=1, internal=1)
+
+
+@pytest.mark.parametrize("backend", ["cpsat", "highs"])
+@pytest.mark.parametrize("edit", ["drop a practice", "drop an afternoon"])
+def test_a_replan_that_drops_a_practice_or_an_afternoon_reports_the_objective_it_scores(
+        backend: str, edit: str) -> None:
+    """What the dropped practice or afternoon had in the published plan changed for certain:
+    the model's stability term counts it, as `score_plan` does (it was left out: the reported
+    objective was short by the weight per dropped wave place)."""
+    from models import dump_scenario, parse_scenario
+    from models.score import score_plan
+    from solvers.base import SolveOptions, get_solver
+
+    area = _two_practice_area()
+    published = get_solver("greedy").solve(area, SolveOptions(time_limit=5, workers=1, seed=0))
+    doc = dump_scenario(area)
+    if edit == "drop a practice":
+        doc["practices"] = doc["practices"][1:]
+    else:
+        doc["programme"]["internal_afternoons"] = 0
+    edited = parse_scenario(doc)
+    plan = get_solver(backend).solve(edited, SolveOptions(time_limit=10, workers=1, seed=0, baseline=published))
+    assert plan.solver.status in ("OPTIMAL", "FEASIBLE")
+    assert check_plan(edited, plan) == []
+    score = score_plan(edited, plan, published)
+    assert score.terms["stability"].raw > 0
+    assert plan.solver.objective == score.total

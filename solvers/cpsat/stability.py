@@ -29,13 +29,18 @@ def _moved_dates(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
 
 
 def _moved_waves(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+    """Per (event, practice) now, 1 unless it keeps its wave; plus one per baseline pair whose
+    event or practice the scenario no longer has (an edit dropped it: that change is certain)."""
     was = {(a.event, p): w.number for a in baseline.afternoons for w in a.waves for p in w.practices}
+    events = [e for e, _ in m.instance.events]
+    practices = [p.id for p in m.instance.scenario.practices]
     terms = []
-    for e, _ in m.instance.events:
-        for practice in m.instance.scenario.practices:
-            wave = was.get((e, practice.id))
-            terms.append(1 - m.in_wave[e, practice.id, wave] if (e, practice.id, wave) in m.in_wave else 1)
-    return sum(terms)
+    for e in events:
+        for practice in practices:
+            wave = was.get((e, practice))
+            terms.append(1 - m.in_wave[e, practice, wave] if (e, practice, wave) in m.in_wave else 1)
+    gone = set(was) - {(e, p) for e in events for p in practices}
+    return sum(terms) + len(gone)
 
 
 def _changed_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
