@@ -107,6 +107,7 @@ class _Planner:
         scenario = instance.scenario
         self.days_before = {a.event: [w.date for w in a.waves] for a in before.afternoons if a.waves} if before else {}
         self.spot_before = {(c.event, c.practice): (c.wave - 1, c.provider) for c in before.cover} if before else {}
+        self.room_after = self._latest_next_dates()
         self.practices = {p.id: p for p in scenario.practices}
         self.cannot_close = {p.id: set(p.cannot_close) for p in scenario.practices}
         self.bank = {r.id for r in scenario.roles if r.bank}
@@ -205,7 +206,8 @@ class _Planner:
         window = dt.timedelta(days=self.inst.scenario.programme.wave_window_days)
         before = self.days_before.get(event)
         if (before and set(before) <= set(dates) and before[-1] <= before[0] + window
-                and (not_before is None or before[0] >= not_before) and self.everyone_can_close(before)):
+                and (not_before is None or before[0] >= not_before) and self.everyone_can_close(before)
+                and self.leaves_room(event, before)):
             waves = self.pack_waves(before, self.even_waves, event)
             if waves is not None:
                 return waves
@@ -221,12 +223,35 @@ class _Planner:
             # on any of those (a week's closure spans three consecutive candidates).
             for rest in itertools.combinations(later, min(self.inst.waves - 1, len(later))):
                 days = [first, *rest]
-                if not self.everyone_can_close(days):
+                if not self.everyone_can_close(days) or not self.leaves_room(event, days):
                     continue
                 waves = (self.even_waves and self.pack_waves(days, True, event)) or self.pack_waves(days, event=event)
                 if waves is not None:
                     return waves
         return None
+
+    def leaves_room(self, event: str, days: list[dt.date]) -> bool:
+        """Whether every later event can still have a first wave, spaced, after these wave dates:
+        an event's candidate dates assume one-day waves, so a wave late in its window, or a
+        kept baseline date (an event added after a published plan whose dates ran to the end of
+        the year), could leave a later one none."""
+        after = self.room_after.get(event)
+        return after is None or days[-1] + dt.timedelta(days=self.inst.gap_days) <= after
+
+    def _latest_next_dates(self) -> dict[str, dt.date]:
+        """Event -> the latest first-wave date of the next event from which every later one can
+        still have a first wave, spaced (`leaves_room`)."""
+        gap = dt.timedelta(days=self.inst.gap_days)
+        room_after: dict[str, dt.date] = {}
+        latest: dt.date | None = None  # of the event after this one
+        for event, _ in reversed(self.inst.events):
+            if latest is not None:
+                room_after[event] = latest
+            fitting = [d for d in self.inst.dates[event] if latest is None or d + gap <= latest]
+            if not fitting:
+                break
+            latest = max(fitting)
+        return room_after
 
     def everyone_can_close(self, days: list[dt.date]) -> bool:
         return not any(blocked.issuperset(days) for blocked in self.cannot_close.values() if blocked)
@@ -564,6 +589,10 @@ class GreedySolver:
             elif first_dates:
                 kept = sum(a.waves[0].date == first_dates.get(a.event) for a in plan.afternoons if a.waves)
                 plan.solver.stats["start_dates"] = f"preferred, {kept} of {len(first_dates)} kept"
+            if options.baseline is not None and plan.solver.status != "FEASIBLE":  # as in an added event
+                planner = _Planner(instance, even_waves=even)  # no date left by the baseline's kept ones
+                plan, cover = self._plan(scenario, instance, planner, options.baseline)
+                plan.solver.stats["baseline_dates"] = "not kept (keeping them left an event no date)"
             plan.solver.stats |= {"waves": instance.waves, "candidate_dates": candidates,
                                   "waves_packed": "even" if even else "first fit"}
             if best is None or _better_start(plan, cover, *best):

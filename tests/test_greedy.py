@@ -417,3 +417,31 @@ def test_a_trainer_is_kept_for_a_scarcer_skill_while_their_afternoons_are_short(
     assert check_plan(norfolk, kept) == []
     assert seats(kept_norwich, "wellbeing") > 0
     assert kept_norwich.model_dump(exclude={"solver"}) == spent_norwich.model_dump(exclude={"solver"})
+
+
+def test_a_published_year_that_leaves_an_added_afternoon_no_date_is_planned_afresh() -> None:
+    """Fifty-five practices in three waves, published on dates that run to the year's end (as a
+    spread-out plan does) and with an afternoon added: keeping the published dates leaves some
+    afternoon no date, so greedy plans without them (it used to return no plan, and a short
+    CP-SAT or HiGHS re-plan then had no start and returned none either)."""
+    from models import dump_scenario
+    from models.checker import check_plan
+
+    published_dates = {
+        "plt-1": ["2027-04-15", "2027-04-20", "2027-04-21"], "plt-2": ["2027-06-15", "2027-06-16", "2027-06-17"],
+        "plt-3": ["2027-09-01", "2027-09-02", "2027-09-07"], "plt-4": ["2027-11-02", "2027-11-03", "2027-11-04"],
+        "plt-5": ["2028-01-05", "2028-01-06", "2028-01-11"], "plt-6": ["2028-03-07", "2028-03-08", "2028-03-09"]}
+    area = generate_scenario(55, 3, 61964)
+    published = _solve(area)
+    assert [len(a.waves) for a in published.afternoons] == [3] * 6
+    for afternoon in published.afternoons:
+        for wave in afternoon.waves:
+            wave.date = dt.date.fromisoformat(published_dates[afternoon.event][wave.number - 1])
+    doc = dump_scenario(area)
+    doc["programme"]["internal_afternoons"] += 1
+    edited = parse_scenario(doc)
+    plan = get_solver("greedy").solve(edited, SolveOptions(time_limit=10, workers=1, seed=0, baseline=published))
+    assert plan.solver.status == "FEASIBLE", plan.solver.stats
+    assert "not kept" in plan.solver.stats["baseline_dates"]
+    assert check_plan(edited, plan) == []
+    assert len(plan.afternoons) == 7
