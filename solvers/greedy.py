@@ -590,9 +590,10 @@ class GreedySolver:
                 kept = sum(a.waves[0].date == first_dates.get(a.event) for a in plan.afternoons if a.waves)
                 plan.solver.stats["start_dates"] = f"preferred, {kept} of {len(first_dates)} kept"
             if options.baseline is not None and plan.solver.status != "FEASIBLE":  # as in an added event
-                planner = _Planner(instance, even_waves=even)  # no date left by the baseline's kept ones
-                plan, cover = self._plan(scenario, instance, planner, options.baseline)
-                plan.solver.stats["baseline_dates"] = "not kept (keeping them left an event no date)"
+                afresh = self._plan(scenario, instance, _Planner(instance, even_waves=even), options.baseline)
+                if afresh[0].solver.status == "FEASIBLE":  # the baseline's kept dates left an event none
+                    plan, cover = afresh
+                    plan.solver.stats["baseline_dates"] = "not kept (keeping them left an event no date)"
             plan.solver.stats |= {"waves": instance.waves, "candidate_dates": candidates,
                                   "waves_packed": "even" if even else "first fit"}
             if best is None or _better_start(plan, cover, *best):
