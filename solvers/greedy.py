@@ -203,9 +203,10 @@ class _Planner:
     def first_fitting_date(self, event: str, not_before: dt.date | None) -> Waves | None:
         """The earliest first-wave date (with the next dates in the wave window) that fits."""
         dates = self.inst.dates[event]
+        firsts = set(self.inst.first_dates(event))
         window = dt.timedelta(days=self.inst.scenario.programme.wave_window_days)
         before = self.days_before.get(event)
-        if (before and set(before) <= set(dates) and before[-1] <= before[0] + window
+        if (before and set(before) <= set(dates) and before[0] in firsts and before[-1] <= before[0] + window
                 and (not_before is None or before[0] >= not_before) and self.everyone_can_close(before)
                 and self.leaves_room(event, before)):
             waves = self.pack_waves(before, self.even_waves, event)
@@ -216,7 +217,7 @@ class _Planner:
         if preferred in dates:
             order = [(dates.index(preferred), preferred), *[(i, d) for i, d in order if d != preferred]]
         for i, first in order:
-            if not_before is not None and first < not_before:
+            if first not in firsts or (not_before is not None and first < not_before):
                 continue
             later = [d for d in dates[i + 1:] if d <= first + window]
             # The next dates first; other dates in the window when some practice cannot close
@@ -247,7 +248,7 @@ class _Planner:
         for event, _ in reversed(self.inst.events):
             if latest is not None:
                 room_after[event] = latest
-            fitting = [d for d in self.inst.dates[event] if latest is None or d + gap <= latest]
+            fitting = [d for d in self.inst.first_dates(event) if latest is None or d + gap <= latest]
             if not fitting:
                 break
             latest = max(fitting)

@@ -49,11 +49,18 @@ class Instance:
     # (event, wave) -> date when the dates are decided before modelling (a decomposed area's
     # subproblems); a wave missing from it is not used.
     fixed_dates: dict[tuple[str, int], dt.date] | None = None
+    pinned: dict[str, dt.date] = field(default_factory=dict)  # event -> its first wave's date (pins)
+
+    def first_dates(self, event: str) -> list[dt.date]:
+        """Candidate dates of an event's first wave: only the pinned date, when pinned (its later
+        waves may follow within the wave window)."""
+        pin = self.pinned.get(event)
+        return self.dates[event] if pin is None else [d for d in self.dates[event] if d == pin]
 
     def wave_dates(self, event: str, wave: int) -> list[dt.date]:
         """Candidate dates of one wave."""
         if self.fixed_dates is None:
-            return self.dates[event]
+            return self.first_dates(event) if wave == 1 else self.dates[event]
         day = self.fixed_dates.get((event, wave))
         return [day] if day is not None else []
 
@@ -144,9 +151,14 @@ def event_dates(scenario: Scenario, waves: int, gap_days: int) -> dict[str, list
         lo = first + dt.timedelta(days=k * span)
         hi = last - dt.timedelta(days=(len(events) - 1 - k) * span)
         out[event] = [d for d in allowed if lo <= d <= hi]
+    # A pin fixes the first wave's date; later waves may follow within the wave window (keeping
+    # the pinned date alone left a pinned event of an area with several waves no second wave,
+    # and the scenario no plan).
+    window = dt.timedelta(days=scenario.programme.wave_window_days if waves > 1 else 0)
     for pin in scenario.pins:
         if pin.event in out:
-            out[pin.event] = [d for d in out[pin.event] if d == pin.date]
+            dates = out[pin.event]
+            out[pin.event] = [d for d in dates if pin.date <= d <= pin.date + window] if pin.date in dates else []
     return out
 
 
@@ -161,6 +173,7 @@ def build_instance(scenario: Scenario) -> Instance:
         waves=waves,
         gap_days=gap,
         dates=event_dates(scenario, waves, gap),
+        pinned={pin.event: pin.date for pin in scenario.pins},
         demand=demand,
         room_classes=_room_classes(scenario),
         room_venue={room.id: venue for venue, room in scenario.all_rooms()},

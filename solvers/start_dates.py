@@ -70,7 +70,9 @@ def even_dates(inst: Instance) -> dict[str, dt.date]:
         return total
 
     # Per event: first date -> its wave dates, for the dates with room for every wave.
-    spans = [{d: span for i, d in enumerate(inst.dates[e]) if (span := waves(e, i))} for e, _ in events]
+    firsts = [set(inst.first_dates(e)) for e, _ in events]
+    spans = [{d: span for i, d in enumerate(inst.dates[e]) if d in first and (span := waves(e, i))}
+             for (e, _), first in zip(events, firsts, strict=True)]
     if not all(spans):
         return {}
     ideal = period.even_gap(len(events))

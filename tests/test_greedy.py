@@ -445,3 +445,23 @@ def test_a_published_year_that_leaves_an_added_afternoon_no_date_is_planned_afre
     assert "not kept" in plan.solver.stats["baseline_dates"]
     assert check_plan(edited, plan) == []
     assert len(plan.afternoons) == 7
+
+
+@pytest.mark.parametrize("solver", ["greedy", "cpsat"])
+def test_a_pinned_afternoon_keeps_its_date_and_its_later_waves(area: Scenario, area_plan: Plan, solver: str) -> None:
+    """A pin fixes an afternoon's first wave (as `pinned_date_moved` checks); where the cover
+    needs several waves the later ones follow within the wave window. Keeping the pinned date
+    alone as the event's only candidate left it no second wave, and the area no plan."""
+    from models import dump_scenario
+    from models.checker import check_plan
+
+    pinned = area_plan.afternoons[2]
+    assert len(pinned.waves) > 1
+    doc = dump_scenario(area)
+    doc["pins"] = [{"event": pinned.event, "date": pinned.waves[0].date.isoformat()}]
+    scenario = parse_scenario(doc)
+    plan = get_solver(solver).solve(scenario, SolveOptions(time_limit=10, workers=2, seed=0))
+    assert plan.solver.status in ("OPTIMAL", "FEASIBLE"), plan.solver.stats
+    assert check_plan(scenario, plan) == []
+    afternoon = next(a for a in plan.afternoons if a.event == pinned.event)
+    assert afternoon.waves[0].date == pinned.waves[0].date and len(afternoon.waves) > 1
