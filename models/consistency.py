@@ -57,6 +57,7 @@ def _check_ids(s: Scenario) -> list[Problem]:
     problems += _duplicates("venue", "venues", [v.id for v in s.venues])
     problems += _duplicates("room", "rooms", [r.id for _, r in s.all_rooms()])
     problems += _duplicates("cover provider", "cover_providers", [c.id for c in s.cover_providers])
+    problems += _duplicates("teaching block", "calendar.blocks", [b.id for b in s.calendar.blocks])
     ods = [p.ods_code for p in s.practices]
     problems += [
         Problem(f"practices[{ods.index(code)}].ods_code", code, "ODS code used by two practices; each needs its own")

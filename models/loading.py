@@ -18,9 +18,29 @@ from pydantic import ValidationError
 from .consistency import ScenarioInconsistent
 from .scenario import Scenario
 
+
 # libyaml's loader when PyYAML was built with it: 15 s -> about 1 s for a 6,300-practice area.
 # Same resolvers as yaml.SafeLoader (an unquoted 13:00 is still read as 780 and taken back).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """An unquoted date that is no date (2027-02-30) stays text, so that validation names the
+    field and the value; PyYAML's own reader raised a bare ValueError."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+_YAML_LOADER = _Loader
+
+
+def load_yaml(text: str) -> Any:
+    """YAML as scenarios, edits, patches and grids read it (safe; impossible dates kept as text)."""
+    return yaml.load(text, Loader=_YAML_LOADER)
 
 _FIXES = {
     "missing": "add this field",
@@ -134,7 +154,7 @@ def read_document(path: str | Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.load(text, Loader=_YAML_LOADER)
+        return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise ScenarioError(str(path), [f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"]) from None
     except yaml.YAMLError as exc:

@@ -91,7 +91,9 @@ class Period(Strict):
 
 def _sexagesimal_time(value: object) -> object:
     """YAML 1.1 reads an unquoted 13:00 as the number 780 (minutes); take it back as a time."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 0 <= value < 24 * 60:  # 24:00 or later, or a bare number: pydantic made a time of it
+            raise ValueError(f"{value} is not a time of day (YAML reads an unquoted 24:00 as 1440 minutes); write it quoted, from '00:00' to '23:59'")
         return dt.time(value // 60, value % 60)
     return value
 
@@ -365,16 +367,21 @@ class Demand(Strict):
     development_targets: list[DevelopmentTarget] = Field(default_factory=list)
 
 
+# A weight past this makes the objective overflow CP-SAT's 64-bit arithmetic (10^15 on Norwich
+# had the solver reject its own model).
+Weight = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
 class Weights(Strict):
     """Objective weights. Defaults: a missed seat of priority 1 costs as much as 100 pounds."""
 
-    unmet: Count = Field(100, description="Per unmet seat, times the course priority.")
-    equity_practice: Count = Field(20, description="Per mille of demand unmet at the worst-served practice.")
-    equity_role: Count = Field(20, description="Per mille of demand unmet for the worst-served role.")
-    cost: Count = Field(1, description="Per pound of cover, trainer and room cost.")
-    spread: Count = Field(2, description="Per day a gap between afternoons is off the even gap.")
-    preferences: Count = Field(50, description="Per broken preference (weekday, month, trainer weekday).")
-    stability: Count = Field(200, description="Per decision changed against the baseline when re-planning.")
+    unmet: Weight = Field(100, description="Per unmet seat, times the course priority.")
+    equity_practice: Weight = Field(20, description="Per mille of demand unmet at the worst-served practice.")
+    equity_role: Weight = Field(20, description="Per mille of demand unmet for the worst-served role.")
+    cost: Weight = Field(1, description="Per pound of cover, trainer and room cost.")
+    spread: Weight = Field(2, description="Per day a gap between afternoons is off the even gap.")
+    preferences: Weight = Field(50, description="Per broken preference (weekday, month, trainer weekday).")
+    stability: Weight = Field(200, description="Per decision changed against the baseline when re-planning.")
 
 
 class Policy(Strict):

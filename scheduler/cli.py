@@ -7,6 +7,7 @@ name the file, field, value and fix; a rule broken in a plan (`check`) ends with
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -29,6 +30,16 @@ from .io import write_atomic
 MINIMAL_CHANGE = 20_000
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Seconds(click.FloatRange):
+    """A time limit: a finite number of seconds (FloatRange lets nan and inf through)."""
+
+    def convert(self, value, param, ctx):
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a number of seconds; give e.g. 60", param, ctx)
+        return seconds
 
 
 class InputError(click.ClickException):
@@ -64,7 +75,21 @@ def scenario_edits(command):
                         help="Change a value, e.g. cover_providers.ooh.capacity=120000.")(command)
 
 
-@click.group(context_settings=CONTEXT)
+class _Commands(click.Group):
+    def invoke(self, ctx: click.Context):
+        """A file that cannot be written (a folder or file in the way, no permission) is an
+        error naming it, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            where = exc.filename or "output"
+            raise click.ClickException(f"{where}: cannot write it ({exc.strerror or exc}); check that no file "
+                                       "stands where a folder should be and that the folder is writable") from None
+
+
+@click.group(cls=_Commands, context_settings=CONTEXT)
 @click.version_option(package_name="plt-scheduler")
 def main() -> None:
     """Plan Protected Learning Time afternoons: dates, courses, trainers, rooms, seats and cover.
@@ -245,7 +270,7 @@ def _print_unmet_floor(plan) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder for plan.json.")
 @click.option("--solver", "solver_name", type=click.Choice(solver_names()), default="cpsat", show_default=True,
               help="Back end: cpsat (the optimiser), greedy (the coordinator's baseline) or another registered one.")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds.")
+@click.option("--time-limit", type=_Seconds(min=0.1), default=60.0, show_default=True, help="Seconds.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Search workers; with 1 the same seed gives the same plan.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -272,7 +297,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
 
     Example: plt-scheduler solve examples/norwich/scenario.yaml --out out --time-limit 30
     """
-    from solvers.base import SolveOptions
+    from solvers.base import SolveOptions, UnknownStatus
     from solvers.decompose import chooses_decomposition
     from solvers.parallel import EngineUnavailable
 
@@ -280,6 +305,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
     from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
+    _out_folder(out_dir)
     decomposed = solver_name == "cpsat" and chooses_decomposition(s, strategy)
     if strategy == "decomposed" and solver_name != "cpsat":
         raise InputError(f"--strategy decomposed solves its parts with cpsat; drop --solver {solver_name}")
@@ -291,6 +317,8 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
                                       part_practices=part_practices)
         except EngineUnavailable as exc:
             raise InputError(str(exc)) from None
+        except UnknownStatus as exc:
+            raise click.ClickException(f"{exc}; with extreme weights or sizes in the scenario, lower them") from None
     plan = outcome.plan
     if not outcome.solved:
         print_summary(plan, None)
@@ -308,10 +336,47 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
         raise click.ClickException(f"the plan breaks {len(outcome.violations)} hard rule(s); this is a solver bug")
 
 
+def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doing: str) -> None:
+    """An input error unless the plan keeps every hard rule of the scenario (so every id it
+    names is the scenario's): a plan of another scenario, or edited by hand, stops here."""
+    from models.checker import check_plan
+
+    violations = check_plan(s, plan)
+    if violations:
+        listed = "".join(f"\n  {v.rule} {v.code}: {v.message}" for v in violations[:5])
+        raise InputError(f"{plan_file}: not {doing}: the plan breaks {len(violations)} hard rule(s) of "
+                         f"{scenario}{listed}\nrun plt-scheduler check for every one; give a plan that keeps "
+                         "them (solve or whatif makes one)")
+
+
+def _out_folder(out_dir: str, *states: Path) -> Path:
+    """The output folder, made now, with its published feeds' state (and any other given, as a
+    baseline's) read: a path below a file or a damaged state.json stops the command before any
+    solving or writing, not after the plan is written."""
+    from .ical import StateError, check_state
+
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out_dir}: cannot make this folder ({exc.strerror}); "
+                         "give a folder path with no file along it") from None
+    try:
+        for place in (folder, *states):
+            check_state(place)
+    except StateError as exc:
+        raise InputError(str(exc)) from None
+    return folder
+
+
 def _export(scenario: Scenario, plan: Plan, out_dir: Path) -> None:
+    from .ical import StateError
     from .publish import publish
 
-    written = publish(scenario, plan, out_dir)
+    try:
+        written = publish(scenario, plan, out_dir)
+    except StateError as exc:
+        raise InputError(str(exc)) from None
     click.echo(f"wrote {len(written)} files under {out_dir} (feeds/, csv/, report.html)")
 
 
@@ -329,6 +394,8 @@ def export(scenario: str, plan_file: str, out_dir: str) -> None:
     """
     s = read_scenario(scenario)
     plan = read_plan(plan_file)
+    _out_folder(out_dir)
+    _require_checked(s, plan, plan_file, scenario, "exported")  # unknown ids would break feeds, or their paths
     if plan.score is None:
         from models.score import score_plan
 
@@ -346,11 +413,14 @@ def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
 
     Example: plt-scheduler serve out --port 8080 --list-urls
     """
-    from .serve import feed_tokens, make_server
+    from .serve import TokensError, feed_tokens, make_server
 
     if not (Path(out_dir) / "feeds").is_dir():
         raise InputError(f"{out_dir}: no feeds/ folder; run plt-scheduler export (or solve) into it first")
-    tokens = feed_tokens(out_dir)
+    try:
+        tokens = feed_tokens(out_dir)
+    except TokensError as exc:
+        raise InputError(str(exc)) from None
     if list_urls:
         for feed, token in sorted(tokens.items()):
             click.echo(f"{feed:<40} http://{host}:{port}/{token}.ics")
@@ -370,7 +440,7 @@ def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), required=True,
               help="The published plan.json to re-plan from.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder for the new plan.")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=60.0, show_default=True, help="Seconds.")
+@click.option("--time-limit", type=_Seconds(min=0.1), default=60.0, show_default=True, help="Seconds.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
@@ -388,7 +458,7 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     """
     import shutil
 
-    from solvers.base import SolveOptions
+    from solvers.base import SolveOptions, UnknownStatus
 
     from .diff import plan_diff, render
     from .orchestrate import solve_and_check
@@ -398,10 +468,14 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
+    _out_folder(out_dir, Path(baseline_file).parent)
     with solve_progress(f"re-planning {s.name}", time_limit, quiet) as on_progress:
         options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,
                                baseline=baseline)
-        outcome = solve_and_check(s, "cpsat", options, baseline)
+        try:
+            outcome = solve_and_check(s, "cpsat", options, baseline)
+        except UnknownStatus as exc:
+            raise click.ClickException(f"{exc}; with extreme weights or sizes in the scenario, lower them") from None
     plan = outcome.plan
     if not outcome.solved:
         print_summary(plan, None)
@@ -425,7 +499,7 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
 
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=True))
-@click.option("--time-limit", type=click.FloatRange(min=1), default=30.0, show_default=True,
+@click.option("--time-limit", type=_Seconds(min=1), default=30.0, show_default=True,
               help="Seconds for each search behind the explanation.")
 @scenario_edits
 def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
@@ -436,12 +510,16 @@ def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tupl
     from .explain import explain as find_conflicts
 
     try:
+        read_document(scenario)  # a file that is missing or no YAML is an input error (exit 2)
+    except ScenarioError as exc:
+        raise InputError(exc.render()) from None
+    try:
         s = read_scenario(scenario, sets, drops, patch)
     except InputError as exc:
         if "the scenario is not valid" not in exc.message:
             raise
-        click.echo("The scenario cannot be planned as written:")
-        click.echo("\n".join(line for line in exc.message.splitlines()[1:]))
+        click.echo("The scenario cannot be planned as written:")  # explained: the rules it breaks
+        click.echo(exc.message)
         return
     conflicts = find_conflicts(s, time_limit)
     if conflicts is None:
@@ -461,7 +539,7 @@ def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tupl
               help="What to place: run=COURSE (one more run of a course, e.g. run=conflict-resolution) "
                    "or afternoon=external|internal (one more PLT afternoon).")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True)
-@click.option("--time-limit", type=click.FloatRange(min=1), default=20.0, show_default=True,
+@click.option("--time-limit", type=_Seconds(min=1), default=20.0, show_default=True,
               help="Seconds for each place's solve.")
 @scenario_edits
 def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: float, sets: tuple[str, ...],
@@ -483,6 +561,7 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: 
         raise InputError(f"--add {addition!r}: write run=COURSE with a course id of the scenario "
                          f"(e.g. run={s.courses[0].id}) or afternoon={'|'.join(kinds)}")
     plan = read_plan(plan_file)
+    _require_checked(s, plan, plan_file, scenario, "used")
     try:
         if kind == "run":
             options = suggest_runs(s, plan, what, time_limit)
@@ -515,7 +594,7 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: 
               help="YAML with 'variants' (name, set, drop) and/or 'axes' (path: [values]).")
 @click.option("--jobs", type=click.IntRange(1, 256), default=2, show_default=True)
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True)
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=20.0, show_default=True,
+@click.option("--time-limit", type=_Seconds(min=0.1), default=20.0, show_default=True,
               help="Deterministic seconds per variant.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")

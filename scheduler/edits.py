@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from models.loading import load_yaml
+
 
 class EditError(ValueError):
     pass
@@ -43,6 +45,12 @@ def _step(node: Any, key: str, walked: str) -> tuple[Any, Any]:
             return node, int(key)
         raise _unknown(key, walked, node)
     raise EditError(f"{walked or '(document)'} is a single value; it has no field {key!r}")
+
+
+def _short(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return where + (getattr(exc, "problem", None) or str(exc))
 
 
 def _unknown(key: str, walked: str, node: Any) -> EditError:
@@ -77,7 +85,7 @@ def set_value(doc: dict, assignment: str) -> None:
         raise EditError(f"--set {assignment!r} has no '='; write PATH=VALUE, e.g. cover_providers.ooh.capacity=120000")
     container, key = _locate(doc, path.strip())
     try:
-        container[key] = yaml.safe_load(raw)
+        container[key] = load_yaml(raw)
     except yaml.YAMLError as exc:
         raise EditError(f"--set {path}: the value {raw!r} is not valid YAML ({exc})") from None
 
@@ -90,9 +98,16 @@ def drop(doc: dict, path: str) -> None:
 def apply_edits(doc: dict, sets: tuple[str, ...] = (), drops: tuple[str, ...] = (), patch: str | None = None) -> dict:
     """Apply a patch file first (its `set` mapping and `drop` list), then --set, then --drop."""
     if patch:
-        loaded = yaml.safe_load(Path(patch).read_text(encoding="utf-8")) or {}
+        try:
+            loaded = load_yaml(Path(patch).read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise EditError(f"{patch}: cannot read the patch ({_short(exc)}); save it as UTF-8 YAML") from None
         if not isinstance(loaded, dict) or set(loaded) - {"set", "drop"}:
             raise EditError(f"{patch}: a patch holds 'set' (PATH: VALUE) and 'drop' (list of paths)")
+        if not isinstance(loaded.get("set") or {}, dict):
+            raise EditError(f"{patch}: 'set' is {type(loaded['set']).__name__}; write it as a mapping, one PATH: VALUE a line")
+        if not isinstance(loaded.get("drop") or [], list):
+            raise EditError(f"{patch}: 'drop' is {loaded['drop']!r}; write it as a list of paths, e.g. [trainers.t-bls-1]")
         for path, value in (loaded.get("set") or {}).items():
             container, key = _locate(doc, str(path))
             container[key] = value

@@ -188,11 +188,25 @@ class _Published:
     event: dict
 
 
+class StateError(ValueError):
+    """feeds/state.json is not the published state export wrote."""
+
+
 def _load_state(path: Path) -> dict[str, _Published]:
     if not path.exists():
         return {}
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    return {uid: _Published(**item) for uid, item in raw.items()}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {uid: _Published(**item) for uid, item in raw.items()}
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise StateError(f"{path}: not the feeds' published state ({exc}); restore it from the last "
+                         "publication, or delete it to publish every event afresh (subscribers then "
+                         "see removed events disappear rather than cancelled)") from None
+
+
+def check_state(folder: Path) -> None:
+    """Raise StateError now when FOLDER/feeds/state.json is damaged (before a solve, not after)."""
+    _load_state(folder / "feeds" / "state.json")
 
 
 def _stamp(plan: Plan) -> dt.datetime:
@@ -263,6 +277,10 @@ def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path) -> list[Pa
         e = current.get(uid) or _from_dict(published.event)
         for feed in e.feeds:
             by_feed.setdefault(feed, []).append(_vevent(e, published, stamp))
+    inside = feeds_dir.resolve()
+    for feed in by_feed:  # names come from ids in the plan and state.json: never outside feeds/
+        if not (feeds_dir / feed).resolve().is_relative_to(inside):
+            raise ValueError(f"feed {feed!r} would be written outside {feeds_dir}; its id is not a plain name")
     written = [write_atomic(feeds_dir / feed, _calendar(_feed_name(scenario, feed), scenario, events))
                for feed, events in sorted(by_feed.items())]
     write_atomic(state_path, json.dumps({u: asdict(p) for u, p in sorted(state.items())}, indent=1) + "\n")

@@ -23,7 +23,7 @@ def feed_tokens(out_dir: str | Path) -> dict[str, str]:
     """feed path (relative to DIR/feeds) -> token; new feeds get a token, old ones keep theirs."""
     feeds = Path(out_dir) / "feeds"
     store = feeds / "tokens.json"
-    tokens: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
+    tokens: dict[str, str] = _read_tokens(store) if store.exists() else {}
     changed = False
     for path in sorted(feeds.rglob("*.ics")):
         key = path.relative_to(feeds).as_posix()
@@ -32,6 +32,21 @@ def feed_tokens(out_dir: str | Path) -> dict[str, str]:
             changed = True
     if changed:
         write_atomic(store, json.dumps(tokens, indent=1, sort_keys=True) + "\n")
+    return tokens
+
+
+class TokensError(ValueError):
+    """feeds/tokens.json is not the token store serve wrote."""
+
+
+def _read_tokens(store: Path) -> dict[str, str]:
+    try:
+        tokens = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        tokens = exc
+    if not isinstance(tokens, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tokens.items()):
+        raise TokensError(f"{store}: not serve's feed tokens (a JSON object of feed path -> token); restore it, "
+                          "or delete it to give every feed a new URL (subscribers must then subscribe again)")
     return tokens
 
 

@@ -1,0 +1,126 @@
+"""Bad input beyond the scenario's fields, each found by fuzzing the CLI: impossible dates and
+times, patch files, plans that do not fit the scenario, damaged published state, output paths
+that cannot be folders, extreme numbers. Each gives a clear error and a non-zero exit, never a
+traceback, and leaves what was published as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scheduler.cli import main
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def _clean(result: Result, code: int) -> str:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def published(norwich_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Norwich planned by greedy and published: DIR/plan.json, feeds/ with state.json, csv/."""
+    out = tmp_path_factory.mktemp("published")
+    result = invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_an_impossible_unquoted_date_names_the_field_and_the_value(norwich_path: Path, tmp_path: Path) -> None:
+    text = norwich_path.read_text(encoding="utf-8").replace("end: '2028-03-31'", "end: 2028-02-30", 1)
+    assert "2028-02-30" in text
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    out = _clean(invoke("validate", str(tmp_path / "s.yaml")), 2)
+    assert "period.end = '2028-02-30'" in out and "YYYY-MM-DD" in out
+    out = _clean(invoke("validate", str(norwich_path), "--set", "trainers.t-bls-1.unavailable=[2027-02-30]"), 2)
+    assert "unavailable[0] = '2027-02-30'" in out
+
+
+@pytest.mark.parametrize("value", ["24:00", "1500"])
+def test_a_time_past_midnight_or_a_bare_number_is_no_time_of_day(norwich_path: Path, value: str) -> None:
+    out = _clean(invoke("validate", str(norwich_path), "--set", f"calendar.window.start={value}"), 2)
+    assert "calendar.window.start" in out and "not a time of day" in out
+
+
+def test_explain_of_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    out = _clean(invoke("explain", str(tmp_path / "nowhere.yaml")), 2)
+    assert "nowhere.yaml" in out and "does not exist" in out
+
+
+def test_two_teaching_blocks_with_one_id_are_refused(norwich_path: Path) -> None:
+    out = _clean(invoke("validate", str(norwich_path), "--set", "calendar.blocks.1.id=b1"), 2)
+    assert "calendar.blocks" in out and "teaching block id 'b1'" in out
+
+
+@pytest.mark.parametrize(("patch", "words"), [
+    ("set:\n  - [broken\n", ["cannot read the patch", "line"]),
+    ("set:\n  - trainers.t-bls-1.max_runs_per_afternoon\n", ["'set' is list", "mapping"]),
+    ("drop: trainers.t-bls-1\n", ["'drop' is 'trainers.t-bls-1'", "list of paths"]),
+], ids=["yaml-error", "set-as-list", "drop-as-text"])
+def test_a_bad_patch_file_is_named_with_its_fault(norwich_path: Path, tmp_path: Path, patch: str,
+                                                  words: list[str]) -> None:
+    (tmp_path / "edits.yaml").write_text(patch, encoding="utf-8")
+    out = _clean(invoke("validate", str(norwich_path), "--patch", str(tmp_path / "edits.yaml")), 2)
+    assert "edits.yaml" in out
+    for word in words:
+        assert word in out, out
+
+
+def test_export_refuses_a_plan_that_names_ids_the_scenario_lacks(norwich_path: Path, published: Path,
+                                                                  tmp_path: Path) -> None:
+    """A trainer id of '../../../escaped' wrote its feed outside --out; an unknown block crashed."""
+    plan = json.loads((published / "plan.json").read_text(encoding="utf-8"))
+    plan["runs"][0]["trainer"] = "../../../escaped"
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    out = _clean(invoke("export", str(norwich_path), str(tmp_path / "plan.json"), "--out", str(tmp_path / "a" / "b")), 2)
+    assert "not exported" in out and "unknown_trainer" in out
+    assert not list(tmp_path.rglob("*.ics"))
+    plan["runs"][0]["trainer"], plan["runs"][0]["blocks"] = json.loads(
+        (published / "plan.json").read_text(encoding="utf-8"))["runs"][0]["trainer"], ["b9"]
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    _clean(invoke("export", str(norwich_path), str(tmp_path / "plan.json"), "--out", str(tmp_path / "c")), 2)
+    _clean(invoke("suggest", str(norwich_path), str(tmp_path / "plan.json"), "--add", "afternoon=internal"), 2)
+
+
+def test_a_damaged_published_state_stops_solve_before_it_writes(norwich_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "state.json").write_text("{not json", encoding="utf-8")
+    (tmp_path / "plan.json").write_text('{"old": true}', encoding="utf-8")
+    out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(tmp_path)), 2)
+    assert "state.json" in out and "delete it" in out
+    assert (tmp_path / "plan.json").read_text(encoding="utf-8") == '{"old": true}'
+    assert not (tmp_path / "csv").exists()
+
+
+def test_damaged_feed_tokens_are_named(published: Path, tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "master.ics").write_text("BEGIN:VCALENDAR\n", encoding="utf-8")
+    for damaged in ("{not json", '{"master.ics": {"x": 1}}'):
+        (tmp_path / "feeds" / "tokens.json").write_text(damaged, encoding="utf-8")
+        out = _clean(invoke("serve", str(tmp_path), "--list-urls"), 2)
+        assert "tokens.json" in out
+
+
+def test_an_output_path_below_a_file_is_an_error_before_solving(norwich_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out",
+                        str(tmp_path / "afile" / "sub")), 2)
+    assert "cannot make this folder" in out
+    out = _clean(invoke("generate", "--practices", "3", "--networks", "1", "--out", str(tmp_path / "afile" / "x.yaml")), 1)
+    assert "cannot write it" in out
+
+
+@pytest.mark.parametrize("args", [["--set", "policy.weights.unmet=1000000000000000"], ["--time-limit", "nan"]],
+                         ids=["huge-weight", "nan-seconds"])
+def test_extreme_numbers_are_refused_before_solving(norwich_path: Path, tmp_path: Path, args: list[str]) -> None:
+    out = _clean(invoke("solve", str(norwich_path), "--quiet", "--out", str(tmp_path / "o"), *args), 2)
+    assert "weights.unmet" in out or "not a number of seconds" in out
+    assert not (tmp_path / "o" / "plan.json").exists()
