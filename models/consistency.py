@@ -9,6 +9,7 @@ offending value and the fix, so a coordinator can mend the file without reading 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,38 @@ def _duplicates(kind: str, path: str, ids: list[str]) -> list[Problem]:
 def _unknown(path: str, value: str, kind: str, known: set[str]) -> Problem:
     listed = ", ".join(sorted(known)[:12]) or "none defined"
     return Problem(path, value, f"no {kind} has this id; use one of: {listed}")
+
+
+def _check_pins(s: Scenario) -> list[Problem]:
+    """A pinned date the calendar allows, one pin per afternoon, and pins in the afternoons'
+    order and spacing: otherwise `solve` found no plan while `explain` saw no conflict."""
+    from .calendar import judge
+
+    problems: list[Problem] = []
+    order = {e: k for k, (e, _) in enumerate(s.event_ids())}
+    seen: dict[str, int] = {}
+    for i, pin in enumerate(s.pins):
+        if pin.event in seen:
+            problems.append(Problem(f"pins[{i}].event", pin.event, f"pinned already by pins[{seen[pin.event]}]; "
+                                    "keep one pin per afternoon"))
+        seen.setdefault(pin.event, i)
+        if s.period.contains(pin.date):
+            try:
+                reasons = judge(s, pin.date).reasons
+            except (KeyError, NotImplementedError):  # an unknown bank-holiday region, reported elsewhere
+                reasons = ()
+            if reasons:
+                problems.append(Problem(f"pins[{i}].date", pin.date.isoformat(), f"{'; '.join(reasons)}: no "
+                                        "afternoon can be held then; pin a date `plt-scheduler calendar` lists"))
+    gap = dt.timedelta(weeks=s.calendar.min_weeks_between)
+    pinned = sorted((order[p.event], i, p) for i, p in enumerate(s.pins) if p.event in order)
+    for (k1, _, first), (k2, j, later) in itertools.pairwise(pinned):
+        if k2 > k1 and later.date < first.date + gap * (k2 - k1):
+            problems.append(Problem(f"pins[{j}].date", later.date.isoformat(),
+                                    f"{later.event} comes {k2 - k1} afternoon(s) after {first.event}, pinned to "
+                                    f"{first.date}, so at least {(gap * (k2 - k1)).days} days later "
+                                    "(calendar.min_weeks_between); pin them in order and spaced"))
+    return problems
 
 
 def _check_ids(s: Scenario) -> list[Problem]:
@@ -192,6 +225,7 @@ def _check_dates(s: Scenario) -> list[Problem]:
         if pin.event not in known:
             problems.append(Problem(f"pins[{i}].event", pin.event,
                                     f"no afternoon has this id; use plt-1 to plt-{len(known)}"))
+    problems += _check_pins(s)
     prog = s.programme
     for name in ("earliest", "latest"):
         day = getattr(prog, name)

@@ -468,6 +468,9 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
+    if baseline.scenario_name != s.name:  # its published feeds would be continued into this one's
+        raise InputError(f"{baseline_file}: the baseline is a plan of {baseline.scenario_name!r}, not of {s.name!r}; "
+                         "give the plan published for this scenario (or --set name=... if it was renamed)")
     _out_folder(out_dir, Path(baseline_file).parent)
     with solve_progress(f"re-planning {s.name}", time_limit, quiet) as on_progress:
         options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,

@@ -47,7 +47,7 @@ def _step(node: Any, key: str, walked: str) -> tuple[Any, Any]:
     raise EditError(f"{walked or '(document)'} is a single value; it has no field {key!r}")
 
 
-def _short(exc: Exception) -> str:
+def yaml_problem(exc: Exception) -> str:
     mark = getattr(exc, "problem_mark", None)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
     return where + (getattr(exc, "problem", None) or str(exc))
@@ -101,7 +101,7 @@ def apply_edits(doc: dict, sets: tuple[str, ...] = (), drops: tuple[str, ...] = 
         try:
             loaded = load_yaml(Path(patch).read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise EditError(f"{patch}: cannot read the patch ({_short(exc)}); save it as UTF-8 YAML") from None
+            raise EditError(f"{patch}: cannot read the patch ({yaml_problem(exc)}); save it as UTF-8 YAML") from None
         if not isinstance(loaded, dict) or set(loaded) - {"set", "drop"}:
             raise EditError(f"{patch}: a patch holds 'set' (PATH: VALUE) and 'drop' (list of paths)")
         if not isinstance(loaded.get("set") or {}, dict):

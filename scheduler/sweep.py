@@ -17,13 +17,13 @@ from typing import Any
 import yaml
 
 from models import ScenarioError, dump_scenario, parse_scenario
-from models.loading import read_document
+from models.loading import load_yaml, read_document
 from models.plan import Plan
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
 from solvers.parallel import EngineUnavailable, run_tasks
 
-from .edits import EditError, apply_edits
+from .edits import EditError, apply_edits, yaml_problem
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,24 @@ class Variant:
 
 
 def read_grid(path: str | Path) -> list[Variant]:
-    grid = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    shape = "a grid holds 'variants' (a list of name, set, drop) and/or 'axes' (a mapping of path: [values])"
+    try:
+        grid = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise EditError(f"{path}: cannot read the grid ({yaml_problem(exc)}); save it as UTF-8 YAML") from None
     if not isinstance(grid, dict) or not (grid.get("variants") or grid.get("axes")):
-        raise EditError(f"{path}: a grid holds 'variants' (name, set, drop) and/or 'axes' (path: [values])")
+        raise EditError(f"{path}: {shape}")
+    variants_given, axes = grid.get("variants") or [], grid.get("axes") or {}
+    if not isinstance(variants_given, list) or not all(isinstance(v, dict) for v in variants_given):
+        raise EditError(f"{path}: 'variants' is {variants_given!r}; {shape}")
+    if not isinstance(axes, dict) or not all(isinstance(v, list) for v in axes.values()):
+        raise EditError(f"{path}: 'axes' is {axes!r}; {shape}, e.g. cover_providers.ooh.capacity: [90000, 120000]")
     variants = [Variant("base")]
-    for i, v in enumerate(grid.get("variants") or []):
-        variants.append(Variant(str(v.get("name", f"variant-{i + 1}")), dict(v.get("set") or {}),
-                                tuple(v.get("drop") or ())))
-    axes = grid.get("axes") or {}
+    for i, v in enumerate(variants_given):
+        sets, drops = v.get("set") or {}, v.get("drop") or []
+        if not isinstance(sets, dict) or not isinstance(drops, list):
+            raise EditError(f"{path}: variants[{i}]: 'set' is a mapping of PATH: VALUE and 'drop' a list of paths")
+        variants.append(Variant(str(v.get("name", f"variant-{i + 1}")), dict(sets), tuple(drops)))
     for combo in itertools.product(*axes.values()):
         sets = dict(zip(axes, combo, strict=True))
         variants.append(Variant(", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in sets.items()), sets))

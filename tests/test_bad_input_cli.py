@@ -124,3 +124,45 @@ def test_extreme_numbers_are_refused_before_solving(norwich_path: Path, tmp_path
     out = _clean(invoke("solve", str(norwich_path), "--quiet", "--out", str(tmp_path / "o"), *args), 2)
     assert "weights.unmet" in out or "not a number of seconds" in out
     assert not (tmp_path / "o" / "plan.json").exists()
+
+
+@pytest.mark.parametrize(("pins", "words"), [
+    ([{"event": "plt-1", "date": "2027-05-09"}], ["pins[0].date = '2027-05-09'", "Sunday"]),
+    ([{"event": "plt-1", "date": "2027-05-11"}, {"event": "plt-1", "date": "2027-05-12"}], ["pinned already"]),
+    ([{"event": "plt-1", "date": "2027-06-15"}, {"event": "plt-2", "date": "2027-05-11"}], ["pins[1].date",
+                                                                                          "in order and spaced"]),
+], ids=["sunday", "twice", "out-of-order"])
+def test_a_pin_the_calendar_or_the_spacing_cannot_keep_is_refused(norwich_path: Path, tmp_path: Path,
+                                                                   pins: list[dict], words: list[str]) -> None:
+    """solve found no plan for these while explain said a plan exists: validate now says why."""
+    import yaml
+
+    doc = yaml.safe_load(norwich_path.read_text(encoding="utf-8"))
+    doc["pins"] = pins
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    out = _clean(invoke("validate", str(tmp_path / "s.yaml")), 2)
+    for word in words:
+        assert word in out, out
+
+
+@pytest.mark.parametrize("grid", ["variants: [a\n", "variants: [a, b]\n", "axes: [calendar.min_weeks_between]\n",
+                                  "axes: {calendar.min_weeks_between: 4}\n"],
+                         ids=["yaml-error", "variants-as-text", "axes-as-list", "axis-not-a-list"])
+def test_a_bad_sweep_grid_is_named_before_any_solve(norwich_path: Path, tmp_path: Path, grid: str) -> None:
+    (tmp_path / "grid.yaml").write_text(grid, encoding="utf-8")
+    out = _clean(invoke("sweep", str(norwich_path), "--grid", str(tmp_path / "grid.yaml"), "--jobs", "1",
+                        "--time-limit", "1", "--quiet"), 2)
+    assert "grid.yaml" in out
+
+
+def test_whatif_refuses_another_scenario_s_plan_as_its_baseline(norwich_path: Path, tmp_path: Path) -> None:
+    """Its published feeds were continued into Norwich's: another area's cover and practice feeds."""
+    other = tmp_path / "other"
+    assert invoke("generate", "--practices", "8", "--networks", "2", "--seed", "3", "--out",
+                  str(tmp_path / "other.yaml")).exit_code == 0
+    assert invoke("solve", str(tmp_path / "other.yaml"), "--solver", "greedy", "--quiet", "--out",
+                  str(other)).exit_code == 0
+    out = _clean(invoke("whatif", str(norwich_path), "--baseline", str(other / "plan.json"), "--out",
+                        str(tmp_path / "wi"), "--time-limit", "2", "--quiet"), 2)
+    assert "not of 'Norwich PLT 2027/28'" in out
+    assert not (tmp_path / "wi" / "feeds").exists()
