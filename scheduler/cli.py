@@ -77,16 +77,15 @@ def scenario_edits(command):
 
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context):
-        """A file that cannot be written (a folder or file in the way, no permission) is an
+        """A file that cannot be read or written (a file in a folder's way, no permission) is an
         error naming it, not a traceback."""
         try:
             return super().invoke(ctx)
-        except BrokenPipeError:
-            raise
         except OSError as exc:
-            where = exc.filename or "output"
-            raise click.ClickException(f"{where}: cannot write it ({exc.strerror or exc}); check that no file "
-                                       "stands where a folder should be and that the folder is writable") from None
+            if exc.filename is None or isinstance(exc, BrokenPipeError):
+                raise
+            raise click.ClickException(f"{exc.filename}: {exc.strerror or exc}; check the path (no file where a "
+                                       "folder should be) and the permission to read and write there") from None
 
 
 @click.group(cls=_Commands, context_settings=CONTEXT)
