@@ -349,17 +349,20 @@ def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doi
 
 
 def _out_folder(out_dir: str, *states: Path) -> Path:
-    """The output folder, made now, with its published feeds' state (and any other given, as a
-    baseline's) read: a path below a file or a damaged state.json stops the command before any
-    solving or writing, not after the plan is written."""
+    """The output folder checked now (nothing made yet), with its published feeds' state (and any
+    other given, as a baseline's) read: a path below a file, an unwritable folder or a damaged
+    state.json stops the command before any solving or writing, not after the plan is written."""
+    import os
+
     from .ical import StateError, check_state
 
     folder = Path(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"--out {out_dir}: cannot make this folder ({exc.strerror}); "
-                         "give a folder path with no file along it") from None
+    existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())  # the root exists
+    if not existing.is_dir():
+        raise InputError(f"--out {out_dir}: {existing} is a file, so this cannot be a folder; "
+                         "give a folder path with no file along it")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"--out {out_dir}: {existing} is not writable; give a folder you may write to")
     try:
         for place in (folder, *states):
             check_state(place)
@@ -393,8 +396,8 @@ def export(scenario: str, plan_file: str, out_dir: str) -> None:
     """
     s = read_scenario(scenario)
     plan = read_plan(plan_file)
-    _out_folder(out_dir)
-    _require_checked(s, plan, plan_file, scenario, "exported")  # unknown ids would break feeds, or their paths
+    _require_checked(s, plan, plan_file, scenario, "exported")
+    _out_folder(out_dir)  # unknown ids would break feeds, or their paths
     if plan.score is None:
         from models.score import score_plan
 

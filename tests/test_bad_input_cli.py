@@ -82,7 +82,7 @@ def test_export_refuses_a_plan_that_names_ids_the_scenario_lacks(norwich_path: P
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     out = _clean(invoke("export", str(norwich_path), str(tmp_path / "plan.json"), "--out", str(tmp_path / "a" / "b")), 2)
     assert "not exported" in out and "unknown_trainer" in out
-    assert not list(tmp_path.rglob("*.ics"))
+    assert not list(tmp_path.rglob("*.ics")) and not (tmp_path / "a").exists()
     plan["runs"][0]["trainer"], plan["runs"][0]["blocks"] = json.loads(
         (published / "plan.json").read_text(encoding="utf-8"))["runs"][0]["trainer"], ["b9"]
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
@@ -113,7 +113,7 @@ def test_an_output_path_below_a_file_is_an_error_before_solving(norwich_path: Pa
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out",
                         str(tmp_path / "afile" / "sub")), 2)
-    assert "cannot make this folder" in out
+    assert "is a file, so this cannot be a folder" in out
     out = _clean(invoke("generate", "--practices", "3", "--networks", "1", "--out", str(tmp_path / "afile" / "x.yaml")), 1)
     assert "afile" in out and "check the path" in out
 
