@@ -116,17 +116,17 @@ def test_a_replan_starts_from_the_plan_nearest_the_baseline(norwich: Scenario, n
     assert array_valuer(first.tolist())(changes) < array_valuer(greedy.tolist())(changes)
 
 
-def test_an_afternoon_added_to_a_published_year_keeps_the_dates_that_leave_room(
-        norwich: Scenario, norwich_plan: Plan) -> None:
-    """The published dates run to the year's end, so keeping all of them leaves an added
-    afternoon no date (greedy found no plan at all): the re-plan keeps the early dates and
-    moves only the later ones."""
+def test_an_afternoon_added_to_a_published_year_keeps_the_dates_that_leave_room(norwich: Scenario) -> None:
+    """The published dates run to the year's end (spread evenly, as CP-SAT's plans and greedy's
+    start dates do: the last on 15 March), so keeping all of them leaves an added afternoon no
+    date (greedy found no plan at all): the re-plan keeps the early dates, moves the later ones."""
     import datetime as dt
 
     from models import dump_scenario, parse_scenario
     from solvers.base import SolveOptions
     from solvers.greedy import GreedySolver
 
+    norwich_plan = GreedySolver(start_dates=True).solve(norwich, SolveOptions(time_limit=10, workers=1, seed=0))
     last = max(w.date for a in norwich_plan.afternoons for w in a.waves)
     assert last + dt.timedelta(weeks=norwich.calendar.min_weeks_between) > norwich.period.end
     doc = dump_scenario(norwich)
