@@ -59,7 +59,7 @@ def _check_pins(s: Scenario) -> list[Problem]:
     order = {e: k for k, (e, _) in enumerate(s.event_ids())}
     seen: dict[str, int] = {}
     for i, pin in enumerate(s.pins):
-        if pin.event in seen:
+        if pin.event in seen and s.pins[seen[pin.event]].date != pin.date:
             problems.append(Problem(f"pins[{i}].event", pin.event, f"pinned already by pins[{seen[pin.event]}]; "
                                     "keep one pin per afternoon"))
         seen.setdefault(pin.event, i)
@@ -71,14 +71,14 @@ def _check_pins(s: Scenario) -> list[Problem]:
             if reasons:
                 problems.append(Problem(f"pins[{i}].date", pin.date.isoformat(), f"{'; '.join(reasons)}: no "
                                         "afternoon can be held then; pin a date `plt-scheduler calendar` lists"))
-    gap = dt.timedelta(weeks=s.calendar.min_weeks_between)
+    gap = max(dt.timedelta(days=1), dt.timedelta(weeks=s.calendar.min_weeks_between))  # as the solvers space them
     pinned = sorted((order[p.event], i, p) for i, p in enumerate(s.pins) if p.event in order)
     for (k1, _, first), (k2, j, later) in itertools.pairwise(pinned):
         if k2 > k1 and later.date < first.date + gap * (k2 - k1):
             problems.append(Problem(f"pins[{j}].date", later.date.isoformat(),
                                     f"{later.event} comes {k2 - k1} afternoon(s) after {first.event}, pinned to "
                                     f"{first.date}, so at least {(gap * (k2 - k1)).days} days later "
-                                    "(calendar.min_weeks_between); pin them in order and spaced"))
+                                    "(calendar.min_weeks_between, at least a day); pin them in order and spaced"))
     return problems
 
 

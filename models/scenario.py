@@ -93,7 +93,7 @@ def _sexagesimal_time(value: object) -> object:
     """YAML 1.1 reads an unquoted 13:00 as the number 780 (minutes); take it back as a time."""
     if isinstance(value, int) and not isinstance(value, bool):
         if not 0 <= value < 24 * 60:  # 24:00 or later, or a bare number: pydantic made a time of it
-            raise ValueError(f"{value} is not a time of day (YAML reads an unquoted 24:00 as 1440 minutes); write it quoted, from '00:00' to '23:59'")
+            raise ValueError(f"{value} is not a time of day (YAML reads an unquoted 24:00 as 1440, and 13:00:00 as 46800); write it quoted, from '00:00' to '23:59'")
         return dt.time(value // 60, value % 60)
     return value
 

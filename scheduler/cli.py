@@ -335,6 +335,15 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
         raise click.ClickException(f"the plan breaks {len(outcome.violations)} hard rule(s); this is a solver bug")
 
 
+def _name_in_file(scenario: str) -> object:
+    """The scenario's name as its file has it, before any edits (None when unreadable)."""
+    try:
+        doc = read_document(scenario)
+    except ScenarioError:
+        return None
+    return doc.get("name") if isinstance(doc, dict) else None
+
+
 def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doing: str) -> None:
     """An input error unless the plan keeps every hard rule of the scenario (so every id it
     names is the scenario's): a plan of another scenario, or edited by hand, stops here."""
@@ -344,8 +353,8 @@ def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doi
     if violations:
         listed = "".join(f"\n  {v.rule} {v.code}: {v.message}" for v in violations[:5])
         raise InputError(f"{plan_file}: not {doing}: the plan breaks {len(violations)} hard rule(s) of "
-                         f"{scenario}{listed}\nrun plt-scheduler check for every one; give a plan that keeps "
-                         "them (solve or whatif makes one)")
+                         f"{scenario}{listed}\nrun plt-scheduler check for every one; a plan made with --set, "
+                         "--drop or --patch needs the same edits here too")
 
 
 def _out_folder(out_dir: str, *states: Path) -> Path:
@@ -386,7 +395,9 @@ def _export(scenario: Scenario, plan: Plan, out_dir: Path) -> None:
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Folder to publish into.")
-def export(scenario: str, plan_file: str, out_dir: str) -> None:
+@scenario_edits
+def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], drops: tuple[str, ...],
+           patch: str | None) -> None:
     """Publish a plan: iCal feeds for every subscriber, CSV tables and the HTML report.
 
     Feeds keep a state.json beside them: exporting a re-planned year into the same folder raises
@@ -394,7 +405,7 @@ def export(scenario: str, plan_file: str, out_dir: str) -> None:
 
     Example: plt-scheduler export examples/norwich/scenario.yaml out/plan.json --out out
     """
-    s = read_scenario(scenario)
+    s = read_scenario(scenario, sets, drops, patch)
     plan = read_plan(plan_file)
     _require_checked(s, plan, plan_file, scenario, "exported")
     _out_folder(out_dir)  # unknown ids would break feeds, or their paths
@@ -427,7 +438,11 @@ def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
         for feed, token in sorted(tokens.items()):
             click.echo(f"{feed:<40} http://{host}:{port}/{token}.ics")
         return
-    server = make_server(out_dir, host, port)
+    try:
+        server = make_server(out_dir, host, port)
+    except OSError as exc:
+        raise InputError(f"--host {host} --port {port}: cannot serve there ({exc.strerror or exc}); give an "
+                         "address of this machine (127.0.0.1 for this machine only) and a free port") from None
     click.echo(f"serving {len(tokens)} feeds on http://{host}:{server.server_address[1]}/ (Ctrl-C stops)", err=True)
     try:
         server.serve_forever()
@@ -470,9 +485,11 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
-    if baseline.scenario_name != s.name:  # its published feeds would be continued into this one's
+    named = {s.name, _name_in_file(scenario)}  # the edits may rename it
+    if baseline.scenario_name not in named:  # its published feeds would be continued into this one's
         raise InputError(f"{baseline_file}: the baseline is a plan of {baseline.scenario_name!r}, not of {s.name!r}; "
-                         "give the plan published for this scenario (or --set name=... if it was renamed)")
+                         "give the plan published for this scenario (if the file was renamed since, set its "
+                         "name back for this re-plan with --set name=...)")
     _out_folder(out_dir, Path(baseline_file).parent)
     with solve_progress(f"re-planning {s.name}", time_limit, quiet) as on_progress:
         options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,

@@ -197,8 +197,17 @@ def _load_state(path: Path) -> dict[str, _Published]:
         return {}
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return {uid: _Published(**item) for uid, item in raw.items()}
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        state = {uid: _Published(**item) for uid, item in raw.items()}
+        for published in state.values():  # every value as export_feeds will use it
+            if not isinstance(published.sequence, int) or isinstance(published.sequence, bool):
+                raise TypeError(f"sequence {published.sequence!r} is not a whole number")
+            dt.datetime.fromisoformat(published.modified)
+            event = _from_dict(published.event)
+            feeds = path.parent.resolve()
+            if not all(isinstance(f, str) and (feeds / f).resolve().is_relative_to(feeds) for f in event.feeds):
+                raise ValueError(f"feeds {event.feeds!r} are not all inside {path.parent}")
+        return state
+    except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise StateError(f"{path}: not the feeds' published state ({exc}); restore it from the last "
                          "publication, or delete it to publish every event afresh (subscribers then "
                          "see removed events disappear rather than cancelled)") from None

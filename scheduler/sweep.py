@@ -39,7 +39,7 @@ def read_grid(path: str | Path) -> list[Variant]:
         grid = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise EditError(f"{path}: cannot read the grid ({yaml_problem(exc)}); save it as UTF-8 YAML") from None
-    if not isinstance(grid, dict) or not (grid.get("variants") or grid.get("axes")):
+    if not isinstance(grid, dict) or not (grid.get("variants") or grid.get("axes")) or set(grid) - {"variants", "axes"}:
         raise EditError(f"{path}: {shape}")
     variants_given, axes = grid.get("variants") or [], grid.get("axes") or {}
     if not isinstance(variants_given, list) or not all(isinstance(v, dict) for v in variants_given):
@@ -49,10 +49,13 @@ def read_grid(path: str | Path) -> list[Variant]:
     variants = [Variant("base")]
     for i, v in enumerate(variants_given):
         sets, drops = v.get("set") or {}, v.get("drop") or []
+        if set(v) - {"name", "set", "drop"}:
+            raise EditError(f"{path}: variants[{i}] has {sorted(set(v) - {'name', 'set', 'drop'})}; a variant holds "
+                            "name, set and drop only")
         if not isinstance(sets, dict) or not isinstance(drops, list):
             raise EditError(f"{path}: variants[{i}]: 'set' is a mapping of PATH: VALUE and 'drop' a list of paths")
         variants.append(Variant(str(v.get("name", f"variant-{i + 1}")), dict(sets), tuple(drops)))
-    for combo in itertools.product(*axes.values()):
+    for combo in itertools.product(*axes.values()) if axes else ():  # no axes: no empty combination
         sets = dict(zip(axes, combo, strict=True))
         variants.append(Variant(", ".join(f"{k.rsplit('.', 1)[-1]}={v}" for k, v in sets.items()), sets))
     return variants
@@ -79,7 +82,7 @@ def run_variant(task: tuple[str, Variant, float, int, str | None]) -> dict[str, 
                           tuple(f"{k}={json.dumps(v, default=str)}" for k, v in variant.sets.items()), variant.drops)
         scenario = parse_scenario(doc, f"{scenario_path} ({variant.name})")
     except (EditError, ScenarioError) as exc:  # a bad variant is a row, not the end of the sweep
-        return row | {"status": "INVALID", "error": str(exc).splitlines()[0]}
+        return row | {"status": "INVALID", "error": " ".join(line.strip() for line in str(exc).splitlines()[:3])}
     plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=time_limit, workers=1, seed=seed))
     row["status"] = plan.solver.status
     if plan.solver.status in ("OPTIMAL", "FEASIBLE"):

@@ -166,3 +166,63 @@ def test_whatif_refuses_another_scenario_s_plan_as_its_baseline(norwich_path: Pa
                         str(tmp_path / "wi"), "--time-limit", "2", "--quiet"), 2)
     assert "not of 'Norwich PLT 2027/28'" in out
     assert not (tmp_path / "wi" / "feeds").exists()
+
+
+def test_whatif_takes_its_own_plan_when_its_edits_rename_the_scenario(norwich_path: Path, published: Path,
+                                                                      tmp_path: Path) -> None:
+    out = _clean(invoke("whatif", str(norwich_path), "--baseline", str(published / "plan.json"), "--set",
+                        "name=Norwich PLT 2027/28 v2", "--out", str(tmp_path / "wi"), "--time-limit", "2",
+                        "--quiet"), 0)
+    assert (tmp_path / "wi" / "plan.json").exists(), out
+
+
+def test_export_takes_the_edits_its_plan_was_made_with(norwich_path: Path, tmp_path: Path) -> None:
+    edit = ("--set", "programme.external_afternoons=4")
+    assert invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(tmp_path / "s"),
+                  *edit).exit_code == 0
+    out = _clean(invoke("export", str(norwich_path), str(tmp_path / "s" / "plan.json"), "--out",
+                        str(tmp_path / "x")), 2)
+    assert "unknown_event" in out and "the same edits" in out
+    _clean(invoke("export", str(norwich_path), str(tmp_path / "s" / "plan.json"), "--out", str(tmp_path / "x"),
+                  *edit), 0)
+    assert (tmp_path / "x" / "feeds" / "master.ics").exists()
+
+
+def test_the_same_pin_twice_is_no_conflict(norwich_path: Path) -> None:
+    _clean(invoke("validate", str(norwich_path), "--set",
+                  "pins=[{event: plt-1, date: 2027-04-13}, {event: plt-1, date: 2027-04-13}]"), 0)
+
+
+def test_serve_never_serves_a_file_outside_feeds(published: Path, tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "master.ics").write_text("BEGIN:VCALENDAR\n", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
+    (tmp_path / "feeds" / "tokens.json").write_text(json.dumps({"../secret.txt": "tok"}), encoding="utf-8")
+    out = _clean(invoke("serve", str(tmp_path), "--list-urls"), 2)
+    assert "inside feeds/" in out and "tok.ics" not in out
+
+
+@pytest.mark.parametrize("damage", [{"sequence": "x"}, {"modified": "yesterday"}, {"event": {}},
+                                    {"event": {"feeds": ["../../escaped.ics"]}}],
+                         ids=["sequence", "modified", "event", "feed-outside"])
+def test_damaged_values_in_the_published_state_stop_solve_before_it_writes(
+        norwich_path: Path, published: Path, tmp_path: Path, damage: dict) -> None:
+    state = json.loads((published / "feeds" / "state.json").read_text(encoding="utf-8"))
+    uid = next(iter(state))
+    if damage.get("event"):
+        state[uid]["event"] |= damage["event"]
+    else:
+        state[uid] |= damage
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(tmp_path)), 2)
+    assert "state.json" in out
+    assert not (tmp_path / "plan.json").exists() and not list(tmp_path.parent.glob("escaped.ics"))
+
+
+def test_a_sweep_grid_with_a_misspelt_key_is_refused(norwich_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "grid.yaml").write_text("variants:\n  - name: tight\n    sets: {calendar.min_weeks_between: 8}\n",
+                                        encoding="utf-8")
+    out = _clean(invoke("sweep", str(norwich_path), "--grid", str(tmp_path / "grid.yaml"), "--jobs", "1",
+                        "--time-limit", "1", "--quiet"), 2)
+    assert "variants[0]" in out and "sets" in out
