@@ -57,8 +57,15 @@ def read_scenario(path: str, sets: tuple[str, ...] = (), drops: tuple[str, ...] 
         if not (sets or drops or patch):
             return load_scenario(path)
         source = str(Path(path) / "scenario.yaml") if Path(path).is_dir() else path
-        doc = apply_edits(dump_scenario(parse_scenario(read_document(path), source)), sets, drops, patch)
-        return parse_scenario(doc, f"{source} (edited)")
+        raw = read_document(path)
+        try:
+            doc = dump_scenario(parse_scenario(raw, source))
+        except ScenarioError as invalid:  # edits may repair the file (say --set pins=[]): apply them as it is
+            try:
+                return parse_scenario(apply_edits(raw, sets, drops, patch), f"{source} (edited)")
+            except EditError:  # a path the file leaves to its defaults: the file's own fault first
+                raise invalid from None
+        return parse_scenario(apply_edits(doc, sets, drops, patch), f"{source} (edited)")
     except ScenarioError as exc:
         raise InputError(exc.render()) from None
     except (EditError, OSError) as exc:

@@ -226,3 +226,19 @@ def test_a_sweep_grid_with_a_misspelt_key_is_refused(norwich_path: Path, tmp_pat
     out = _clean(invoke("sweep", str(norwich_path), "--grid", str(tmp_path / "grid.yaml"), "--jobs", "1",
                         "--time-limit", "1", "--quiet"), 2)
     assert "variants[0]" in out and "sets" in out
+
+
+def test_edits_can_repair_a_file_that_is_not_valid(norwich_path: Path, tmp_path: Path) -> None:
+    """A pin validate refuses, in the file: --set pins=[] takes it out for this run (the file was
+    validated before the edits, so no edit could help)."""
+    import yaml
+
+    doc = yaml.safe_load(norwich_path.read_text(encoding="utf-8"))
+    doc["pins"] = [{"event": "plt-1", "date": "2027-05-09"}]  # a Sunday
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    _clean(invoke("validate", str(tmp_path / "s.yaml")), 2)
+    out = _clean(invoke("validate", str(tmp_path / "s.yaml"), "--set", "pins=[]"), 0)
+    assert "valid" in out
+    for edit in ("name=x", "policy.weights.unmet=200"):  # the second path is a default the file leaves out
+        out = _clean(invoke("validate", str(tmp_path / "s.yaml"), "--set", edit), 2)
+        assert "pins[0].date = '2027-05-09'" in out  # edits that do not repair it still name the fault
