@@ -42,6 +42,14 @@ def load_yaml(text: str) -> Any:
     """YAML as scenarios, edits, patches and grids read it (safe; impossible dates kept as text)."""
     return yaml.load(text, Loader=_YAML_LOADER)
 
+
+def yaml_problem(exc: Exception, what_it_is: str = "") -> str:
+    """Where and what a YAML error is: 'line 2, column 1: WHAT_IT_IS (did not find ...)'."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    problem = getattr(exc, "problem", None) or str(exc)
+    return f"{where}{what_it_is} ({problem})" if what_it_is else where + problem
+
 _FIXES = {
     "missing": "add this field",
     "extra_forbidden": "remove it or correct its spelling",
@@ -158,10 +166,7 @@ def read_document(path: str | Path) -> Any:
     except json.JSONDecodeError as exc:
         raise ScenarioError(str(path), [f"line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"]) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        what = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(str(path), [f"{where}not valid YAML ({what}); check indentation and quotes"]) from None
+        raise ScenarioError(str(path), [f"{yaml_problem(exc, 'not valid YAML')}; check indentation and quotes"]) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

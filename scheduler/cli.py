@@ -414,8 +414,8 @@ def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], d
     """
     s = read_scenario(scenario, sets, drops, patch)
     plan = read_plan(plan_file)
-    _require_checked(s, plan, plan_file, scenario, "exported")
-    _out_folder(out_dir)  # unknown ids would break feeds, or their paths
+    _require_checked(s, plan, plan_file, scenario, "exported")  # unknown ids would break feeds, or their paths
+    _out_folder(out_dir)
     if plan.score is None:
         from models.score import score_plan
 
@@ -492,8 +492,9 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
-    named = {s.name, _name_in_file(scenario)}  # the edits may rename it
-    if baseline.scenario_name not in named:  # its published feeds would be continued into this one's
+    # Another scenario's plan would have its published feeds continued into this one's; the
+    # file's own name counts too, as this re-plan's edits may rename it (read only then).
+    if baseline.scenario_name != s.name and baseline.scenario_name != _name_in_file(scenario):
         raise InputError(f"{baseline_file}: the baseline is a plan of {baseline.scenario_name!r}, not of {s.name!r}; "
                          "give the plan published for this scenario (if the file was renamed since, set its "
                          "name back for this re-plan with --set name=...)")

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from models.loading import load_yaml
+from models.loading import load_yaml, yaml_problem
 
 
 class EditError(ValueError):
@@ -45,12 +45,6 @@ def _step(node: Any, key: str, walked: str) -> tuple[Any, Any]:
             return node, int(key)
         raise _unknown(key, walked, node)
     raise EditError(f"{walked or '(document)'} is a single value; it has no field {key!r}")
-
-
-def yaml_problem(exc: Exception) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-    return where + (getattr(exc, "problem", None) or str(exc))
 
 
 def _unknown(key: str, walked: str, node: Any) -> EditError:

@@ -23,7 +23,7 @@ import icalendar
 from models.plan import Plan
 from models.scenario import Scenario
 
-from .io import write_atomic
+from .io import inside, write_atomic
 
 REFRESH = "PT12H"
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -203,8 +203,7 @@ def _load_state(path: Path) -> dict[str, _Published]:
                 raise TypeError(f"sequence {published.sequence!r} is not a whole number")
             dt.datetime.fromisoformat(published.modified)
             event = _from_dict(published.event)
-            feeds = path.parent.resolve()
-            if not all(isinstance(f, str) and (feeds / f).resolve().is_relative_to(feeds) for f in event.feeds):
+            if not all(inside(path.parent, f) for f in event.feeds):
                 raise ValueError(f"feeds {event.feeds!r} are not all inside {path.parent}")
         return state
     except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
@@ -286,9 +285,8 @@ def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path) -> list[Pa
         e = current.get(uid) or _from_dict(published.event)
         for feed in e.feeds:
             by_feed.setdefault(feed, []).append(_vevent(e, published, stamp))
-    inside = feeds_dir.resolve()
     for feed in by_feed:  # names come from ids in the plan and state.json: never outside feeds/
-        if not (feeds_dir / feed).resolve().is_relative_to(inside):
+        if not inside(feeds_dir, feed):
             raise ValueError(f"feed {feed!r} would be written outside {feeds_dir}; its id is not a plain name")
     written = [write_atomic(feeds_dir / feed, _calendar(_feed_name(scenario, feed), scenario, events))
                for feed, events in sorted(by_feed.items())]

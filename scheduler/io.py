@@ -10,6 +10,12 @@ from pathlib import Path
 from typing import Any
 
 
+def inside(folder: Path, name: str) -> bool:
+    """Whether FOLDER/NAME stays inside FOLDER (names read from plans, state.json and
+    tokens.json are never trusted to: '../x' would reach outside it)."""
+    return isinstance(name, str) and (folder / name).resolve().is_relative_to(folder.resolve())
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

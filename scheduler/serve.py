@@ -16,7 +16,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .io import write_atomic
+from .io import inside, write_atomic
 
 
 def feed_tokens(out_dir: str | Path) -> dict[str, str]:
@@ -44,9 +44,7 @@ def _read_tokens(store: Path) -> dict[str, str]:
         tokens = json.loads(store.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         tokens = exc
-    feeds = store.parent.resolve()
-    if not isinstance(tokens, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                               and (feeds / k).resolve().is_relative_to(feeds) for k, v in tokens.items()):
+    if not isinstance(tokens, dict) or not all(inside(store.parent, k) and isinstance(v, str) for k, v in tokens.items()):
         raise TokensError(f"{store}: not serve's feed tokens (a JSON object of feed path inside feeds/ -> token); "
                           "restore it, "
                           "or delete it to give every feed a new URL (subscribers must then subscribe again)")

@@ -17,13 +17,13 @@ from typing import Any
 import yaml
 
 from models import ScenarioError, dump_scenario, parse_scenario
-from models.loading import load_yaml, read_document
+from models.loading import load_yaml, read_document, yaml_problem
 from models.plan import Plan
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
 from solvers.parallel import EngineUnavailable, run_tasks
 
-from .edits import EditError, apply_edits, yaml_problem
+from .edits import EditError, apply_edits
 
 
 @dataclass(frozen=True)

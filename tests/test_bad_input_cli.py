@@ -100,7 +100,7 @@ def test_a_damaged_published_state_stops_solve_before_it_writes(norwich_path: Pa
     assert not (tmp_path / "csv").exists()
 
 
-def test_damaged_feed_tokens_are_named(published: Path, tmp_path: Path) -> None:
+def test_damaged_feed_tokens_are_named(tmp_path: Path) -> None:
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "master.ics").write_text("BEGIN:VCALENDAR\n", encoding="utf-8")
     for damaged in ("{not json", '{"master.ics": {"x": 1}}'):
@@ -193,7 +193,7 @@ def test_the_same_pin_twice_is_no_conflict(norwich_path: Path) -> None:
                   "pins=[{event: plt-1, date: 2027-04-13}, {event: plt-1, date: 2027-04-13}]"), 0)
 
 
-def test_serve_never_serves_a_file_outside_feeds(published: Path, tmp_path: Path) -> None:
+def test_serve_never_serves_a_file_outside_feeds(tmp_path: Path) -> None:
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "master.ics").write_text("BEGIN:VCALENDAR\n", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("secret", encoding="utf-8")
