@@ -147,3 +147,22 @@ def scenario_digest(scenario: Scenario) -> str:
     """Stable fingerprint of a scenario's content (for UIDs and to match plans to scenarios)."""
     canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+# The stat in which a re-plan (`whatif`) records the stability weight it solved with: it raises
+# the scenario's own weight for its search, so the scenario it solved differs from the one the
+# planner has in that weight alone.
+REPLAN_STABILITY = "stability_weight"
+
+
+def made_for(plan: Plan, scenario: Scenario) -> bool:
+    """Whether the plan was made for this scenario (its digest), a re-plan's raised stability
+    weight aside."""
+    if plan.scenario_digest == scenario_digest(scenario):
+        return True
+    weight = plan.solver.stats.get(REPLAN_STABILITY)
+    if not isinstance(weight, int) or isinstance(weight, bool) or weight == scenario.policy.weights.stability:
+        return False
+    solved = scenario.model_copy(deep=True)
+    solved.policy.weights.stability = weight
+    return plan.scenario_digest == scenario_digest(solved)

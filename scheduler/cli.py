@@ -482,6 +482,7 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     """
     import shutil
 
+    from models.plan import REPLAN_STABILITY
     from solvers.base import SolveOptions, UnknownStatus
 
     from .diff import plan_diff, render
@@ -512,6 +513,7 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
         raise click.ClickException(f"no plan for the changed scenario ({plan.solver.status}); "
                                    f"run `plt-scheduler explain` on it to see which rules conflict")
     plan.revision = baseline.revision + 1
+    plan.solver.stats[REPLAN_STABILITY] = weights.stability  # `check` and reports then know the scenario (made_for)
     state = Path(baseline_file).parent / "feeds" / "state.json"
     target = Path(out_dir) / "feeds" / "state.json"
     if state.exists() and not target.exists() and state.resolve() != target.resolve():
@@ -665,20 +667,23 @@ def diff(plan_a: str, plan_b: str, as_json: bool) -> None:
 @main.command(context_settings=CONTEXT)
 @click.argument("scenario", type=click.Path(dir_okay=True))
 @click.argument("plan_file", metavar="PLAN", type=click.Path(dir_okay=False))
-def check(scenario: str, plan_file: str) -> None:
+@scenario_edits
+def check(scenario: str, plan_file: str, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
     """Test every hard rule (H1 to H6) of a plan against its scenario, without the solver.
 
+    A plan solved or re-planned with --set, --drop or --patch is checked with the same edits.
     Exit 0 when every rule holds, 1 with the violations listed.
 
     Example: plt-scheduler check examples/norwich/scenario.yaml out/plan.json
     """
     from models.checker import check_plan
-    from models.plan import scenario_digest
+    from models.plan import made_for
 
-    s = read_scenario(scenario)
+    s = read_scenario(scenario, sets, drops, patch)
     plan = read_plan(plan_file)
-    if plan.scenario_digest != scenario_digest(s):
-        click.echo("note: the plan was made for a different version of this scenario", err=True)
+    if not made_for(plan, s):
+        click.echo("note: the plan was made for a different version of this scenario (a plan solved or "
+                   "re-planned with --set, --drop or --patch is checked with the same edits)", err=True)
     violations = check_plan(s, plan)
     if not violations:
         click.echo(f"ok: {plan_file} keeps every hard rule (H1-H6) of {s.name}")

@@ -22,7 +22,7 @@ from models.plan import (
     Plan,
     Score,
     SolverReport,
-    scenario_digest,
+    made_for,
 )
 from models.scenario import Course, Delivery, EventKind, Scenario
 from models.score import score_plan
@@ -155,7 +155,7 @@ def _header(scenario: Scenario, plan: Plan, score: Score) -> str:
     ])
     period = f"{long_date(scenario.period.start)} to {long_date(scenario.period.end)}"
     warning = ""
-    if plan.scenario_digest != scenario_digest(scenario):
+    if not made_for(plan, scenario):
         warning = ('<p class="warning" role="alert">This plan was made for another version of '
                    "the scenario (its digest differs), so some figures may not match.</p>")
     nav = "".join(f'<a href="#{ident}">{_e(title)}</a>' for ident, title in SECTIONS)

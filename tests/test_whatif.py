@@ -56,6 +56,14 @@ def test_halving_cover_capacity_gives_waves_and_diff_shows_the_added_afternoons(
 
     assert check_plan(parse_scenario(doc), new) == []
     assert all(len(a.waves) >= 2 for a in new.afternoons)
+    # `check` takes the what-if's edits, and the plan is then the edited scenario's own (its raised
+    # stability weight aside); without them it is another scenario's plan
+    checked = CliRunner().invoke(main, ["check", str(norwich_path), str(tmp_path / "half" / "plan.json"), *edits])
+    assert checked.exit_code == 0, checked.output
+    assert "different version" not in checked.output
+    unedited = CliRunner().invoke(main, ["check", str(norwich_path), str(tmp_path / "half" / "plan.json")])
+    assert "different version" in unedited.output
+    assert "another version" not in (tmp_path / "half" / "report.html").read_text()
     diff = CliRunner().invoke(main, ["diff", str(baseline), str(tmp_path / "half" / "plan.json")])
     assert diff.exit_code == 0
     added = [line for line in diff.output.splitlines() if line.startswith("afternoon ") and "none ->" in line]
