@@ -9,7 +9,7 @@ offending value and the fix, so a coordinator can mend the file without reading 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -51,12 +51,12 @@ def _unknown(path: str, value: str, kind: str, known: set[str]) -> Problem:
 
 
 def _check_pins(s: Scenario) -> list[Problem]:
-    """A pinned date the calendar allows, one pin per afternoon, and pins in the afternoons'
-    order and spacing: otherwise `solve` found no plan while `explain` saw no conflict."""
+    """A pinned date the calendar allows, one pin per afternoon, and pins that leave the
+    afternoons room for their waves and spacing (`_pins_room_for_waves`): otherwise `solve` found
+    no plan while `explain` saw no conflict."""
     from .calendar import judge
 
     problems: list[Problem] = []
-    order = {e: k for k, (e, _) in enumerate(s.event_ids())}
     seen: dict[str, int] = {}
     for i, pin in enumerate(s.pins):
         if pin.event in seen and s.pins[seen[pin.event]].date != pin.date:
@@ -71,15 +71,69 @@ def _check_pins(s: Scenario) -> list[Problem]:
             if reasons:
                 problems.append(Problem(f"pins[{i}].date", pin.date.isoformat(), f"{'; '.join(reasons)}: no "
                                         "afternoon can be held then; pin a date `plt-scheduler calendar` lists"))
-    gap = max(dt.timedelta(days=1), dt.timedelta(weeks=s.calendar.min_weeks_between))  # as the solvers space them
-    pinned = sorted((order[p.event], i, p) for i, p in enumerate(s.pins) if p.event in order)
-    for (k1, _, first), (k2, j, later) in itertools.pairwise(pinned):
-        if k2 > k1 and later.date < first.date + gap * (k2 - k1):
-            problems.append(Problem(f"pins[{j}].date", later.date.isoformat(),
-                                    f"{later.event} comes {k2 - k1} afternoon(s) after {first.event}, pinned to "
-                                    f"{first.date}, so at least {(gap * (k2 - k1)).days} days later "
-                                    "(calendar.min_weeks_between, at least a day); pin them in order and spaced"))
+    known = {e for e, _ in s.event_ids()}
+    if not problems and all(s.period.contains(p.date) and p.event in known for p in s.pins):
+        try:
+            problems += _pins_room_for_waves(s)
+        except (KeyError, NotImplementedError):  # an unknown bank-holiday region, reported elsewhere
+            pass
     return problems
+
+
+def least_waves(s: Scenario) -> int:
+    """The fewest waves any afternoon can have: the area's patients over the cover providers'
+    capacity per afternoon (each wave on a day of its own)."""
+    return max(1, math.ceil(sum(p.list_size for p in s.practices) / sum(c.capacity for c in s.cover_providers)))
+
+
+def _pins_room_for_waves(s: Scenario) -> list[Problem]:
+    """Pins that leave the afternoons around them no dates, in the calendar's candidate dates: an
+    afternoon's `least_waves` waves on different days within the wave window, the next afternoon
+    the spacing after its last wave (as the checker holds them). Validate once passed a pin six
+    weeks after the one before it in an area of three waves, the earlier afternoon's last wave
+    then two days too close to it, and `solve` found no plan while `explain` saw none missing."""
+    from .calendar import candidate_dates
+
+    allowed = candidate_dates(s)
+    waves, window = least_waves(s), dt.timedelta(days=s.programme.wave_window_days)
+    gap = max(dt.timedelta(days=1), dt.timedelta(weeks=s.calendar.min_weeks_between))  # as the solvers space them
+    pinned = {p.event: (i, p.date) for i, p in enumerate(s.pins)}
+    events = [e for e, _ in s.event_ids()]
+    each = (f"each afternoon {waves} wave(s) on different days (cover capacity) within "
+            f"programme.wave_window_days, and {gap.days} day(s) from its last wave to the next afternoon "
+            "(calendar.min_weeks_between)")
+
+    def last_wave(start: dt.date) -> dt.date | None:
+        """The earliest an afternoon first held on `start` can hold its last wave, if it can."""
+        later = [d for d in allowed if start < d <= start + window][:waves - 1]
+        return (later[-1] if later else start) if len(later) == waves - 1 else None
+
+    earliest: dt.date | None = allowed[0] if allowed else None
+    last_pin: tuple[str, int, dt.date] | None = None
+    for k, event in enumerate(events):
+        end = None
+        if event in pinned:
+            i, day = pinned[event]
+            if earliest is not None and day < earliest:
+                before = (f"{last_pin[0]} is pinned to {last_pin[2]}" if last_pin else
+                          f"{k} afternoon(s) come before it")
+                return [Problem(f"pins[{i}].date", day.isoformat(),
+                                f"{event} cannot start before {earliest}: {before}, with {each}; pin the afternoons "
+                                f"in order and spaced, {event} on or after {earliest}")]
+            last_pin, end = (event, i, day), last_wave(day)
+        elif earliest is not None:  # the first date from which its waves fit (a later first wave ends later)
+            end = next((e for e in (last_wave(d) for d in allowed if d >= earliest) if e is not None), None)
+        following = next((d for d in allowed if end is not None and d >= end + gap), None)
+        if end is None or (following is None and k + 1 < len(events)):
+            if last_pin is None:  # unpinned afternoons with no date: the calendar's fault, not a pin's
+                return []
+            what = (f"{event}'s later waves" if end is None and event == last_pin[0] else
+                    event if end is None else events[k + 1])
+            return [Problem(f"pins[{last_pin[1]}].date", last_pin[2].isoformat(),
+                            f"from {last_pin[0]} on {last_pin[2]} the calendar's candidate dates leave no room for "
+                            f"{what}, with {each}; pin {last_pin[0]} earlier")]
+        earliest = following
+    return []
 
 
 def _check_ids(s: Scenario) -> list[Problem]:

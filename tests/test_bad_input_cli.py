@@ -188,6 +188,36 @@ def test_export_takes_the_edits_its_plan_was_made_with(norwich_path: Path, tmp_p
     assert (tmp_path / "x" / "feeds" / "master.ics").exists()
 
 
+@pytest.mark.parametrize(("pins", "words", "one_wave"), [
+    ([{"event": "plt-1", "date": "2027-04-13"}, {"event": "plt-2", "date": "2027-05-25"}],
+     ["pins[1].date = '2027-05-25'", "plt-2 cannot start before 2027-05-26", "2 wave(s)"], 0),
+    ([{"event": "plt-3", "date": "2027-04-20"}], ["pins[0].date", "2 afternoon(s) come before it"], 2),
+    ([{"event": "plt-1", "date": "2028-01-25"}], ["pins[0].date = '2028-01-25'", "no room for plt-"], 2),
+    ([{"event": "plt-6", "date": "2028-03-16"}], ["no room for plt-6's later waves"], 0),
+], ids=["second-wave-too-close", "too-early", "no-room-after", "own-waves"])
+def test_a_pin_that_leaves_the_waves_no_dates_is_refused(norwich_path: Path, pins: list[dict],
+                                                        words: list[str], one_wave: int) -> None:
+    """Half Norwich's cover makes two waves an afternoon: pins spaced for one wave passed validate,
+    and solve found no plan while explain said a plan exists. `one_wave`: validate's exit code for
+    the same pins with Norwich's own cover (six weeks apart is enough for one wave)."""
+    half = ("--set", "cover_providers.ooh.capacity=130000", "--set", "programme.max_waves=null")
+    out = _clean(invoke("validate", str(norwich_path), *half, "--set", f"pins={json.dumps(pins)}"), 2)
+    for word in words:
+        assert word in out, out
+    _clean(invoke("validate", str(norwich_path), "--set", f"pins={json.dumps(pins)}"), one_wave)
+
+
+def test_pins_that_leave_the_waves_room_are_planned(norwich_path: Path, tmp_path: Path) -> None:
+    pins = json.dumps([{"event": "plt-1", "date": "2027-04-13"}, {"event": "plt-2", "date": "2027-05-26"}])
+    edits = ("--set", "cover_providers.ooh.capacity=130000", "--set", "programme.max_waves=null",
+             "--set", f"pins={pins}")
+    _clean(invoke("validate", str(norwich_path), *edits), 0)
+    _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(tmp_path / "o"), *edits), 0)
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    firsts = {a["event"]: a["waves"][0]["date"] for a in plan["afternoons"]}
+    assert firsts["plt-1"] == "2027-04-13" and firsts["plt-2"] == "2027-05-26"
+
+
 def test_the_same_pin_twice_is_no_conflict(norwich_path: Path) -> None:
     _clean(invoke("validate", str(norwich_path), "--set",
                   "pins=[{event: plt-1, date: 2027-04-13}, {event: plt-1, date: 2027-04-13}]"), 0)
