@@ -138,7 +138,7 @@ class CpSatSolver:
     def solve(self, scenario: Scenario, options: SolveOptions, instance: Instance | None = None) -> Plan:
         """`instance`, when given, is used as it is (decomposition fixes its dates and waves)."""
         started = time.perf_counter()
-        prepared = model_from_start(self.name, scenario, options, started, instance)
+        prepared = model_from_start(self.name, scenario, options, started, instance, sessions=options.lns)
         if isinstance(prepared, Plan):  # Ctrl-C, or the limit, while the model was being built: the start plan
             return prepared
         m, terms, options, announce, starts = prepared
@@ -531,16 +531,16 @@ class StartPlans:
 
 
 def model_from_start(name: str, scenario: Scenario, options: SolveOptions, started: float,
-                     instance: Instance | None = None, cuts: bool = True
+                     instance: Instance | None = None, cuts: bool = True, sessions: bool = False,
                      ) -> Plan | tuple[PltModel, dict, SolveOptions, Callable[[], None], StartPlans]:
     """`prepare_model` with progress from the solve's start (`progress_from_start`), the start
     plans reported as they come; or, when Ctrl-C came while the model was being built, the best
-    start plan as the solve's plan (StartPlans.kept)."""
+    start plan as the solve's plan (StartPlans.kept). `sessions`: see `_large_area_start`."""
     progress = _SharedProgress(options.on_progress, started)
     deadline = started + options.time_limit if options.workers > 1 else None  # see search_spent
     starts = StartPlans(progress.from_plan if options.on_progress else None, deadline)
     try:
-        m, terms = prepare_model(scenario, options, instance, cuts, starts)
+        m, terms = prepare_model(scenario, options, instance, cuts, starts, sessions)
     except KeyboardInterrupt:
         return starts.kept(name, scenario, options, started, interrupted=True)
     except LimitSpent:
@@ -550,13 +550,15 @@ def model_from_start(name: str, scenario: Scenario, options: SolveOptions, start
 
 
 def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance | None = None,
-                  cuts: bool = True, starts: StartPlans | None = None,
+                  cuts: bool = True, starts: StartPlans | None = None, sessions: bool = False,
                   ) -> tuple[PltModel, dict[str, tuple[int, cp_model.LinearExpr]]]:
     """The model of the rules with its complete first solution, as every back end of them builds it.
 
     Without a given instance, the greedy plan is the fallback first solution and, for large areas,
     decides wave membership and cover before modelling (`_large_area_start`). `cuts`: see
-    `build_model`. `starts` hears of each complete plan as it comes, before the model is built."""
+    `build_model`. `starts` hears of each complete plan as it comes, before the model is built.
+    `sessions`: a large area's start plan has its external sessions laid out again by CP-SAT
+    (`_large_area_start`; the CP-SAT back end with its structured steps only)."""
     starts = starts if starts is not None else StartPlans()
     greedy = None
     if instance is None:
@@ -568,7 +570,7 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
         if greedy is not None:
             starts.offer(greedy)
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
-            greedy = _large_area_start(scenario, greedy, options, starts)
+            greedy = _large_area_start(scenario, greedy, options, starts, sessions)
             instance.fixed_waves = _membership(greedy)
     m, terms = build_model(instance, options.baseline, cuts, starts.check)
     if cuts:
@@ -582,18 +584,41 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
 # Share of the time limit for choosing the trainers of a large area's start plan again
 # (`_large_area_start`): at 430 practices that takes about 1.1 s.
 START_TRAINERS_SHARE = 0.1
+# Seconds a practice for laying a large area's start plan out again (`start_sessions_seconds`):
+# at 430 practices, on the start plan of 8,233,630, 2 s saved 11,930, 4 s 45,310, 6 s 52,375 and
+# 20 s 53,270 (/work/prof6/sess430.py). Below MIN_START_SESSIONS_SECONDS it is not tried.
+START_SESSIONS_PER_PRACTICE = 0.014
+MIN_START_SESSIONS_SECONDS = 1.0
 
 
-def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, starts: StartPlans) -> Plan:
+def start_sessions_seconds(time_limit: float, practices: int) -> float:
+    """Seconds for laying a large area's start plan out again, session by session (sessions.py):
+    START_SESSIONS_PER_PRACTICE a practice, at most 0.55 of the limit. At 430 practices (6 s) the
+    model's search starts about 15 s after the solve, so the steps' time is mostly time it would
+    not have; on Norfolk and Waveney (103 practices, 1.4 s) it starts within a few seconds and
+    5.5 s of a 10 s limit for the steps left a worse plan (1,365,754 against 1,354,844). By the
+    area's size, not the clock, so that one worker still repeats its plan."""
+    return min(0.55 * time_limit, START_SESSIONS_PER_PRACTICE * practices)
+
+
+def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, starts: StartPlans,
+                      sessions: bool = False) -> Plan:
     """Greedy's plan as a large area's start, whose waves and cover the model then keeps: its
     cover booked again at less cost (cheaper_cover.py) and, unless re-planning (where a changed
-    trainer costs stability, which restaff.py does not count), its trainers chosen again
-    (restaff.py), in START_TRAINERS_SHARE of the limit. Greedy never looks at a trainer's cost,
-    so the model's search spent its time finding what restaff finds at once, and at a short limit
-    never did: at 430 practices, 10 s, the plan was greedy's with its cover booked again,
-    8,314,160, where restaff makes it 8,233,630 in about 1.1 s more. A Ctrl-C in restaff keeps its
+    trainer or run costs stability, which restaff.py and sessions.py do not count), its trainers
+    chosen again (restaff.py), in START_TRAINERS_SHARE of the limit. Greedy never looks at a
+    trainer's cost, so the model's search spent its time finding what restaff finds at once, and
+    at a short limit never did: at 430 practices, 10 s, the plan was greedy's with its cover
+    booked again, 8,314,160, where restaff makes it 8,233,630 in about 1.1 s more.
+
+    With `sessions`, its external sessions are then laid out again one at a time by CP-SAT
+    (sessions.py) in `start_sessions_seconds`, at most what is left of the limit. At 430
+    practices the model is built and completed about 10 s after the start, and its search's
+    first step comes at about 15 s: a 10 s solve returned the restaffed start, level with the
+    MIP back end's, and 60 s solves reached only 8,220,975. A Ctrl-C in either step keeps its
     plan and stops the solve there."""
     from ..restaff import restaff_into
+    from ..sessions import sessions_into
 
     if options.baseline is None:  # re-planning keeps the baseline's cover where it fits
         greedy = with_cheaper_cover(scenario, greedy, options.seed)
@@ -602,6 +627,16 @@ def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, s
         starts.offer(greedy)
         if interrupted:
             raise KeyboardInterrupt
+        if sessions:
+            seconds = start_sessions_seconds(options.time_limit, len(scenario.practices))
+            left = starts.seconds_left()
+            if left is not None:
+                seconds = min(seconds, left)
+            if seconds >= MIN_START_SESSIONS_SECONDS:
+                _, interrupted = sessions_into(scenario, greedy, seconds, options.workers, options.seed)
+                starts.offer(greedy)
+                if interrupted:
+                    raise KeyboardInterrupt
     return greedy
 
 
@@ -631,6 +666,8 @@ def _start_label(plan: Plan) -> str:
         label += f"; its cover booked again: {stats['cover_again']}"
     if "trainers_again" in stats:
         label += f"; its trainers chosen again: {stats['trainers_again']}"
+    if "sessions_again" in stats:
+        label += f"; its sessions laid out again: {stats['sessions_again']}"
     return label
 
 
