@@ -601,8 +601,9 @@ def start_sessions_seconds(time_limit: float, practices: int) -> float:
 
     Measured with and without (/work/prof6/ab_sessions.py, two workers): 430 practices, 60 s,
     seeds 0 and 1: 8,179,422 / 8,168,925 against 8,218,920 / 8,188,140; 200 practices, 10 s:
-    4,196,537 against 4,217,237; 200 practices, 60 s, seeds 0 to 2: 4,138,262 / 4,142,142 /
-    4,109,182 against 4,091,002 / 4,145,362 / 4,105,802 (mean 0.4 % worse, all from seed 0)."""
+    4,196,537 against 4,217,237; 200 practices, 60 s, seeds 0 to 4: 4,138,262 / 4,142,142 /
+    4,109,182 / 4,119,812 / 4,150,377 against 4,091,002 / 4,145,362 / 4,105,802 / 4,111,554 /
+    4,155,637 (mean 0.24 % worse, most of it seed 0; two seeds better)."""
     return min(0.55 * time_limit, START_SESSIONS_PER_PRACTICE * practices)
 
 
