@@ -9,10 +9,10 @@ rooms and cover to dates through these sets rather than per-run implications.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from models.calendar import candidate_dates
+from models.consistency import least_waves
 from models.demand import compute_demand
 from models.scenario import Course, EventKind, Room, Scenario, Trainer, Venue
 
@@ -120,7 +120,7 @@ def wave_count(scenario: Scenario) -> int:
         return scenario.programme.max_waves
     sizes = [p.list_size for p in scenario.practices]
     caps = [c.capacity for c in scenario.cover_providers]
-    waves = max(1, math.ceil(sum(sizes) / sum(caps)))
+    waves = least_waves(scenario)  # the capacity's lower bound, as validation holds pins to it
     while not _fits_in_waves(sizes, caps, waves) and waves < 12:
         waves += 1
     return waves
