@@ -63,7 +63,10 @@ def test_halving_cover_capacity_gives_waves_and_diff_shows_the_added_afternoons(
     assert "different version" not in checked.output
     unedited = CliRunner().invoke(main, ["check", str(norwich_path), str(tmp_path / "half" / "plan.json")])
     assert "different version" in unedited.output
-    assert "another version" not in (tmp_path / "half" / "report.html").read_text()
+    exported = CliRunner().invoke(main, ["export", str(norwich_path), str(tmp_path / "half" / "plan.json"), *edits,
+                                         "--out", str(tmp_path / "again")])
+    assert exported.exit_code == 0, exported.output
+    assert "another version" not in (tmp_path / "again" / "report.html").read_text()
     diff = CliRunner().invoke(main, ["diff", str(baseline), str(tmp_path / "half" / "plan.json")])
     assert diff.exit_code == 0
     added = [line for line in diff.output.splitlines() if line.startswith("afternoon ") and "none ->" in line]
