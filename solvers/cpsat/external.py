@@ -134,8 +134,10 @@ def person_in_two_runs(m: PltModel) -> None:
 # against the LP's 2,130) and leave the worst role 215 per mille against 208.83. Whether the hall
 # can be left empty with unmet demand at its floor was neither shown nor refuted in 300 s (CP-SAT
 # without an objective, and HiGHS); a full solve with the objective held under the best plan known
-# (610,264) found none in 1,200 s, its bound still 609,964. Closing this needs whole-afternoon
-# layouts in the relaxation (a configuration bound), not more search time.
+# (610,264) found none in 1,200 s, its bound still 609,964. With seats and unmet continuous and
+# every other variable whole (HiGHS, 400 s, 1,029 nodes) the bound stayed at 609,961.8 too, so
+# whole-afternoon layouts in the relaxation (a configuration bound) may not be enough alone: the
+# seats' whole numbers are part of the gap. Closing it needs a stronger formulation, not more time.
 def room_cost(m: PltModel) -> cp_model.LinearExpr:
     """Soft: each room's cost per afternoon it is used."""
     costs = {k.index: k.cost for k in m.instance.room_classes}
