@@ -136,8 +136,8 @@ def person_in_two_runs(m: PltModel) -> None:
 # without an objective, and HiGHS); a full solve with the objective held under the best plan known
 # (610,264) found none in 1,200 s, its bound still 609,964. With seats and unmet continuous and
 # every other variable whole (HiGHS, 400 s, 1,029 nodes) the bound stayed at 609,961.8 too, so
-# whole-afternoon layouts in the relaxation (a configuration bound) may not be enough alone: the
-# seats' whole numbers are part of the gap. Closing it needs a stronger formulation, not more time.
+# whole-afternoon layouts in the relaxation (a configuration bound) may not be enough alone; the
+# seats' whole numbers may matter too. Closing it needs a stronger formulation, not more time.
 def room_cost(m: PltModel) -> cp_model.LinearExpr:
     """Soft: each room's cost per afternoon it is used."""
     costs = {k.index: k.cost for k in m.instance.room_classes}
