@@ -14,9 +14,9 @@ import pytest
 
 @pytest.mark.parametrize("workers", ["2", "1"])  # one worker: Ctrl-C comes in the steps, before the full search
 def test_ctrl_c_keeps_the_best_plan_so_far(norwich_path: Path, tmp_path: Path, workers: str) -> None:
-    # The solve gets SIGINT as from a terminal: run in the background (as ci-like runs the tests),
-    # pytest ignores SIGINT, a child inherits an ignored signal, and Python then never raises
-    # KeyboardInterrupt in it. A handled signal is reset to the default in the child.
+    # The solve gets SIGINT as from a terminal. Started in the background (as ci-like may be), pytest
+    # inherits SIGINT ignored, a child inherits it too, and Python never raises KeyboardInterrupt
+    # there: both cases then waited out their 120 s. A handled signal is reset to the default in a child.
     before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         proc = subprocess.Popen(

@@ -130,8 +130,8 @@ def person_in_two_runs(m: PltModel) -> None:
 # Where Norwich's bound stops (/work/prof7/lpsplit.py): CP-SAT's bound, 609,962-609,964, is this
 # model's LP relaxation with the cuts (HiGHS: 609,961.8). The LP books no hall (60 seats, 250 an
 # afternoon): its runs fill exactly the other six rooms' 54 blocks of the three external afternoons,
-# with fractions of runs in the odd blocks; the plans book the hall once or twice (rooms 2,380-2,630
-# against the LP's 2,130) and leave the worst role 215 per mille against 208.83. Whether the hall
+# with fractions of runs in the odd blocks; the 60 s plan (610,514) books the hall twice (rooms 2,630
+# against the LP's 2,130) and leaves the worst role 215 per mille against 208.83. Whether the hall
 # can be left empty with unmet demand at its floor was neither shown nor refuted in 300 s (CP-SAT
 # without an objective, and HiGHS); a full solve with the objective held under the best plan known
 # (610,264) found none in 1,200 s, its bound still 609,964. With seats and unmet continuous and
