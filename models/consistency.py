@@ -80,10 +80,76 @@ def _check_pins(s: Scenario) -> list[Problem]:
     return problems
 
 
+def cover_on(s: Scenario, day: dt.date) -> int:
+    """Patients the cover providers can take on a day: those away that day do not count."""
+    return sum(c.capacity for c in s.cover_providers if day not in c.unavailable)
+
+
+def best_cover_day(s: Scenario) -> dt.date | None:
+    """The candidate afternoon with the most cover, the earliest of equals (None with no candidate
+    afternoon, or when the calendar cannot be read: an unknown bank-holiday region is reported
+    elsewhere)."""
+    from .calendar import candidate_dates
+
+    try:
+        dates = candidate_dates(s)
+    except (KeyError, NotImplementedError):
+        return None
+    return max(dates, key=lambda d: (cover_on(s, d), -d.toordinal()), default=None)
+
+
+def most_cover(s: Scenario) -> int:
+    """The most cover any candidate afternoon has (every provider's, without a candidate afternoon)."""
+    day = best_cover_day(s)
+    return sum(c.capacity for c in s.cover_providers) if day is None else cover_on(s, day)
+
+
 def least_waves(s: Scenario) -> int:
-    """The fewest waves any afternoon can have: the area's patients over the cover providers'
-    capacity per afternoon (each wave on a day of its own)."""
-    return max(1, math.ceil(sum(p.list_size for p in s.practices) / sum(c.capacity for c in s.cover_providers)))
+    """The fewest waves any afternoon can have: the area's patients over the most cover a
+    candidate afternoon has (each wave on a day of its own). With no cover on any candidate
+    afternoon, one more than the most waves a solve tries (`_check_cover` refuses the scenario)."""
+    most = most_cover(s)
+    if most == 0:
+        return MOST_WAVES + 1
+    return max(1, math.ceil(sum(p.list_size for p in s.practices) / most))
+
+
+# The most waves an afternoon can have when programme.max_waves is not set (solvers.instance.wave_count).
+MOST_WAVES = 12
+
+
+def _check_cover(s: Scenario) -> list[Problem]:
+    """Cover for the waves an afternoon may have: with too little, validate passed, `explain` said
+    a plan exists, and `solve` found none (Norwich at half its cover with one wave; Norfolk and
+    Waveney with its smaller provider away every weekday, four waves needed and three allowed)."""
+    if not s.practices or not s.cover_providers:
+        return []
+    if max(p.list_size for p in s.practices) > max(c.capacity for c in s.cover_providers):
+        return []  # no number of waves helps: `_check_counts` names the practice
+    most, waves = most_cover(s), least_waves(s)
+    limit = s.programme.max_waves or MOST_WAVES
+    if waves <= limit:
+        return []
+    patients = sum(p.list_size for p in s.practices)
+    if most == 0:
+        return [Problem("cover_providers", [c.id for c in s.cover_providers],
+                        "no cover provider is free on any candidate afternoon; shorten a provider's "
+                        "unavailable dates or add a provider")]
+    away = ""
+    if most < sum(c.capacity for c in s.cover_providers):
+        from .calendar import candidate_dates
+
+        dates = candidate_dates(s)  # readable: `most` came from them
+        gone = [c.id for c in s.cover_providers if c.unavailable and set(dates) <= set(c.unavailable)]
+        away = (f" ({', '.join(gone)} away on every candidate afternoon)" if gone
+                else " (no candidate afternoon has every provider)")
+    need = f"the area's {patients:,} patients need {waves} waves an afternoon, as the most cover a candidate afternoon has is {most:,}{away}"
+    if s.programme.max_waves is None:
+        return [Problem("cover_providers", [c.id for c in s.cover_providers],
+                        f"{need}, and a solve tries at most {MOST_WAVES}; raise a provider's capacity or add a provider")]
+    return [Problem("programme.max_waves", s.programme.max_waves,
+                    f"{need}; raise programme.max_waves to {waves}, raise a provider's capacity or "
+                    "shorten its unavailable dates")]
 
 
 def _pins_room_for_waves(s: Scenario) -> list[Problem]:
@@ -96,6 +162,8 @@ def _pins_room_for_waves(s: Scenario) -> list[Problem]:
 
     allowed = candidate_dates(s)
     waves, window = least_waves(s), dt.timedelta(days=s.programme.wave_window_days)
+    if waves > (s.programme.max_waves or MOST_WAVES):
+        return []  # too little cover for any dates: `_check_cover` says so
     gap = max(dt.timedelta(days=1), dt.timedelta(weeks=s.calendar.min_weeks_between))  # as the solvers space them
     pinned = {p.event: (i, p.date) for i, p in enumerate(s.pins)}
     events = [e for e, _ in s.event_ids()]
@@ -318,7 +386,8 @@ def find_problems(s: Scenario) -> list[Problem]:
     problems = _check_ids(s)
     if problems:
         return problems  # later checks look things up by id
-    return _check_roles_and_courses(s) + _check_teachable(s) + _check_dates(s) + _check_counts(s)
+    return (_check_roles_and_courses(s) + _check_teachable(s) + _check_dates(s) + _check_counts(s)
+            + _check_cover(s))
 
 
 def cross_check(s: Scenario) -> None:

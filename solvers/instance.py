@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from models.calendar import candidate_dates
-from models.consistency import least_waves
+from models.consistency import MOST_WAVES, best_cover_day, least_waves
 from models.demand import compute_demand
 from models.scenario import Course, EventKind, Room, Scenario, Trainer, Venue
 
@@ -119,9 +119,10 @@ def wave_count(scenario: Scenario) -> int:
     if scenario.programme.max_waves is not None:
         return scenario.programme.max_waves
     sizes = [p.list_size for p in scenario.practices]
-    caps = [c.capacity for c in scenario.cover_providers]
+    day = best_cover_day(scenario)  # the providers of the candidate afternoon with the most cover
+    caps = [c.capacity for c in scenario.cover_providers if day is None or day not in c.unavailable]
     waves = least_waves(scenario)  # the capacity's lower bound, as validation holds pins to it
-    while not _fits_in_waves(sizes, caps, waves) and waves < 12:
+    while not _fits_in_waves(sizes, caps, waves) and waves < MOST_WAVES:
         waves += 1
     return waves
 

@@ -218,6 +218,34 @@ def test_pins_that_leave_the_waves_room_are_planned(norwich_path: Path, tmp_path
     assert firsts["plt-1"] == "2027-04-13" and firsts["plt-2"] == "2027-05-26"
 
 
+def _second_provider_and_ooh_away(norwich_path: Path) -> list[str]:
+    """Norwich (249,204 patients) with a second provider of 100,000, and ooh (260,000) away on
+    every candidate afternoon: 100,000 a wave, so three waves, not the one that 360,000 suggests."""
+    from models.calendar import candidate_dates
+    from models.loading import load_scenario
+
+    scenario = load_scenario(norwich_path)
+    days = [d.isoformat() for d in candidate_dates(scenario)]
+    ooh = scenario.cover_providers[0].model_dump(mode="json") | {"unavailable": days}
+    small = {"id": "small", "name": "Small provider", "capacity": 100_000, "cost_per_afternoon": 500,
+             "cost_per_1000_patients": 40}
+    return ["--set", f"cover_providers={json.dumps([ooh, small])}"]
+
+
+def test_a_provider_away_on_every_candidate_afternoon_carries_no_wave(norwich_path: Path, tmp_path: Path) -> None:
+    """`least_waves` counted every provider's capacity, also on dates they are away: validate and
+    explain passed such a scenario, and solve found no plan."""
+    edits = _second_provider_and_ooh_away(norwich_path)
+    out = _clean(invoke("validate", str(norwich_path), *edits, "--set", "programme.max_waves=2"), 2)
+    assert "programme.max_waves = 2" in out and "need 3 waves" in out and "ooh away on every candidate" in out, out
+    free = (*edits, "--set", "programme.max_waves=null")
+    _clean(invoke("validate", str(norwich_path), *free), 0)
+    _clean(invoke("solve", str(norwich_path), *free, "--solver", "greedy", "--quiet", "--out", str(tmp_path / "o")), 0)
+    plan = json.loads((tmp_path / "o" / "plan.json").read_text())
+    assert max(len(a["waves"]) for a in plan["afternoons"]) == 3
+    _clean(invoke("check", str(norwich_path), str(tmp_path / "o" / "plan.json"), *free), 0)
+
+
 def test_the_same_pin_twice_is_no_conflict(norwich_path: Path) -> None:
     _clean(invoke("validate", str(norwich_path), "--set",
                   "pins=[{event: plt-1, date: 2027-04-13}, {event: plt-1, date: 2027-04-13}]"), 0)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -163,6 +164,22 @@ def cover_capacity_below_largest_practice(doc: Doc) -> Expect:
     )
 
 
+def cover_too_small_for_the_waves_allowed(doc: Doc) -> Expect:
+    # 249,204 patients, 130,000 a wave: two waves, and programme.max_waves is 1. validate passed
+    # this, explain said a plan exists, and solve found none.
+    doc["cover_providers"][0]["capacity"] = 130_000
+    assert doc["programme"]["max_waves"] == 1
+    return Expect(doc, "programme.max_waves", "1", "raise programme.max_waves to 2")
+
+
+def cover_provider_away_on_every_afternoon(doc: Doc) -> Expect:
+    start = dt.date.fromisoformat(str(doc["period"]["start"]))
+    end = dt.date.fromisoformat(str(doc["period"]["end"]))
+    doc["cover_providers"][0]["unavailable"] = [
+        (start + dt.timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    return Expect(doc, "cover_providers", "['ooh']", "no cover provider is free on any candidate afternoon")
+
+
 def negative_headcount(doc: Doc) -> Expect:
     doc["practices"][0]["headcount"]["nurse"] = -1
     return Expect(doc, "practices[0](D82008).headcount.nurse", "-1", "raise the value")
@@ -200,6 +217,8 @@ CASES: list[Callable[[Doc], Expect]] = [
     sequence_disagrees_with_counts,
     headcount_for_unknown_role,
     cover_capacity_below_largest_practice,
+    cover_too_small_for_the_waves_allowed,
+    cover_provider_away_on_every_afternoon,
     negative_headcount,
     unknown_weekday,
     unparseable_date,
