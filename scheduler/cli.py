@@ -85,13 +85,13 @@ def scenario_edits(command):
 class _Commands(click.Group):
     def invoke(self, ctx: click.Context):
         """A file that cannot be read or written (a file in a folder's way, no permission) is an
-        error naming it, not a traceback."""
+        input error naming it (exit 2, as solve's `--out` below a file), not a traceback."""
         try:
             return super().invoke(ctx)
         except OSError as exc:
             if exc.filename is None or isinstance(exc, BrokenPipeError):
                 raise
-            raise click.ClickException(f"{exc.filename}: {exc.strerror or exc}; check the path (no file where a "
+            raise InputError(f"{exc.filename}: {exc.strerror or exc}; check the path (no file where a "
                                        "folder should be) and the permission to read and write there") from None
 
 

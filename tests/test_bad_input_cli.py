@@ -114,8 +114,9 @@ def test_an_output_path_below_a_file_is_an_error_before_solving(norwich_path: Pa
     out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out",
                         str(tmp_path / "afile" / "sub")), 2)
     assert "is a file, so this cannot be a folder" in out
-    out = _clean(invoke("generate", "--practices", "3", "--networks", "1", "--out", str(tmp_path / "afile" / "x.yaml")), 1)
-    assert "afile" in out and "check the path" in out
+    for command in (["generate", "--practices", "3", "--networks", "1"], ["schema"]):
+        out = _clean(invoke(*command, "--out", str(tmp_path / "afile" / "x.yaml")), 2)
+        assert "afile" in out and "check the path" in out
 
 
 @pytest.mark.parametrize("args", [["--set", "policy.weights.unmet=1000000000000000"], ["--time-limit", "nan"]],
