@@ -2,9 +2,11 @@
 
 Checks go from cheap to dear: the scenario's own cross-checks (a course no trainer can teach,
 a room too small, cover below the largest practice); the calendar (no candidate afternoon, or
-too few once spaced); then the CP-SAT model with one assumption literal per mandatory course
-(rule H6), reduced with `sufficient_assumptions_for_infeasibility` and then one by one, so that
-the list is small; for each course left, what the year can reach at most.
+too few once spaced, also where one wave closes the whole area together); then the CP-SAT model
+with one assumption literal per mandatory course (rule H6), reduced with
+`sufficient_assumptions_for_infeasibility` and then one by one, so that the list is small; for
+each course left, what the year can reach at most. "A plan exists" is said only of a plan found:
+greedy's, passing the checker, or else the model's without an objective.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from ortools.sat.python import cp_model
 
 from models import Scenario
 from models.calendar import candidate_dates, verdicts
+from models.consistency import cover_on
 from solvers.cpsat.build import build_model
-from solvers.instance import build_instance
+from solvers.instance import build_instance, wave_count, whole_area_can_close
 
 
 def calendar_conflicts(s: Scenario) -> list[str]:
@@ -29,16 +32,58 @@ def calendar_conflicts(s: Scenario) -> list[str]:
         top = ", ".join(f"{n} by {why}" for why, n in reasons.most_common(4))
         return [(f"No date can hold a PLT afternoon: every allowed weekday in the period is excluded ({top}). "
                  "Shorten a blackout, allow another weekday or widen the period.")]
-    gap = max(1, 7 * s.calendar.min_weeks_between)
-    placed, last = 0, None
-    for day in dates:  # earliest first is the most afternoons that fit with the spacing
-        if last is None or (day - last).days >= gap:
-            placed, last = placed + 1, day
+    placed = _spaced(s, dates)
     if placed < wanted:
         return [(f"The programme needs {wanted} afternoons at least {s.calendar.min_weeks_between} weeks apart, "
                  f"but the candidate afternoons ({dates[0]:%d %b %Y} to {dates[-1]:%d %b %Y}) hold only {placed} "
                  "that far apart. Lower calendar.min_weeks_between or plan fewer afternoons.")]
     return []
+
+
+def _spaced(s: Scenario, dates: list) -> int:
+    """The most afternoons the dates hold with the spacing (earliest first is the most)."""
+    gap = max(1, 7 * s.calendar.min_weeks_between)
+    placed, last = 0, None
+    for day in dates:
+        if last is None or (day - last).days >= gap:
+            placed, last = placed + 1, day
+    return placed
+
+
+def closing_conflicts(s: Scenario) -> list[str]:
+    """Every practice closes once each afternoon, on a date outside its cannot_close; with one
+    wave all on the same afternoon, so only candidate afternoons that no practice has in
+    cannot_close and whose cover takes the whole area count. Explain said a plan exists for
+    Norwich with two practices' cannot_close covering every candidate afternoon between them,
+    while solve found none."""
+    dates = candidate_dates(s)
+    wanted = s.programme.external_afternoons + s.programme.internal_afternoons
+    for i, p in enumerate(s.practices):
+        free = [d for d in dates if d not in p.cannot_close]
+        if p.cannot_close and _spaced(s, free) < wanted:
+            return [(f"{p.name} ({p.id}) closes for each of the {wanted} afternoons, but its cannot_close "
+                     f"(practices[{i}]) leaves {len(free)} of the {len(dates)} candidate afternoons, which hold only "
+                     f"{_spaced(s, free)} at least {s.calendar.min_weeks_between} weeks apart. Shorten its "
+                     "cannot_close dates or plan fewer afternoons.")]
+    if wave_count(s) != 1:
+        return []
+    whole = [d for d in dates if whole_area_can_close(s, d)]
+    placed = _spaced(s, whole)
+    if placed >= wanted:
+        return []
+    blockers = Counter(p.id for d in dates for p in s.practices if d in p.cannot_close)
+    patients = sum(p.list_size for p in s.practices)
+    short = sum(1 for d in dates if cover_on(s, d) < patients)
+    why = []
+    if blockers:
+        most = ", ".join(f"{p} on {n}" for p, n in blockers.most_common(3))
+        why.append(f"practices' cannot_close rules out {sum(1 for d in dates if any(d in p.cannot_close for p in s.practices))} (most: {most})")
+    if short:
+        why.append(f"on {short} the cover providers free that day cannot take all {patients:,} patients")
+    return [(f"With one wave all {len(s.practices)} practices close on the same afternoon, but only {len(whole)} of the "
+             f"{len(dates)} candidate afternoons allow that ({'; '.join(why)}), and they hold {placed} afternoon(s) "
+             f"at least {s.calendar.min_weeks_between} weeks apart; the programme needs {wanted}. Shorten practices' "
+             "cannot_close dates, allow more waves (programme.max_waves) or plan fewer afternoons.")]
 
 
 def mandatory_conflicts(s: Scenario, seconds: float = 30.0) -> list[str] | None:
@@ -106,7 +151,28 @@ def _shortfall(s: Scenario, course_id: str, seconds: float) -> str:
             "or make mandatory training soft (policy.mandatory: soft).")
 
 
+def plan_found(s: Scenario, seconds: float) -> list[str] | None:
+    """[] when a plan keeps every hard rule: greedy's, if the checker passes it, or else the
+    model's without an objective; a line when the model has none; None when the search could not
+    tell in time."""
+    from models.checker import check_plan
+    from solvers.base import SolveOptions
+    from solvers.greedy import GreedySolver
+
+    plan = GreedySolver().solve(s, SolveOptions(time_limit=seconds, workers=1))
+    if plan.solver.status == "FEASIBLE" and not check_plan(s, plan):
+        return []
+    m, _ = build_model(build_instance(s))
+    m.model.clear_objective()
+    status = _solver(seconds).solve(m.model)
+    if status == cp_model.INFEASIBLE:
+        return [("No plan keeps every hard rule (H1 to H6), and no single cause was isolated: try the scenario "
+                 "without its latest edits, one at a time, to find the one that breaks it.")]
+    return [] if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
 def explain(s: Scenario, seconds: float = 30.0) -> list[str] | None:
     """The conflicting rules ([] when a plan exists; None when the search could not tell in time)."""
-    return calendar_conflicts(s) or mandatory_conflicts(s, seconds)
+    found = calendar_conflicts(s) or closing_conflicts(s) or mandatory_conflicts(s, seconds)
+    return found if found is None or found else plan_found(s, seconds)
 

@@ -127,7 +127,7 @@ def wave_count(scenario: Scenario) -> int:
     return waves
 
 
-def _whole_area_can_close(scenario: Scenario, day: dt.date) -> bool:
+def whole_area_can_close(scenario: Scenario, day: dt.date) -> bool:
     """With one wave every practice closes on the date: nobody may object, cover must suffice."""
     if any(day in p.cannot_close for p in scenario.practices):
         return False
@@ -139,7 +139,7 @@ def event_dates(scenario: Scenario, waves: int, gap_days: int) -> dict[str, list
     """Candidate dates per event, leaving room for the spacing of the events before and after."""
     allowed = candidate_dates(scenario)
     if waves == 1:
-        allowed = [d for d in allowed if _whole_area_can_close(scenario, d)]
+        allowed = [d for d in allowed if whole_area_can_close(scenario, d)]
     events = scenario.event_ids()
     if not allowed:
         return {e: [] for e, _ in events}

@@ -36,3 +36,53 @@ def test_explain_says_when_a_plan_exists(norwich_path: Path) -> None:
     result = CliRunner().invoke(main, ["explain", str(norwich_path)])
     assert result.exit_code == 0
     assert "A plan exists" in result.output
+
+
+def _cannot_close(norwich_path: Path, practices: dict[int, slice]) -> list[str]:
+    """--set edits giving practice i the candidate afternoons in its slice as cannot_close."""
+    import json
+
+    from models.calendar import candidate_dates
+    from models.loading import load_scenario
+
+    scenario = load_scenario(norwich_path)
+    days = [d.isoformat() for d in candidate_dates(scenario)]
+    return [arg for i, part in practices.items()
+            for arg in ("--set", f"practices.{scenario.practices[i].id}.cannot_close={json.dumps(days[part])}")]
+
+
+@pytest.mark.parametrize(("practices", "half_cover", "words"), [
+    ({0: slice(None, None, 2), 1: slice(1, None, 2)}, False,
+     ["With one wave all 21 practices close on the same afternoon", "only 0 of the 105", "D82008 on 53"]),
+    ({0: slice(3, None)}, True, ["(D82008) closes for each of the 6 afternoons", "leaves 3 of the 105",
+                                 "Shorten its cannot_close"]),
+], ids=["one-wave-no-common-afternoon", "one-practice-never-free"])
+def test_explain_names_practices_that_cannot_close(norwich_path: Path, practices: dict[int, slice],
+                                                   half_cover: bool, words: list[str], tmp_path: Path) -> None:
+    """Explain said "A plan exists" for both, and solve found none."""
+    edits = _cannot_close(norwich_path, practices)
+    if half_cover:  # two waves: each practice alone must find its afternoons
+        edits += ["--set", "cover_providers.ooh.capacity=130000", "--set", "programme.max_waves=null"]
+    runner = CliRunner()
+    result = runner.invoke(main, ["explain", str(norwich_path), *edits])
+    assert result.exit_code == 0, result.output
+    assert "No plan can keep every hard rule; 1 conflict(s)" in result.output
+    for word in words:
+        assert word in result.output, result.output
+    solved = runner.invoke(main, ["solve", str(norwich_path), *edits, "--time-limit", "5", "--quiet", "--out",
+                                  str(tmp_path / "o")])
+    assert solved.exit_code == 1 and "INFEASIBLE" in solved.output, solved.output
+
+
+def test_a_plan_exists_only_when_one_is_found(norwich_path: Path) -> None:
+    """With the causes' own checks out of the way, the model proves there is no plan, and the
+    answer says so rather than "A plan exists"."""
+    from models.loading import load_scenario
+    from scheduler.cli import read_scenario
+    from scheduler.explain import plan_found
+
+    edits = _cannot_close(norwich_path, {0: slice(None, None, 2), 1: slice(1, None, 2)})
+    sets = tuple(edits[1::2])
+    found = plan_found(read_scenario(str(norwich_path), sets), 20.0)
+    assert found is not None and len(found) == 1 and "No plan keeps every hard rule" in found[0]
+    assert plan_found(load_scenario(norwich_path), 20.0) == []
