@@ -117,3 +117,29 @@ def test_removed_events_stay_as_cancelled(norwich: Scenario, plan: Plan, tmp_pat
     cancelled = [e for e in trainer_feed if str(e["STATUS"]) == "CANCELLED"]
     assert len(cancelled) == 1 and dropped.id.split("/")[2] in str(cancelled[0]["UID"])
     assert int(cancelled[0]["SEQUENCE"]) == 1
+
+
+def test_each_feed_is_what_icalendar_writes_for_it(norwich: Scenario, plan: Plan, tmp_path: Path) -> None:
+    """Events are serialised once for all their feeds and spliced in with the time zones they
+    name: every feed must still be byte for byte what icalendar writes for the calendar it reads,
+    with a VTIMEZONE for each zone an event names (a run dropped since the last publication
+    stays, cancelled, with the time its state recorded)."""
+    export_feeds(norwich, plan, tmp_path)
+    fewer = plan.model_copy(deep=True)
+    fewer.runs = [r for r in fewer.runs if r.trainer != fewer.runs[0].trainer]  # one trainer's runs: cancelled
+    export_feeds(norwich, fewer, tmp_path)
+    feeds = sorted((tmp_path / "feeds").rglob("*.ics"))
+    assert len(feeds) > 20
+    for path in feeds:
+        raw = path.read_bytes()
+        calendar = icalendar.Calendar.from_ical(raw)
+        assert calendar.to_ical() == raw, path
+        assert calendar.get_missing_tzids() == set(), path
+        zones = [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")]
+        assert zones == sorted(calendar.get_used_tzids()), path
+        kinds = [c.name for c in calendar.subcomponents]
+        assert kinds == sorted(kinds, key=lambda k: k != "VTIMEZONE"), path  # zones before events
+    runs = [e for e in _events(tmp_path / "feeds" / "trainers" / f"{plan.runs[0].trainer}.ics")
+            if "-run-" in str(e["UID"])]
+    assert runs and all(str(e["STATUS"]) == "CANCELLED" for e in runs)
+    assert all(e.decoded("DTSTART").tzinfo == ZoneInfo(norwich.period.timezone) for e in runs)
