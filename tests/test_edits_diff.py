@@ -20,7 +20,7 @@ from solvers.base import SolveOptions, get_solver
 
 
 def test_set_addresses_list_items_by_id_and_parses_yaml(norwich_doc: Callable[[], dict[str, Any]]) -> None:
-    doc = apply_edits(norwich_doc(), sets=("cover_providers.ooh.capacity=120000",
+    doc = apply_edits(norwich_doc(), sets=("cover_providers.ooh.capacity=120000", "programme.max_waves=null",
                                            "trainers.t-bls-1.unavailable=[2027-05-12, 2027-06-09]"))
     s = parse_scenario(doc)
     assert next(c for c in s.cover_providers if c.id == "ooh").capacity == 120000

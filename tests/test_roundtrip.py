@@ -51,7 +51,12 @@ def from_norwich(draw: st.DrawFn, fresh: Callable[[], Doc]) -> Doc:
             named = sum(1 for member in practice.get("staff", []) if member["role"] == role)
             practice["headcount"][role] = draw(st.integers(max(named, role == "gp"), 80))
     largest = max(p["list_size"] for p in doc["practices"])
-    doc["cover_providers"][0]["capacity"] = draw(st.integers(max(largest, 1), 500_000))
+    total = sum(p["list_size"] for p in doc["practices"])
+    # Cover for the waves allowed, on every candidate afternoon (validation refuses less).
+    capacity = draw(st.integers(max(largest, -(-total // 12), 1), max(largest, -(-total // 12), 500_000)))
+    doc["cover_providers"][0]["capacity"] = capacity
+    doc["cover_providers"][0]["unavailable"] = []
+    least_waves = max(1, -(-total // capacity))
     for course in doc["courses"]:
         # Every room that a Norwich course needs seats at least 16.
         course["max_group"] = draw(st.integers(1, 200))
@@ -72,7 +77,7 @@ def from_norwich(draw: st.DrawFn, fresh: Callable[[], Doc]) -> Doc:
         "external_afternoons": external,
         "internal_afternoons": internal,
         "sequence": draw(st.none() | st.permutations(kinds)),
-        "max_waves": draw(st.none() | st.integers(1, 12)),
+        "max_waves": draw(st.none() | st.integers(least_waves, 12)),
     }
     doc["policy"]["mandatory"] = draw(st.sampled_from(["hard", "soft"]))
     doc["policy"]["weights"] = {
