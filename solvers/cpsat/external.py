@@ -138,6 +138,8 @@ def person_in_two_runs(m: PltModel) -> None:
 # every other variable whole (HiGHS, 400 s, 1,029 nodes) the bound stayed at 609,961.8 too, so
 # whole-afternoon layouts in the relaxation (a configuration bound) may not be enough alone; the
 # seats' whole numbers may matter too. Closing it needs a stronger formulation, not more time.
+# benchmarks/pooled_bound.py is one: the external afternoons' runs, seats and trainers summed
+# over the year, solved by HiGHS, bound Norwich at 610,264, which a plan reaches (optimal).
 def room_cost(m: PltModel) -> cp_model.LinearExpr:
     """Soft: each room's cost per afternoon it is used."""
     costs = {k.index: k.cost for k in m.instance.room_classes}
