@@ -79,12 +79,8 @@ def pooled_model(scenario: Scenario) -> tuple[PltModel, dict]:
     return m, terms
 
 
-def _sessions(m: PltModel) -> list[tuple[str, int]]:
-    return m.sessions("external")
-
-
 def _pooled_runs_and_rooms(m: PltModel) -> None:
-    inst, n, blocks = m.instance, len(_sessions(m)), len(m.instance.blocks)
+    inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
     for course in inst.external_courses:
         taught = len(inst.trainers_for(course))
         for b in range(blocks - course.blocks + 1):
@@ -96,7 +92,7 @@ def _pooled_runs_and_rooms(m: PltModel) -> None:
                     0, n * min(len(k.rooms), taught), f"runs({course.id},b{b},class{k.index})")
     lengths = {c.id: c.blocks for c in inst.external_courses}
     for k in inst.room_classes:
-        free = sum(m.available(e, w, set(k.unavailable)) for e, w in _sessions(m))
+        free = sum(m.available(e, w, set(k.unavailable)) for e, w in m.sessions("external"))
         used = m.model.new_int_var(0, n * len(k.rooms), f"rooms_used(class{k.index})")
         m.model.add(used <= len(k.rooms) * free)
         m.rooms_used[(*POOLED, k.index)] = used
@@ -107,7 +103,7 @@ def _pooled_runs_and_rooms(m: PltModel) -> None:
 
 
 def _pooled_trainers(m: PltModel) -> None:
-    inst, n, blocks = m.instance, len(_sessions(m)), len(m.instance.blocks)
+    inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
     lengths = {c.id: c.blocks for c in inst.external_courses}
     for course in inst.external_courses:
         for b in range(blocks - course.blocks + 1):
@@ -123,7 +119,7 @@ def _pooled_trainers(m: PltModel) -> None:
         if not teach:
             continue
         works = []
-        for e, w in _sessions(m):
+        for e, w in m.sessions("external"):
             x = m.model.new_bool_var(f"works({t.id},{e},w{w})")
             m.model.add(x <= m.available(e, w, set(t.unavailable)))
             m.works[e, w, t.id] = x  # the weekday term and the afternoons per year count it
@@ -142,7 +138,7 @@ def _pooled_trainers(m: PltModel) -> None:
 
 
 def _pooled_seats(m: PltModel) -> None:
-    inst, n = m.instance, len(_sessions(m))
+    inst, n = m.instance, len(m.sessions("external"))
     heads = {p.id: p.headcount for p in inst.scenario.practices}
     classes = {k.index: k for k in inst.room_classes}
     lengths = {c.id: c.blocks for c in inst.external_courses}

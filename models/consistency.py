@@ -104,11 +104,12 @@ def most_cover(s: Scenario) -> int:
     return sum(c.capacity for c in s.cover_providers) if day is None else cover_on(s, day)
 
 
-def least_waves(s: Scenario) -> int:
+def least_waves(s: Scenario, most: int | None = None) -> int:
     """The fewest waves any afternoon can have: the area's patients over the most cover a
-    candidate afternoon has (each wave on a day of its own). With no cover on any candidate
-    afternoon, one more than the most waves a solve tries (`_check_cover` refuses the scenario)."""
-    most = most_cover(s)
+    candidate afternoon has (`most`, when the caller has it; each wave on a day of its own). With
+    no cover on any candidate afternoon, one more than the most waves a solve tries
+    (`_check_cover` refuses the scenario)."""
+    most = most_cover(s) if most is None else most
     if most == 0:
         return MOST_WAVES + 1
     return max(1, math.ceil(sum(p.list_size for p in s.practices) / most))
@@ -126,7 +127,8 @@ def _check_cover(s: Scenario) -> list[Problem]:
         return []
     if max(p.list_size for p in s.practices) > max(c.capacity for c in s.cover_providers):
         return []  # no number of waves helps: `_check_counts` names the practice
-    most, waves = most_cover(s), least_waves(s)
+    most = most_cover(s)
+    waves = least_waves(s, most)
     limit = s.programme.max_waves or MOST_WAVES
     if waves <= limit:
         return []

@@ -92,7 +92,7 @@ class _Commands(click.Group):
             if exc.filename is None or isinstance(exc, BrokenPipeError):
                 raise
             raise InputError(f"{exc.filename}: {exc.strerror or exc}; check the path (no file where a "
-                                       "folder should be) and the permission to read and write there") from None
+                             "folder should be) and the permission to read and write there") from None
 
 
 @click.group(cls=_Commands, context_settings=CONTEXT)

@@ -77,7 +77,8 @@ def closing_conflicts(s: Scenario) -> list[str]:
     why = []
     if blockers:
         most = ", ".join(f"{p} on {n}" for p, n in blockers.most_common(3))
-        why.append(f"practices' cannot_close rules out {sum(1 for d in dates if any(d in p.cannot_close for p in s.practices))} (most: {most})")
+        blocked = sum(1 for d in dates if any(d in p.cannot_close for p in s.practices))
+        why.append(f"practices' cannot_close rules out {blocked} (most: {most})")
     if short:
         why.append(f"on {short} the cover providers free that day cannot take all {patients:,} patients")
     return [(f"With one wave all {len(s.practices)} practices close on the same afternoon, but only {len(whole)} of the "

@@ -288,8 +288,9 @@ END = b"END:VCALENDAR\r\n"
 
 def _calendar(name: str, scenario: Scenario, events: list[_Serialised], zones: _Zones) -> bytes:
     """The feed: its properties, the time zones its events name, then the events. Each event is
-    serialised once for all its feeds: at 430 practices icalendar's `to_ical` of every feed whole
-    took 8.0 of the export's 14.6 s (pyinstrument), each event written into about three feeds."""
+    serialised once for all its feeds (the master and its practice, trainer, room or cover feed):
+    at 430 practices icalendar's `to_ical` of every feed whole took 8.0 of the export's 14.6 s
+    (pyinstrument)."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//PLT Scheduler//plt-scheduler//EN")
     cal.add("version", "2.0")

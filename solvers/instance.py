@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from models.calendar import candidate_dates
-from models.consistency import MOST_WAVES, best_cover_day, least_waves
+from models.consistency import MOST_WAVES, best_cover_day, cover_on, least_waves
 from models.demand import compute_demand
 from models.scenario import Course, EventKind, Room, Scenario, Trainer, Venue
 
@@ -121,7 +121,7 @@ def wave_count(scenario: Scenario) -> int:
     sizes = [p.list_size for p in scenario.practices]
     day = best_cover_day(scenario)  # the providers of the candidate afternoon with the most cover
     caps = [c.capacity for c in scenario.cover_providers if day is None or day not in c.unavailable]
-    waves = least_waves(scenario)  # the capacity's lower bound, as validation holds pins to it
+    waves = least_waves(scenario, sum(caps))  # the capacity's lower bound, as validation holds pins to it
     while not _fits_in_waves(sizes, caps, waves) and waves < MOST_WAVES:
         waves += 1
     return waves
@@ -131,8 +131,7 @@ def whole_area_can_close(scenario: Scenario, day: dt.date) -> bool:
     """With one wave every practice closes on the date: nobody may object, cover must suffice."""
     if any(day in p.cannot_close for p in scenario.practices):
         return False
-    capacity = sum(c.capacity for c in scenario.cover_providers if day not in c.unavailable)
-    return capacity >= sum(p.list_size for p in scenario.practices)
+    return cover_on(scenario, day) >= sum(p.list_size for p in scenario.practices)
 
 
 def event_dates(scenario: Scenario, waves: int, gap_days: int) -> dict[str, list[dt.date]]:

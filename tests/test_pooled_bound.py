@@ -29,8 +29,6 @@ def test_the_pooled_bound_is_under_every_plan_s_score(norwich_doc: Callable[[], 
         plan = get_solver(solver).solve(scenario, SolveOptions(time_limit=3, workers=1))
         assert not check_plan(scenario, plan)
         assert pooled.bound <= score_plan(scenario, plan).total + 1e-6, (solver, pooled)
-        if plan.solver.status == "OPTIMAL":  # the model's proven optimum: the relaxation may not pass it
-            assert pooled.bound <= plan.solver.objective + 1e-6
 
 
 def test_an_area_of_several_waves_is_refused(norwich_doc: Callable[[], dict[str, Any]]) -> None:
