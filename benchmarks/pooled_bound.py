@@ -5,20 +5,28 @@ The CP-SAT model's own bound on Norwich stops at its LP relaxation (609,962-609,
 plans of 610,264): the LP fills every room's odd block with a fraction of a run, afternoon by
 afternoon. This relaxation keeps the dates, the cover, the internal afternoons and every
 objective term as the model has them (`solvers/cpsat`'s own rules), but sums each external
-course's runs, seats and trainers over the external afternoons: runs per (course, start block,
-room class) for the year, at most the rooms times the afternoons the room class is free; a
-trainer's runs at most their runs per afternoon times the afternoons they work, each of those
-afternoons on a date they are free; a practice's staff per block at most their headcount times
-the afternoons. Every plan maps onto it with the same objective or less (rooms used are counted
-per block over the year, and the trainers' weekday term on the afternoons they work), so its
-optimum bounds every plan's score from below. It is small (Norwich: 8,748 variables), and
-whole runs for the year are what the LP lacked.
+course's runs, seats and trainers over the external afternoons and their blocks:
+- runs per (course, room class) for the year; a class's runs fill at most its rooms' blocks on
+  the afternoons it is used (length x runs <= blocks x room-afternoons), and a run longer than
+  half the afternoon holds the middle block, so those runs are at most the room-afternoons;
+- a trainer's runs at most their runs per afternoon times the afternoons they work (each on a
+  date they are free), their blocks at most those afternoons' blocks, one long run each;
+- a practice's staff of a role fill at most their headcount times the afternoons' blocks, and
+  each takes at most one long course an afternoon.
+Every plan maps onto it with the same objective or less (rooms used are counted per afternoon
+over the year, the trainers' weekday term on the afternoons they work), so its optimum bounds
+every plan's score from below. It is small (Norwich: 6,469 variables), and whole runs for the
+year are what the LP lacked.
 
-Measured on Norwich (this 2-core machine): optimum 610,264, proven (gap 0) in 214 s; with
-`--cutoff 610263.5` (no plan below the best known) in 57 s. `plt-scheduler solve examples/norwich/scenario.yaml --seed 2` found a plan of 610,264
-that `check` passes, so that plan is optimal. The unmet-demand floor the model adds (`probe.py`)
-is added here too. Without the trainers' weekday term the optimum was 610,260: Tuesdays spread
-the afternoons better, and that term is what makes t-it's Tuesday Excel cost.
+Measured on Norwich (this 2-core machine): optimum 610,264, proven (gap 0) in 29.4 s; a first
+version kept each run's start block (8,748 variables) and took 214 s. `plt-scheduler solve
+examples/norwich/scenario.yaml --seed 2` found a plan of 610,264 that `check` passes, so that
+plan is optimal. Where the time goes: with the two equity terms weighted 0, the relaxation's
+optimum (600,884) is proven at the root in 2.3 s. The optimum with them is that plus 20 x (252 +
+217), but the worst shares alone reach 448 (HiGHS, 120 s, not proven), so the search must weigh
+them against runs and rooms. The unmet-demand floor the model adds (`probe.py`) is added here
+too. Without the trainers' weekday term the optimum was 610,260: Tuesdays spread the afternoons
+better, and that term is what makes t-it's Tuesday Excel cost.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import time
 from dataclasses import dataclass
 
 import highspy
+from ortools.sat.python import cp_model
 
 from models.loading import load_scenario
 from models.scenario import Delivery, Scenario
@@ -43,6 +52,7 @@ from solvers.highs.translate import translate
 from solvers.instance import build_instance
 
 POOLED = ("pooled", 1)  # the session key every pooled variable carries
+ANY_BLOCK = 0  # the block key every pooled run, seat and trainer carries: blocks are summed too
 
 
 @dataclass(frozen=True)
@@ -79,43 +89,50 @@ def pooled_model(scenario: Scenario) -> tuple[PltModel, dict]:
     return m, terms
 
 
+def _long(course_blocks: int, blocks: int) -> bool:
+    """A run longer than half the afternoon holds its middle block, wherever it starts, so two
+    such runs never share a room, a trainer or a person on one afternoon."""
+    return 2 * course_blocks > blocks
+
+
 def _pooled_runs_and_rooms(m: PltModel) -> None:
     inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
     for course in inst.external_courses:
         taught = len(inst.trainers_for(course))
-        for b in range(blocks - course.blocks + 1):
-            if course.delivery is Delivery.virtual:
-                m.runs[(*POOLED, course.id, b, VIRTUAL)] = m.model.new_int_var(0, n * taught, f"runs({course.id},b{b},virtual)")
-                continue
-            for k in inst.classes_for(course):
-                m.runs[(*POOLED, course.id, b, k.index)] = m.model.new_int_var(
-                    0, n * min(len(k.rooms), taught), f"runs({course.id},b{b},class{k.index})")
+        if course.delivery is Delivery.virtual:
+            m.runs[(*POOLED, course.id, ANY_BLOCK, VIRTUAL)] = m.model.new_int_var(
+                0, n * blocks * taught, f"runs({course.id},virtual)")
+            continue
+        for k in inst.classes_for(course):
+            m.runs[(*POOLED, course.id, ANY_BLOCK, k.index)] = m.model.new_int_var(
+                0, n * blocks * min(len(k.rooms), taught), f"runs({course.id},class{k.index})")
     lengths = {c.id: c.blocks for c in inst.external_courses}
     for k in inst.room_classes:
         free = sum(m.available(e, w, set(k.unavailable)) for e, w in m.sessions("external"))
         used = m.model.new_int_var(0, n * len(k.rooms), f"rooms_used(class{k.index})")
         m.model.add(used <= len(k.rooms) * free)
         m.rooms_used[(*POOLED, k.index)] = used
-        for block in range(blocks):
-            here = [v for (_, _, c, b, cls), v in m.runs.items() if cls == k.index and b <= block < b + lengths[c]]
-            if here:
-                m.model.add(sum(here) <= used)
+        here = [(lengths[c], v) for (_, _, c, _, cls), v in m.runs.items() if cls == k.index]
+        if here:
+            m.model.add(sum(length * v for length, v in here) <= blocks * used)  # blocks a room offers
+            long = [v for length, v in here if _long(length, blocks)]
+            if long:
+                m.model.add(sum(long) <= used)
 
 
 def _pooled_trainers(m: PltModel) -> None:
     inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
     lengths = {c.id: c.blocks for c in inst.external_courses}
     for course in inst.external_courses:
-        for b in range(blocks - course.blocks + 1):
-            runs = [v for key, v in m.runs.items() if key[2] == course.id and key[3] == b]
-            teachers = []
-            for t in inst.trainers_for(course):
-                v = m.model.new_int_var(0, n, f"teaches({t.id},{course.id},b{b})")
-                m.teaches[(*POOLED, t.id, course.id, b)] = v
-                teachers.append(v)
-            m.model.add(sum(teachers) == sum(runs))
+        runs = [v for key, v in m.runs.items() if key[2] == course.id]
+        teachers = []
+        for t in inst.trainers_for(course):
+            v = m.model.new_int_var(0, n * blocks, f"teaches({t.id},{course.id})")
+            m.teaches[(*POOLED, t.id, course.id, ANY_BLOCK)] = v
+            teachers.append(v)
+        m.model.add(sum(teachers) == sum(runs))
     for t in inst.scenario.trainers:
-        teach = [(c, b, v) for (_, _, tid, c, b), v in m.teaches.items() if tid == t.id]
+        teach = [(lengths[c], v) for (_, _, tid, c, _), v in m.teaches.items() if tid == t.id]
         if not teach:
             continue
         works = []
@@ -124,12 +141,12 @@ def _pooled_trainers(m: PltModel) -> None:
             m.model.add(x <= m.available(e, w, set(t.unavailable)))
             m.works[e, w, t.id] = x  # the weekday term and the afternoons per year count it
             works.append(x)
-        for block in range(blocks):
-            here = [v for c, b, v in teach if b <= block < b + lengths[c]]
-            if here:
-                m.model.add(sum(here) <= sum(works))
-        m.model.add(sum(v for _, _, v in teach) <= t.max_runs_per_afternoon * sum(works))
-        m.model.add(sum(works) <= sum(v for _, _, v in teach))
+        m.model.add(sum(length * v for length, v in teach) <= blocks * sum(works))
+        long = [v for length, v in teach if _long(length, blocks)]
+        if long:
+            m.model.add(sum(long) <= sum(works))
+        m.model.add(sum(v for _, v in teach) <= t.max_runs_per_afternoon * sum(works))
+        m.model.add(sum(works) <= sum(v for _, v in teach))
     # The internal afternoons' visits and the afternoons per year (counting the external ones
     # above), as the model has them: with no runs to see, trainer_limits adds only those.
     m.teaches, pooled = {}, m.teaches
@@ -138,7 +155,7 @@ def _pooled_trainers(m: PltModel) -> None:
 
 
 def _pooled_seats(m: PltModel) -> None:
-    inst, n = m.instance, len(m.sessions("external"))
+    inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
     heads = {p.id: p.headcount for p in inst.scenario.practices}
     classes = {k.index: k for k in inst.room_classes}
     lengths = {c.id: c.blocks for c in inst.external_courses}
@@ -146,21 +163,22 @@ def _pooled_seats(m: PltModel) -> None:
     for (p, r, c), d in inst.demand.items():
         by_course.setdefault(c, []).append((p, r, d))
     for course in inst.external_courses:
-        for b in range(len(inst.blocks) - course.blocks + 1):
-            runs = {key[4]: v for key, v in m.runs.items() if key[2] == course.id and key[3] == b}
-            seats = []
-            for p, r, d in by_course.get(course.id, []):
-                v = m.model.new_int_var(0, min(d, heads[p][r]), f"seats({p},{r},{course.id},b{b})")
-                m.seats[(*POOLED, p, r, course.id, b)] = v
-                seats.append(v)
-            m.model.add(sum(seats) <= sum(seats_per_run(course, cls, classes) * v for cls, v in runs.items()))
-            m.model.add(sum(seats) >= course.min_group * sum(runs.values()))
-    staff: dict[tuple[str, str, int], list] = {}
-    for (_, _, p, r, c, b), v in m.seats.items():
-        for block in range(b, b + lengths[c]):
-            staff.setdefault((p, r, block), []).append(v)
-    for (p, r, _), vs in staff.items():
-        m.model.add(sum(vs) <= n * heads[p][r])
+        runs = {key[4]: v for key, v in m.runs.items() if key[2] == course.id}
+        seats = []
+        for p, r, d in by_course.get(course.id, []):
+            v = m.model.new_int_var(0, min(d, n * heads[p][r]), f"seats({p},{r},{course.id})")
+            m.seats[(*POOLED, p, r, course.id, ANY_BLOCK)] = v
+            seats.append(v)
+        m.model.add(sum(seats) <= sum(seats_per_run(course, cls, classes) * v for cls, v in runs.items()))
+        m.model.add(sum(seats) >= course.min_group * sum(runs.values()))
+    staff: dict[tuple[str, str], list[tuple[int, cp_model.IntVar]]] = {}
+    for (_, _, p, r, c, _), v in m.seats.items():
+        staff.setdefault((p, r), []).append((lengths[c], v))
+    for (p, r), seats in staff.items():
+        m.model.add(sum(length * v for length, v in seats) <= n * blocks * heads[p][r])  # person-blocks
+        long = [v for length, v in seats if _long(length, blocks)]
+        if long:
+            m.model.add(sum(long) <= n * heads[p][r])
 
 
 def pooled_bound(scenario: Scenario, seconds: float, cutoff: float | None = None) -> PooledBound:

@@ -15,7 +15,7 @@ from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
 
 
-@pytest.mark.parametrize(("practices", "external"), [(4, 3), (3, 2)])  # HiGHS proves each in 10-20 s
+@pytest.mark.parametrize(("practices", "external"), [(4, 3), (3, 2)])  # HiGHS proves each in 2-10 s
 def test_the_pooled_bound_is_under_every_plan_s_score(norwich_doc: Callable[[], dict[str, Any]],
                                                       practices: int, external: int) -> None:
     doc = norwich_doc()
