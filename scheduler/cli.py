@@ -265,8 +265,9 @@ def _print_unmet_floor(plan) -> None:
     if floor is None or unmet is None:
         return
     if unmet.raw <= floor:
+        gap = "" if plan.solver.status == "OPTIMAL" else "; the gap is in equity, cost and spread"
         click.echo(f"unmet      {unmet.raw:,} is the least any plan can reach (proved by probing "
-                   f"{plan.solver.stats['unmet_floor_probe']}); the gap is in equity, cost and spread")
+                   f"{plan.solver.stats['unmet_floor_probe']}){gap}")
     else:
         click.echo(f"unmet      {unmet.raw:,}; no plan goes below {floor:,}")
 

@@ -22,7 +22,7 @@ from models.scenario import Scenario
 from ..base import STEPS_BESIDE_UP_TO, Progress, SolveOptions, normalise_status, run_interruptibly
 from ..cheaper_cover import with_cheaper_cover
 from ..instance import Instance, build_instance
-from . import extract
+from . import extract, pooled
 from .build import build_model
 from .hints import (
     add_hints,
@@ -143,6 +143,14 @@ class CpSatSolver:
             return prepared
         m, terms, options, announce, starts = prepared
         built = time.perf_counter() - started
+        proof = None
+        if pooled.worth_proving(m, options):
+            announce()  # the model's first plan, shown while the relaxation is solved
+            proof = pooled.prove(m, options, started)
+            if proof.values is not None:
+                return self._proven(scenario, m, terms, options, started, built, proof, starts)
+            if proof.interrupted:
+                return starts.kept(self.name, scenario, options, started, interrupted=True)
         try:  # Ctrl-C before the search (the steps' set-up takes seconds at 430 practices): the start plan
             steps = options.lns and (options.workers <= 1 or len(m.model.proto.variables) <= STEPS_BESIDE_UP_TO)
             start = complete_hint_values(m) if steps else None
@@ -202,14 +210,16 @@ class CpSatSolver:
         if value is not None:
             if status_name == "FEASIBLE" and not (start_plan is not None and m.hint_exact):
                 value = _polish(m, value, options) or value
-            report.objective = sum(weight * value(expr) for weight, expr in terms.values())
+            _complete(plan, m, terms, value)
             bound = solver.best_objective_bound if solver is not None else math.nan
+            if proof is not None:  # the relaxation's bound, when it is the better one
+                report.stats["proof"] = proof.note
+                bound = max(bound, proof.bound if proof.bound is not None else -math.inf)
+                if report.objective <= bound + 0.5:
+                    report.status = "OPTIMAL"
             if math.isfinite(bound):
                 report.bound = bound
                 report.gap = _gap(report.objective, bound)
-            report.stats["model_terms"] = ", ".join(
-                f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
-            _fill(plan, m, value)
             if lns is not None and report.status == "FEASIBLE" and not interrupted:
                 _restaffed(scenario, plan, options)
         starts.keep_if_better(plan)
@@ -217,6 +227,31 @@ class CpSatSolver:
             _given_the_waves(report)
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
+
+
+    def _proven(self, scenario: Scenario, m: PltModel, terms: dict, options: SolveOptions, started: float,
+                built: float, proof: pooled.Proof, starts: StartPlans) -> Plan:
+        """The plan laid out at the relaxation's optimum (pooled.py): optimal, with no search."""
+        report = SolverReport(name=self.name, status="OPTIMAL", seconds=0.0, time_limit=options.time_limit,
+                              workers=options.workers, seed=options.seed, stats=_stats(m, None, built, False))
+        report.stats["search"] = "none: " + proof.note
+        plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
+        _complete(plan, m, terms, array_valuer(proof.values.tolist()))
+        report.bound, report.gap = proof.bound, _gap(report.objective, proof.bound)
+        if options.on_progress:
+            options.on_progress(Progress(0.0, report.objective, proof.bound))  # timed by the wrapper
+        starts.keep_if_better(plan)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return plan
+
+
+def _complete(plan: Plan, m: PltModel, terms: dict, value: Callable[[object], int]) -> None:
+    """The plan's decisions, objective and terms from the model's values."""
+    report = plan.solver
+    report.objective = sum(weight * value(expr) for weight, expr in terms.values())
+    report.stats["model_terms"] = ", ".join(
+        f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
+    _fill(plan, m, value)
 
 
 def _given_the_waves(report: SolverReport) -> None:

@@ -1,0 +1,336 @@
+"""A lower bound on a one-wave area's optimum from a relaxation that pools its external
+afternoons, and the plan laid out from its optimum: how `solve` proves a small area's plan optimal
+(`prove`), and what `python -m benchmarks.pooled_bound` prints.
+
+The CP-SAT model's own bound on Norwich stops at its LP relaxation (609,962-609,964, against
+plans of 610,264): the LP fills every room's odd block with a fraction of a run, afternoon by
+afternoon. This relaxation keeps the dates, the cover, the internal afternoons and every
+objective term as the model has them (`solvers/cpsat`'s own rules), but sums each external
+course's runs, seats and trainers over the external afternoons and their blocks:
+- runs per (course, room class) for the year; a class's runs fill at most its rooms' blocks on
+  the afternoons it is used (length x runs <= blocks x room-afternoons), and a run longer than
+  half the afternoon holds the middle block, so those runs are at most the room-afternoons;
+- a trainer's runs at most their runs per afternoon times the afternoons they work (each on a
+  date they are free), their blocks at most those afternoons' blocks, one long run each;
+- a practice's staff of a role fill at most their headcount times the afternoons' blocks, and
+  each takes at most one long course an afternoon.
+Every plan maps onto it with the same objective or less (rooms used are counted per afternoon
+over the year, the trainers' weekday term on the afternoons they work), so its optimum bounds
+every plan's score from below. It is small (Norwich: 6,469 variables), and whole runs for the
+year are what the LP lacked.
+
+Measured on Norwich (this 2-core machine): optimum 610,264, proven (gap 0) in 29.4 s; a first
+version kept each run's start block (8,748 variables) and took 214 s. `plt-scheduler solve
+examples/norwich/scenario.yaml --seed 2` found a plan of 610,264 that `check` passes, so that
+plan is optimal. Where the time goes: with the two equity terms weighted 0, the relaxation's
+optimum (600,884) is proven at the root in 2.3 s. The optimum with them is that plus 20 x (252 +
+217), but the worst shares alone reach 448 (HiGHS, 120 s, not proven), so the search must weigh
+them against runs and rooms. The unmet-demand floor the model adds (`probe.py`) is added here
+too. Without the trainers' weekday term the optimum was 610,260: Tuesdays spread the afternoons
+better, and that term is what makes t-it's Tuesday Excel cost.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, replace
+
+import highspy
+import numpy as np
+from ortools.sat.python import cp_model
+from ortools.sat.python import cp_model_helper as cmh
+
+from models.scenario import Delivery, Scenario
+
+from ..base import SolveOptions, run_interruptibly
+from ..instance import Instance, build_instance
+from . import cover, dates, demand, internal, trainers
+from .build import build_model
+from .external import VIRTUAL, seats_per_run
+from .model import PltModel
+from .objective import set_objective
+from .probe import unmet_floor
+
+POOLED = ("pooled", 1)  # the session key every pooled variable carries
+ANY_BLOCK = 0  # the block key every pooled run, seat and trainer carries: blocks are summed too
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a plan laid out from the relaxation's optimum keeps (`lay_out`): its dates, on-site
+    visits and trainers' afternoons as they are, each practice's seats per role and course for
+    the year, and each room class's afternoons used."""
+
+    exact: dict[str, dict[tuple, int]]  # "on_date", "on_site", "works" -> key -> value
+    seats: dict[tuple[str, str, str], int]
+    rooms: dict[int, int]
+
+
+@dataclass(frozen=True)
+class PooledBound:
+    status: str  # HiGHS's model status
+    bound: float  # HiGHS's dual bound: no plan of the scenario scores less
+    best: float | None  # the relaxation's best solution (not a plan)
+    seconds: float
+    variables: int
+    totals: Totals | None = None  # the relaxation's optimum, when proven
+
+
+def pooled_model(instance: Instance, floor: int | None = None) -> tuple[PltModel, dict]:
+    """The relaxation as a CP-SAT model (for HiGHS to solve), with the objective's terms.
+    `floor`: the whole model's probed floor on the unmet term (probe.py), probed here when not given."""
+    if instance.waves != 1:
+        raise ValueError(f"{instance.scenario.name}: {instance.waves} waves; the pooled relaxation is for one wave only")
+    m = PltModel(instance)
+    for rule in (dates.choose_dates, dates.waves_in_order, dates.afternoons_too_close,
+                 dates.practices_close_once_per_event, cover.every_closed_practice_covered,
+                 cover.cover_over_capacity, internal.on_site_courses):
+        rule(m)
+    _pooled_runs_and_rooms(m)
+    _pooled_trainers(m)
+    _pooled_seats(m)
+    demand.demand_met(m)
+    demand.runs_or_unmet(m)
+    terms = set_objective(m)
+    dates.spread_as_paths(m, terms["spread"][1])
+    # The whole model's probed floor on unmet demand holds for every plan, so it may bound this too.
+    if floor is None:
+        full, full_terms = build_model(instance)
+        found = unmet_floor(full, full_terms["unmet"][1])
+        floor = found.floor if found is not None else None
+    if floor is not None:
+        m.model.add(terms["unmet"][1] >= floor)
+    return m, terms
+
+
+def _long(course_blocks: int, blocks: int) -> bool:
+    """A run longer than half the afternoon holds its middle block, wherever it starts, so two
+    such runs never share a room, a trainer or a person on one afternoon."""
+    return 2 * course_blocks > blocks
+
+
+def _pooled_runs_and_rooms(m: PltModel) -> None:
+    inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
+    for course in inst.external_courses:
+        taught = len(inst.trainers_for(course))
+        if course.delivery is Delivery.virtual:
+            m.runs[(*POOLED, course.id, ANY_BLOCK, VIRTUAL)] = m.model.new_int_var(
+                0, n * blocks * taught, f"runs({course.id},virtual)")
+            continue
+        for k in inst.classes_for(course):
+            m.runs[(*POOLED, course.id, ANY_BLOCK, k.index)] = m.model.new_int_var(
+                0, n * blocks * min(len(k.rooms), taught), f"runs({course.id},class{k.index})")
+    lengths = {c.id: c.blocks for c in inst.external_courses}
+    for k in inst.room_classes:
+        free = sum(m.available(e, w, set(k.unavailable)) for e, w in m.sessions("external"))
+        used = m.model.new_int_var(0, n * len(k.rooms), f"rooms_used(class{k.index})")
+        m.model.add(used <= len(k.rooms) * free)
+        m.rooms_used[(*POOLED, k.index)] = used
+        here = [(lengths[c], v) for (_, _, c, _, cls), v in m.runs.items() if cls == k.index]
+        if here:
+            m.model.add(sum(length * v for length, v in here) <= blocks * used)  # blocks a room offers
+            long = [v for length, v in here if _long(length, blocks)]
+            if long:
+                m.model.add(sum(long) <= used)
+
+
+def _pooled_trainers(m: PltModel) -> None:
+    inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
+    lengths = {c.id: c.blocks for c in inst.external_courses}
+    for course in inst.external_courses:
+        runs = [v for key, v in m.runs.items() if key[2] == course.id]
+        teachers = []
+        for t in inst.trainers_for(course):
+            v = m.model.new_int_var(0, n * blocks, f"teaches({t.id},{course.id})")
+            m.teaches[(*POOLED, t.id, course.id, ANY_BLOCK)] = v
+            teachers.append(v)
+        m.model.add(sum(teachers) == sum(runs))
+    for t in inst.scenario.trainers:
+        teach = [(lengths[c], v) for (_, _, tid, c, _), v in m.teaches.items() if tid == t.id]
+        if not teach:
+            continue
+        works = []
+        for e, w in m.sessions("external"):
+            x = m.model.new_bool_var(f"works({t.id},{e},w{w})")
+            m.model.add(x <= m.available(e, w, set(t.unavailable)))
+            m.works[e, w, t.id] = x  # the weekday term and the afternoons per year count it
+            works.append(x)
+        m.model.add(sum(length * v for length, v in teach) <= blocks * sum(works))
+        long = [v for length, v in teach if _long(length, blocks)]
+        if long:
+            m.model.add(sum(long) <= sum(works))
+        m.model.add(sum(v for _, v in teach) <= t.max_runs_per_afternoon * sum(works))
+        m.model.add(sum(works) <= sum(v for _, v in teach))
+    # The internal afternoons' visits and the afternoons per year (counting the external ones
+    # above), as the model has them: with no runs to see, trainer_limits adds only those.
+    m.teaches, pooled = {}, m.teaches
+    trainers.trainer_limits(m)
+    m.teaches = pooled
+
+
+def _pooled_seats(m: PltModel) -> None:
+    inst, n, blocks = m.instance, len(m.sessions("external")), len(m.instance.blocks)
+    heads = {p.id: p.headcount for p in inst.scenario.practices}
+    classes = {k.index: k for k in inst.room_classes}
+    lengths = {c.id: c.blocks for c in inst.external_courses}
+    by_course: dict[str, list[tuple[str, str, int]]] = {}
+    for (p, r, c), d in inst.demand.items():
+        by_course.setdefault(c, []).append((p, r, d))
+    for course in inst.external_courses:
+        runs = {key[4]: v for key, v in m.runs.items() if key[2] == course.id}
+        seats = []
+        for p, r, d in by_course.get(course.id, []):
+            v = m.model.new_int_var(0, min(d, n * heads[p][r]), f"seats({p},{r},{course.id})")
+            m.seats[(*POOLED, p, r, course.id, ANY_BLOCK)] = v
+            seats.append(v)
+        m.model.add(sum(seats) <= sum(seats_per_run(course, cls, classes) * v for cls, v in runs.items()))
+        m.model.add(sum(seats) >= course.min_group * sum(runs.values()))
+    staff: dict[tuple[str, str], list[tuple[int, cp_model.IntVar]]] = {}
+    for (_, _, p, r, c, _), v in m.seats.items():
+        staff.setdefault((p, r), []).append((lengths[c], v))
+    for (p, r), seats in staff.items():
+        m.model.add(sum(length * v for length, v in seats) <= n * blocks * heads[p][r])  # person-blocks
+        long = [v for length, v in seats if _long(length, blocks)]
+        if long:
+            m.model.add(sum(long) <= n * heads[p][r])
+
+
+def pooled_bound(scenario: Scenario | Instance, seconds: float, cutoff: float | None = None,
+                 floor: int | None = None, stop: threading.Event | None = None) -> PooledBound:
+    """Solve the relaxation with HiGHS (gap 0) for at most `seconds`; `stop`, once set, ends it
+    early with the bound it has. `floor`: see `pooled_model`."""
+    from ..highs import _load, _new_highs  # lazily: the HiGHS back end imports this package
+    from ..highs.translate import translate
+
+    start = time.monotonic()
+    instance = scenario if isinstance(scenario, Instance) else build_instance(scenario)
+    m, _ = pooled_model(instance, floor)
+    highs = _new_highs()
+    _load(highs, translate(m.model.proto))
+    # No "threads": HiGHS refuses to run once its scheduler has started with another count (the
+    # floor's probe starts it).
+    for name, value in (("time_limit", float(seconds)), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0)):
+        highs.setOptionValue(name, value)
+    if cutoff is not None:
+        highs.setOptionValue("objective_bound", float(cutoff))
+    if stop is not None:
+        def on_check(event: highspy.highs.HighsCallbackEvent) -> None:
+            if stop.is_set():
+                event.interrupt()
+        highs.cbMipInterrupt += on_check
+    if highs.run() != highspy.HighsStatus.kOk:
+        raise RuntimeError(f"HiGHS did not run ({highs.getModelStatus().name})")
+    info, status = highs.getInfo(), highs.getModelStatus().name
+    best = info.objective_function_value if math.isfinite(info.objective_function_value) else None
+    totals = _totals(m, np.asarray(highs.getSolution().col_value)) if status == "kOptimal" else None
+    return PooledBound(status, info.mip_dual_bound, best, time.monotonic() - start, len(m.model.proto.variables),
+                       totals)
+
+
+def _totals(m: PltModel, x: np.ndarray) -> Totals:
+    def value(expr: object) -> int:
+        if isinstance(expr, int):
+            return expr
+        flat = cmh.FlatIntExpr(expr)
+        return round(flat.offset + sum(c * x[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True)))
+
+    exact = {name: {key: value(expr) for key, expr in group.items()}
+             for name, group in (("on_date", m.on_date), ("on_site", m.on_site), ("works", m.works))}
+    seats = {(p, r, c): value(v) for (_, _, p, r, c, _), v in m.seats.items()}
+    rooms = {k: value(v) for (_, _, k), v in m.rooms_used.items()}
+    return Totals(exact, seats, rooms)
+
+
+def lay_out(m: PltModel, totals: Totals, objective: int) -> cp_model.CpModel:
+    """The whole model `m` held to the relaxation's totals and to the score `objective` (its
+    proven optimum): any solution of it is an optimal plan of `m`, one value per variable as in
+    `m`. The relaxation's optimum need not be a plan's, so it may have none. Norwich: the
+    optimum's dates, visits, trainers' afternoons, seats per practice, role and course, and rooms
+    used per class hold it close enough that CP-SAT lays the plan out in seconds; with the runs and
+    trainers per course held too, it had none."""
+    copy = m.model.clone()
+    copy.clear_hints()
+    var = copy.get_int_var_from_proto_index
+
+    def on_copy(expr: object) -> cp_model.LinearExprT:
+        flat = cmh.FlatIntExpr(expr)
+        return flat.offset + sum(c * var(v.index) for v, c in zip(flat.vars, flat.coeffs, strict=True))
+
+    for name, group in (("on_date", m.on_date), ("on_site", m.on_site), ("works", m.works)):
+        for key, expr in group.items():
+            if key in totals.exact[name] and not isinstance(expr, int):
+                copy.add(on_copy(expr) == totals.exact[name][key])
+    seats: dict[tuple[str, str, str], list] = {}
+    for (_, _, p, r, c, _), v in m.seats.items():
+        seats.setdefault((p, r, c), []).append(var(v.index))
+    for key, vs in seats.items():
+        copy.add(sum(vs) == totals.seats.get(key, 0))
+    rooms: dict[int, list] = {}
+    for (_, _, k), v in m.rooms_used.items():
+        rooms.setdefault(k, []).append(var(v.index))
+    for k, vs in rooms.items():
+        copy.add(sum(vs) == totals.rooms.get(k, 0))
+    goal = copy.proto.objective
+    copy.add(sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True)) + round(goal.offset) == objective)
+    return copy
+
+
+# `solve` tries the proof (`prove`) on areas of one wave whose model has at most POOLED_UP_TO
+# variables, with several workers (HiGHS's limit is on the clock, so one worker's plan would not
+# repeat) and a limit of at least POOLED_FROM seconds: Norwich (12,485 variables) needs about 30 s
+# for the relaxation and 10-15 s to lay the plan out, on two cores.
+POOLED_FROM = 60.0
+POOLED_UP_TO = 20_000
+# Shares of the limit, on the clock from the solve's start: the relaxation until RELAXATION_SHARE,
+# the lay-out for LAY_OUT_SHARE after it; the search has what is left.
+RELAXATION_SHARE = 0.65
+LAY_OUT_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Proof:
+    bound: float | None  # HiGHS's bound on every plan's score (None: none yet)
+    values: np.ndarray | None  # an optimal plan, one value per variable of the model, at that bound
+    note: str  # what was done, for the report
+    interrupted: bool
+
+
+def worth_proving(m: PltModel, options: SolveOptions) -> bool:
+    return (m.instance.waves == 1 and m.baseline is None and m.instance.fixed_waves is None
+            and options.workers > 1 and options.time_limit >= POOLED_FROM
+            and len(m.model.proto.variables) <= POOLED_UP_TO)
+
+
+def prove(m: PltModel, options: SolveOptions, started: float) -> Proof:
+    """The relaxation's optimum (HiGHS), then a plan of `m` laid out at it (CP-SAT): that plan is
+    optimal. Ctrl-C stops either and returns what there is."""
+    from . import run_solver  # lazily: the package imports this module
+
+    stop, result = threading.Event(), {}
+    seconds = RELAXATION_SHARE * options.time_limit - (time.perf_counter() - started)
+    floor = m.unmet_floor.floor if m.unmet_floor is not None else None
+
+    def relax() -> None:
+        try:
+            result["pooled"] = pooled_bound(m.instance, max(0.1, seconds), floor=floor, stop=stop)
+        finally:
+            highspy.Highs.resetThreadScheduler(False)  # HiGHS keeps a task scheduler per thread
+
+    interrupted = run_interruptibly(relax, stop.set)
+    pooled: PooledBound = result["pooled"]
+    # Every plan's score is a whole number (whole weights and terms), so the bound rounds up; less
+    # a half, so that HiGHS's tolerance (610,263.9999999988 on Norwich) never lifts it a whole unit.
+    bound = math.ceil(pooled.bound - 0.5) if math.isfinite(pooled.bound) else None
+    note = f"pooled relaxation: {pooled.status[1:]} in {pooled.seconds:.1f} s"
+    if interrupted or pooled.totals is None or bound is None:
+        return Proof(bound, None, note, interrupted)
+    layout = lay_out(m, pooled.totals, bound)
+    lay_seconds = LAY_OUT_SHARE * options.time_limit
+    clock = time.perf_counter()
+    solver, status, interrupted = run_solver(layout, replace(options, time_limit=lay_seconds, on_progress=None))
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    note += f"; plan laid out at its optimum: {'found' if found else 'none'} in {time.perf_counter() - clock:.1f} s"
+    values = np.asarray(solver.response_proto.solution, dtype=np.int64) if found else None
+    return Proof(bound, values, note, interrupted)
