@@ -59,11 +59,11 @@ ANY_BLOCK = 0  # the block key every pooled run, seat and trainer carries: block
 
 @dataclass(frozen=True)
 class Totals:
-    """What a plan laid out from the relaxation's optimum keeps (`lay_out`): its dates, on-site
-    visits and trainers' afternoons as they are, each practice's seats per role and course for
-    the year, and each room class's afternoons used."""
+    """What a plan laid out from the relaxation's optimum keeps (`lay_out`): its dates and on-site
+    visits as they are, each practice's seats per role and course for the year, and each room
+    class's afternoons used."""
 
-    exact: dict[str, dict[tuple, int]]  # "on_date", "on_site", "works" -> key -> value
+    exact: dict[str, dict[tuple, int]]  # "on_date", "on_site" -> key -> value
     seats: dict[tuple[str, str, str], int]
     rooms: dict[int, int]
 
@@ -220,7 +220,7 @@ def pooled_bound(scenario: Scenario | Instance, seconds: float, cutoff: float | 
             if stop.is_set():
                 event.interrupt()
         highs.cbMipInterrupt += on_check
-    if highs.run() != highspy.HighsStatus.kOk:
+    if highs.run() == highspy.HighsStatus.kError:  # kWarning: stopped by the limit or `stop`
         raise RuntimeError(f"HiGHS did not run ({highs.getModelStatus().name})")
     info, status = highs.getInfo(), highs.getModelStatus().name
     best = info.objective_function_value if math.isfinite(info.objective_function_value) else None
@@ -237,7 +237,7 @@ def _totals(m: PltModel, x: np.ndarray) -> Totals:
         return round(flat.offset + sum(c * x[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True)))
 
     exact = {name: {key: value(expr) for key, expr in group.items()}
-             for name, group in (("on_date", m.on_date), ("on_site", m.on_site), ("works", m.works))}
+             for name, group in (("on_date", m.on_date), ("on_site", m.on_site))}
     seats = {(p, r, c): value(v) for (_, _, p, r, c, _), v in m.seats.items()}
     rooms = {k: value(v) for (_, _, k), v in m.rooms_used.items()}
     return Totals(exact, seats, rooms)
@@ -246,10 +246,14 @@ def _totals(m: PltModel, x: np.ndarray) -> Totals:
 def lay_out(m: PltModel, totals: Totals, objective: int) -> cp_model.CpModel:
     """The whole model `m` held to the relaxation's totals and to the score `objective` (its
     proven optimum): any solution of it is an optimal plan of `m`, one value per variable as in
-    `m`. The relaxation's optimum need not be a plan's, so it may have none. Norwich: the
-    optimum's dates, visits, trainers' afternoons, seats per practice, role and course, and rooms
-    used per class hold it close enough that CP-SAT lays the plan out in seconds; with the runs and
-    trainers per course held too, it had none."""
+    `m`. The relaxation's optimum need not be a plan's, so it may have none.
+
+    What to hold, measured (CP-SAT, two workers, 30 s): on Norwich holding the dates, visits,
+    seats per practice, role and course and rooms used per class, a plan came in 10.2 s; with
+    the trainers' afternoons held too, in 12.2 s, but on the 4-practice area of the tests there
+    was none (infeasible in 0.9 s) where without them one came in 11.3 s; with the runs and
+    trainers per course held too, none on Norwich; holding only the dates and seats, none
+    within 30 s on either."""
     copy = m.model.clone()
     copy.clear_hints()
     var = copy.get_int_var_from_proto_index
@@ -258,7 +262,7 @@ def lay_out(m: PltModel, totals: Totals, objective: int) -> cp_model.CpModel:
         flat = cmh.FlatIntExpr(expr)
         return flat.offset + sum(c * var(v.index) for v, c in zip(flat.vars, flat.coeffs, strict=True))
 
-    for name, group in (("on_date", m.on_date), ("on_site", m.on_site), ("works", m.works)):
+    for name, group in (("on_date", m.on_date), ("on_site", m.on_site)):
         for key, expr in group.items():
             if key in totals.exact[name] and not isinstance(expr, int):
                 copy.add(on_copy(expr) == totals.exact[name][key])
@@ -266,12 +270,14 @@ def lay_out(m: PltModel, totals: Totals, objective: int) -> cp_model.CpModel:
     for (_, _, p, r, c, _), v in m.seats.items():
         seats.setdefault((p, r, c), []).append(var(v.index))
     for key, vs in seats.items():
-        copy.add(sum(vs) == totals.seats.get(key, 0))
+        if key in totals.seats:
+            copy.add(sum(vs) == totals.seats[key])
     rooms: dict[int, list] = {}
     for (_, _, k), v in m.rooms_used.items():
         rooms.setdefault(k, []).append(var(v.index))
     for k, vs in rooms.items():
-        copy.add(sum(vs) == totals.rooms.get(k, 0))
+        if k in totals.rooms:
+            copy.add(sum(vs) == totals.rooms[k])
     goal = copy.proto.objective
     copy.add(sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True)) + round(goal.offset) == objective)
     return copy
