@@ -6,6 +6,7 @@ CP-SAT runs here use short limits: these tests hold plans to the checker, not to
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -206,6 +207,7 @@ def test_a_model_built_in_time_but_too_little_left_for_a_search_gives_its_first_
     from solvers.greedy import GreedySolver
 
     monkeypatch.setattr(solvers.cpsat, "MIN_SEARCH_SECONDS", 10_000.0)
+    monkeypatch.setattr(solvers.cpsat.pooled, "POOLED_FROM", math.inf)  # no proof first (a long limit)
     plan = get_solver("cpsat").solve(norwich, SolveOptions(time_limit=600, workers=2, seed=0))
     assert plan.solver.stats["search"].startswith("none: the model and its first plan took ")
     assert plan.solver.status == "FEASIBLE" and plan.solver.bound is None and check_plan(norwich, plan) == []

@@ -144,7 +144,7 @@ class CpSatSolver:
         m, terms, options, announce, starts = prepared
         built = time.perf_counter() - started
         proof = None
-        if pooled.worth_proving(m, options):
+        if instance is None and pooled.worth_proving(m, options):  # a given instance is a part of an area
             announce()  # the model's first plan, shown while the relaxation is solved
             proof = pooled.prove(m, options, started)
             if proof.values is not None:
