@@ -75,3 +75,19 @@ def test_without_the_proof_the_search_goes_on(norwich_doc: Callable[[], dict[str
     assert report.status in ("FEASIBLE", "OPTIMAL")
     assert "proof" in report.stats and "laid out" not in report.stats["proof"], report.stats
     assert report.bound is not None and report.bound <= score_plan(scenario, plan).total
+
+
+def test_ctrl_c_during_the_proof_keeps_the_start_plan(norwich_doc: Callable[[], dict[str, Any]],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def ctrl_c_at_once(work: Callable[[], None], stop: Callable[[], None], on_start: object = None) -> bool:
+        stop()  # as the SIGINT handler does: HiGHS stops at its first check
+        work()
+        return True
+
+    monkeypatch.setattr(pooled, "POOLED_FROM", 1.0)
+    monkeypatch.setattr(pooled, "run_interruptibly", ctrl_c_at_once)
+    scenario = _area(norwich_doc, 3, 2)
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=20, workers=2))
+    assert plan.solver.status == "FEASIBLE" and plan.solver.stats["interrupted"]
+    assert plan.solver.stats["search"].startswith("none: Ctrl-C came before the search"), plan.solver.stats
+    assert not check_plan(scenario, plan) and plan.solver.objective == score_plan(scenario, plan).total
