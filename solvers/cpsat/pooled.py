@@ -20,11 +20,12 @@ every plan's score from below. It is small (Norwich: 6,469 variables), and whole
 year are what the LP lacked.
 
 Measured on Norwich (this 2-core machine): optimum 610,264, proven (gap 0) in 29.4 s; a first
-version kept each run's start block (8,748 variables) and took 214 s. `plt-scheduler solve
-examples/norwich/scenario.yaml --seed 2` found a plan of 610,264 that `check` passes, so that
-plan is optimal. Where the time goes: with the two equity terms weighted 0, the relaxation's
-optimum (600,884) is proven at the root in 2.3 s. The optimum with them is that plus 20 x (252 +
-217), but the worst shares alone reach 448 (HiGHS, 120 s, not proven), so the search must weigh
+version kept each run's start block (8,748 variables) and took 214 s. `lay_out` then finds a plan
+of 610,264 in about 10 s, which is optimal: `plt-scheduler solve examples/norwich/scenario.yaml`
+(60 s, 2 workers) ended OPTIMAL after 41.3 s, and `check` passes the plan. Before, the search's
+plans in 60 s were 610,264 to 610,634 (seeds differ) against its bound of 609,962. Where the
+time goes: with the two equity terms weighted 0, the relaxation's optimum (600,884) is proven at
+the root in 2.3 s. The optimum with them is that plus 20 x (252 + 217), but the worst shares alone reach 448 (HiGHS, 120 s, not proven), so the search must weigh
 them against runs and rooms. The unmet-demand floor the model adds (`probe.py`) is added here
 too. Without the trainers' weekday term the optimum was 610,260: Tuesdays spread the afternoons
 better, and that term is what makes t-it's Tuesday Excel cost.
