@@ -146,8 +146,8 @@ class CpSatSolver:
         proof = None
         if instance is None and pooled.worth_proving(m, options):  # a given instance is a part of an area
             announce()  # the model's first plan, shown while the relaxation is solved
-            proof = pooled.prove(m, options, started)
-            if proof.values is not None:
+            proof = pooled.prove(m, terms, options, started)
+            if proof.optimal:
                 return self._proven(scenario, m, terms, options, started, built, proof, starts)
             if proof.interrupted:
                 return starts.kept(self.name, scenario, options, started, interrupted=True)

@@ -244,17 +244,16 @@ def _totals(m: PltModel, x: np.ndarray) -> Totals:
     return Totals(exact, seats, rooms)
 
 
-def lay_out(m: PltModel, totals: Totals, objective: int) -> cp_model.CpModel:
-    """The whole model `m` held to the relaxation's totals and to the score `objective` (its
-    proven optimum): any solution of it is an optimal plan of `m`, one value per variable as in
-    `m`. The relaxation's optimum need not be a plan's, so it may have none.
+def lay_out(m: PltModel, totals: Totals) -> cp_model.CpModel:
+    """The whole model `m` held to the relaxation's totals, one value per variable as in `m`.
+    The relaxation's optimum need not be a plan's, so it may have no plan of that score, or none.
 
-    What to hold, measured (CP-SAT, two workers, 30 s): on Norwich holding the dates, visits,
-    seats per practice, role and course and rooms used per class, a plan came in 10.2 s; with
-    the trainers' afternoons held too, in 12.2 s, but on the 4-practice area of the tests there
-    was none (infeasible in 0.9 s) where without them one came in 11.3 s; with the runs and
-    trainers per course held too, none on Norwich; holding only the dates and seats, none
-    within 30 s on either."""
+    What to hold, measured (CP-SAT, two workers, 30 s, with the score held to the bound): on
+    Norwich holding the dates, visits, seats per practice, role and course and rooms used per
+    class, a plan came in 10.2 s; with the trainers' afternoons held too, in 12.2 s, but on the
+    4-practice area of the tests there was none (infeasible in 0.9 s) where without them one came
+    in 11.3 s; with the runs and trainers per course held too, none on Norwich; holding only the
+    dates and seats, none within 30 s on either."""
     copy = m.model.clone()
     copy.clear_hints()
     var = copy.get_int_var_from_proto_index
@@ -279,27 +278,29 @@ def lay_out(m: PltModel, totals: Totals, objective: int) -> cp_model.CpModel:
     for k, vs in rooms.items():
         if k in totals.rooms:
             copy.add(sum(vs) == totals.rooms[k])
-    goal = copy.proto.objective
-    copy.add(sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True)) + round(goal.offset) == objective)
     return copy
 
 
 # `solve` tries the proof (`prove`) on areas of one wave whose model has at most POOLED_UP_TO
 # variables, with several workers (HiGHS's limit is on the clock, so one worker's plan would not
-# repeat) and a limit of at least POOLED_FROM seconds: Norwich (12,485 variables) needs about 30 s
-# for the relaxation and 10-15 s to lay the plan out, on two cores.
-POOLED_FROM = 60.0
+# repeat) and a limit of at least POOLED_FROM seconds. Norwich (12,485 variables), two cores: the
+# relaxation took 20-35 s (HiGHS seeds 0 to 3), and the lay-out reached its optimum in 9.9 and
+# 6.8 s for two of the four optima, while for the others it had 611,814 and 610,744 after 15 s.
+# With a 60 s limit that left the search 10 s when the lay-out failed: 615,814, where the search
+# alone reaches 610,384-610,634; from 120 s on the search keeps at least half the limit.
+POOLED_FROM = 120.0
 POOLED_UP_TO = 20_000
 # Shares of the limit, on the clock from the solve's start: the relaxation until RELAXATION_SHARE,
 # the lay-out for LAY_OUT_SHARE after it; the search has what is left.
-RELAXATION_SHARE = 0.65
-LAY_OUT_SHARE = 0.25
+RELAXATION_SHARE = 0.35
+LAY_OUT_SHARE = 0.15
 
 
 @dataclass(frozen=True)
 class Proof:
-    bound: float | None  # HiGHS's bound on every plan's score (None: none yet)
-    values: np.ndarray | None  # an optimal plan, one value per variable of the model, at that bound
+    bound: int | None  # the relaxation's bound on every plan's score (None: none yet)
+    values: np.ndarray | None  # the lay-out's plan, one value per variable of the model
+    optimal: bool  # that plan scores the bound
     note: str  # what was done, for the report
     interrupted: bool
 
@@ -310,10 +311,13 @@ def worth_proving(m: PltModel, options: SolveOptions) -> bool:
             and len(m.model.proto.variables) <= POOLED_UP_TO)
 
 
-def prove(m: PltModel, options: SolveOptions, started: float) -> Proof:
-    """The relaxation's optimum (HiGHS), then a plan of `m` laid out at it (CP-SAT): that plan is
-    optimal. Ctrl-C stops either and returns what there is."""
+def prove(m: PltModel, terms: dict, options: SolveOptions, started: float) -> Proof:
+    """The relaxation's optimum (HiGHS), then the best plan of `m` laid out at its totals
+    (CP-SAT): one that scores the relaxation's bound is optimal. When none does, the search goes
+    on from `m` with the bound added (`objective >= bound`, so that it stops on reaching it) and,
+    when better than its start, the lay-out's plan as its start. Ctrl-C stops either step."""
     from . import run_solver  # lazily: the package imports this module
+    from .hints import complete_hint_values, hint_every_variable, plan_objective
 
     stop, result = threading.Event(), {}
     seconds = RELAXATION_SHARE * options.time_limit - (time.perf_counter() - started)
@@ -330,14 +334,25 @@ def prove(m: PltModel, options: SolveOptions, started: float) -> Proof:
     # Every plan's score is a whole number (whole weights and terms), so the bound rounds up; less
     # a half, so that HiGHS's tolerance (610,263.9999999988 on Norwich) never lifts it a whole unit.
     bound = math.ceil(pooled.bound - 0.5) if math.isfinite(pooled.bound) else None
-    note = f"pooled relaxation: {pooled.status[1:]} in {pooled.seconds:.1f} s"
+    note = f"pooled relaxation: {pooled.status[1:]} in {pooled.seconds:.1f} s, bound {pooled.bound:,.0f}"
+    if bound is not None:
+        m.model.add(sum(weight * expr for weight, expr in terms.values()) >= bound)
     if interrupted or pooled.totals is None or bound is None:
-        return Proof(bound, None, note, interrupted)
-    layout = lay_out(m, pooled.totals, bound)
-    lay_seconds = LAY_OUT_SHARE * options.time_limit
+        return Proof(bound, None, False, note, interrupted)
     clock = time.perf_counter()
-    solver, status, interrupted = run_solver(layout, replace(options, time_limit=lay_seconds, on_progress=None))
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    note += f"; plan laid out at its optimum: {'found' if found else 'none'} in {time.perf_counter() - clock:.1f} s"
-    values = np.asarray(solver.response_proto.solution, dtype=np.int64) if found else None
-    return Proof(bound, values, note, interrupted)
+    solver, status, interrupted = run_solver(lay_out(m, pooled.totals),
+                                             replace(options, time_limit=LAY_OUT_SHARE * options.time_limit,
+                                                     on_progress=None))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        note += f"; no plan laid out at its totals in {time.perf_counter() - clock:.1f} s"
+        return Proof(bound, None, False, note, interrupted)
+    values = np.asarray(solver.response_proto.solution, dtype=np.int64)
+    objective = plan_objective(m.model.proto, values)
+    optimal = objective <= bound + 0.5
+    note += f"; plan laid out at its totals: {objective:,.0f} in {time.perf_counter() - clock:.1f} s"
+    start = complete_hint_values(m)
+    if not optimal and (start is None or objective < plan_objective(m.model.proto, start) - 0.5):
+        hint_every_variable(m.model.proto, values)  # the search's start
+        m.hint_exact = False
+        note += ", the search's start"
+    return Proof(bound, values, optimal, note, interrupted)
