@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
 from models import parse_scenario
 from models.checker import check_plan
@@ -15,6 +16,7 @@ from models.scenario import Scenario
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
 from solvers.cpsat import pooled
+from solvers.cpsat.model import PltModel
 from solvers.cpsat.pooled import pooled_bound
 
 
@@ -91,3 +93,28 @@ def test_ctrl_c_during_the_proof_keeps_the_start_plan(norwich_doc: Callable[[], 
     assert plan.solver.status == "FEASIBLE" and plan.solver.stats["interrupted"]
     assert plan.solver.stats["search"].startswith("none: Ctrl-C came before the search"), plan.solver.stats
     assert not check_plan(scenario, plan) and plan.solver.objective == score_plan(scenario, plan).total
+
+
+def test_a_laid_out_plan_above_the_bound_starts_the_search(norwich_doc: Callable[[], dict[str, Any]],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lay-out whose best plan scores above the relaxation's bound (held here 40 above it): the
+    plan is not called optimal, the search starts from it and never ends worse."""
+    scenario = _area(norwich_doc, 3, 2)
+    bound = round(pooled_bound(scenario, 60.0).bound)
+    real = pooled.lay_out
+
+    def above(m: PltModel, totals: pooled.Totals) -> cp_model.CpModel:
+        copy = real(m, totals)
+        goal, var = copy.proto.objective, copy.get_int_var_from_proto_index
+        copy.add(sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True)) >= bound + 40)
+        return copy
+
+    monkeypatch.setattr(pooled, "POOLED_FROM", 1.0)
+    monkeypatch.setattr(pooled, "lay_out", above)
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=20, workers=2))
+    report, score = plan.solver, score_plan(scenario, plan).total
+    assert not check_plan(scenario, plan) and report.objective == score
+    assert "plan laid out at its totals" in report.stats["proof"], report.stats
+    laid_out = int(report.stats["proof"].split("plan laid out at its totals: ")[1].split(" in ")[0].replace(",", ""))
+    assert laid_out >= bound + 40 and score <= laid_out
+    assert report.bound is not None and bound <= report.bound <= score
