@@ -5,15 +5,19 @@ to prove a one-wave area's plan optimal, and keeps searching when the proof does
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from click.testing import CliRunner
 from ortools.sat.python import cp_model
 
 from models import parse_scenario
 from models.checker import check_plan
 from models.scenario import Scenario
 from models.score import score_plan
+from scheduler.cli import main
 from solvers.base import SolveOptions, get_solver
 from solvers.cpsat import pooled
 from solvers.cpsat.model import PltModel
@@ -118,3 +122,18 @@ def test_a_laid_out_plan_above_the_bound_starts_the_search(norwich_doc: Callable
     laid_out = int(report.stats["proof"].split("plan laid out at its totals: ")[1].split(" in ")[0].replace(",", ""))
     assert laid_out >= bound + 40 and score <= laid_out
     assert report.bound is not None and bound <= report.bound <= score
+
+
+def test_solve_prints_the_proof(norwich_doc: Callable[[], dict[str, Any]], monkeypatch: pytest.MonkeyPatch,
+                                tmp_path: Path) -> None:
+    doc = norwich_doc()
+    doc["practices"] = doc["practices"][:3]
+    doc["programme"]["external_afternoons"] = 2
+    path = tmp_path / "area.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    monkeypatch.setattr(pooled, "POOLED_FROM", 1.0)
+    result = CliRunner().invoke(main, ["solve", str(path), "--out", str(tmp_path / "out"), "--time-limit", "20", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "status     OPTIMAL" in result.output
+    assert "proof      pooled relaxation: Optimal in " in result.output and "plan laid out at its totals" in result.output
+    assert "gap 0.00 %" in result.output
