@@ -228,7 +228,6 @@ class CpSatSolver:
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
 
-
     def _proven(self, scenario: Scenario, m: PltModel, terms: dict, options: SolveOptions, started: float,
                 built: float, proof: pooled.Proof, starts: StartPlans) -> Plan:
         """The plan laid out at the relaxation's optimum (pooled.py): optimal, with no search."""
