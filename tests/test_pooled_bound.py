@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, event, given, settings
 from ortools.sat.python import cp_model
 
 from models import parse_scenario
@@ -22,6 +23,8 @@ from solvers.base import SolveOptions, get_solver
 from solvers.cpsat import pooled
 from solvers.cpsat.model import PltModel
 from solvers.cpsat.pooled import pooled_bound
+from solvers.instance import build_instance
+from tests.test_properties import small_scenarios
 
 
 def _area(norwich_doc: Callable[[], dict[str, Any]], practices: int, external: int) -> Scenario:
@@ -137,3 +140,20 @@ def test_solve_prints_the_proof(norwich_doc: Callable[[], dict[str, Any]], monke
     assert "status     OPTIMAL" in result.output
     assert "proof      pooled relaxation: Optimal in " in result.output and "plan laid out at its totals" in result.output
     assert "gap 0.00 %" in result.output
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_scenarios())
+def test_on_generated_areas_the_pooled_bound_never_passes_a_plan(scenario: Scenario) -> None:
+    """Generated one-wave areas (other rooms, courses, trainers and calendars than Norwich's): the
+    relaxation has a solution whenever a plan exists, and its bound is under CP-SAT's plan, and
+    under its optimum when proven; the proof in `solve` then claims no more than that."""
+    assume(build_instance(scenario).waves == 1)
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=5, workers=1, seed=0))
+    bound = pooled_bound(scenario, 20.0)
+    if plan.solver.status not in ("OPTIMAL", "FEASIBLE"):
+        return
+    assert bound.status != "kInfeasible", bound
+    score = score_plan(scenario, plan).total
+    event(f"cpsat {plan.solver.status}, pooled {bound.status}")
+    assert bound.bound <= score + 1e-6, (plan.solver.status, score, bound)
