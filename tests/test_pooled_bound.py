@@ -157,3 +157,16 @@ def test_on_generated_areas_the_pooled_bound_never_passes_a_plan(scenario: Scena
     score = score_plan(scenario, plan).total
     event(f"cpsat {plan.solver.status}, pooled {bound.status}")
     assert bound.bound <= score + 1e-6, (plan.solver.status, score, bound)
+
+
+def test_a_relaxation_that_fails_leaves_the_search(norwich_doc: Callable[[], dict[str, Any]],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("HiGHS did not run (kSolveError)")
+
+    monkeypatch.setattr(pooled, "POOLED_FROM", 1.0)
+    monkeypatch.setattr(pooled, "pooled_bound", fails)
+    scenario = _area(norwich_doc, 3, 2)
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=4, workers=2))
+    assert not check_plan(scenario, plan) and plan.solver.objective == score_plan(scenario, plan).total
+    assert plan.solver.stats["proof"] == "pooled relaxation: not solved (HiGHS did not run (kSolveError))"

@@ -327,10 +327,14 @@ def prove(m: PltModel, terms: dict, options: SolveOptions, started: float) -> Pr
     def relax() -> None:
         try:
             result["pooled"] = pooled_bound(m.instance, max(0.1, seconds), floor=floor, stop=stop)
+        except (NotImplementedError, RuntimeError) as exc:  # a rule HiGHS's translation lacks, or HiGHS failed
+            result["error"] = exc
         finally:
             highspy.Highs.resetThreadScheduler(False)  # HiGHS keeps a task scheduler per thread
 
     interrupted = run_interruptibly(relax, stop.set)
+    if "error" in result:  # the search goes on as if there were no proof
+        return Proof(None, None, False, f"pooled relaxation: not solved ({result['error']})", interrupted)
     pooled: PooledBound = result["pooled"]
     # Every plan's score is a whole number (whole weights and terms), so the bound rounds up; less
     # a half, so that HiGHS's tolerance (610,263.9999999988 on Norwich) never lifts it a whole unit.
