@@ -170,3 +170,39 @@ def test_a_relaxation_that_fails_leaves_the_search(norwich_doc: Callable[[], dic
     plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=4, workers=2))
     assert not check_plan(scenario, plan) and plan.solver.objective == score_plan(scenario, plan).total
     assert plan.solver.stats["proof"] == "pooled relaxation: not solved (HiGHS did not run (kSolveError))"
+
+
+def test_ctrl_c_during_the_lay_out_keeps_its_plan(norwich_doc: Callable[[], dict[str, Any]],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C came while the lay-out (held here 40 above the bound, so not optimal) had a plan:
+    the better of it and the start plan is kept, with the relaxation's bound."""
+    import solvers.cpsat
+
+    scenario = _area(norwich_doc, 3, 2)
+    bound = round(pooled_bound(scenario, 60.0).bound)
+    real_lay_out, real_run = pooled.lay_out, solvers.cpsat.run_solver
+
+    def above(m: PltModel, totals: pooled.Totals) -> cp_model.CpModel:
+        copy = real_lay_out(m, totals)
+        goal, var = copy.proto.objective, copy.get_int_var_from_proto_index
+        copy.add(sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True)) >= bound + 40)
+        return copy
+
+    def interrupted_run(*args: Any, **kwargs: Any) -> tuple[cp_model.CpSolver, int, bool]:
+        solver, status, _ = real_run(*args, **kwargs)
+        return solver, status, True
+
+    monkeypatch.setattr(pooled, "POOLED_FROM", 1.0)
+    monkeypatch.setattr(pooled, "lay_out", above)
+    monkeypatch.setattr(solvers.cpsat, "run_solver", interrupted_run)
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=20, workers=2))
+    report, score = plan.solver, score_plan(scenario, plan).total
+    assert report.status == "FEASIBLE" and report.stats["interrupted"], report
+    assert report.stats["search"].endswith("Ctrl-C came before the search"), report.stats
+    assert not check_plan(scenario, plan) and report.objective == score and report.bound == bound
+    laid_out = int(report.stats["search"].split("plan laid out at its totals: ")[1].split(" in ")[0].replace(",", ""))
+    assert laid_out >= bound + 40
+    if "kept_start" in report.stats:  # the start plan scored lower still: it is kept, as in every solve
+        assert score < laid_out
+    else:
+        assert score == laid_out

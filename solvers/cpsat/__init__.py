@@ -147,7 +147,7 @@ class CpSatSolver:
         if instance is None and pooled.worth_proving(m, options):  # a given instance is a part of an area
             announce()  # the model's first plan, shown while the relaxation is solved
             proof = pooled.prove(m, terms, options, started)
-            if proof.optimal:
+            if proof.optimal or (proof.interrupted and proof.values is not None):
                 return self._proven(scenario, m, terms, options, started, built, proof, starts)
             if proof.interrupted:
                 return starts.kept(self.name, scenario, options, started, interrupted=True)
@@ -230,10 +230,12 @@ class CpSatSolver:
 
     def _proven(self, scenario: Scenario, m: PltModel, terms: dict, options: SolveOptions, started: float,
                 built: float, proof: pooled.Proof, starts: StartPlans) -> Plan:
-        """The plan laid out at the relaxation's optimum (pooled.py): optimal, with no search."""
-        report = SolverReport(name=self.name, status="OPTIMAL", seconds=0.0, time_limit=options.time_limit,
-                              workers=options.workers, seed=options.seed, stats=_stats(m, None, built, False))
-        report.stats["search"] = "none: " + proof.note
+        """The plan laid out at the relaxation's totals (pooled.py), with no search: optimal, or the
+        best plan so far when Ctrl-C came during the lay-out (or the start plan, if better)."""
+        report = SolverReport(name=self.name, status="OPTIMAL" if proof.optimal else "FEASIBLE", seconds=0.0,
+                              time_limit=options.time_limit, workers=options.workers, seed=options.seed,
+                              stats=_stats(m, None, built, proof.interrupted))
+        report.stats["search"] = "none: " + proof.note + ("" if proof.optimal else "; Ctrl-C came before the search")
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
         _complete(plan, m, terms, array_valuer(proof.values.tolist()))
         report.bound, report.gap = proof.bound, _gap(report.objective, proof.bound)
