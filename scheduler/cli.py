@@ -221,10 +221,10 @@ def read_plan(path: str) -> Plan:
 
 def print_summary(plan, out_file: Path | None) -> None:
     rep = plan.solver
+    search = str(rep.stats.get("search", ""))
     click.echo(f"status     {rep.status}")
     if rep.objective is not None:
         given = f" (given {rep.stats['bound_given']})" if "bound_given" in rep.stats else ""
-        search = str(rep.stats.get("search", ""))
         if rep.bound is not None:
             proof = f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
         elif search.startswith("none: "):  # the limit, or a Ctrl-C, came while the model was built
@@ -234,7 +234,6 @@ def print_summary(plan, out_file: Path | None) -> None:
             proof = "no bound (this back end proves none)"
         click.echo(f"objective  {rep.objective:,}   {proof}")
     click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
-    search = str(rep.stats.get("search", ""))
     proof = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
     if proof:  # solvers/cpsat/pooled.py
         click.echo(f"proof      {proof}")

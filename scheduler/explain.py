@@ -59,11 +59,14 @@ def closing_conflicts(s: Scenario) -> list[str]:
     dates = candidate_dates(s)
     wanted = s.programme.external_afternoons + s.programme.internal_afternoons
     for i, p in enumerate(s.practices):
+        if not p.cannot_close:
+            continue
         free = [d for d in dates if d not in p.cannot_close]
-        if p.cannot_close and _spaced(s, free) < wanted:
+        held = _spaced(s, free)
+        if held < wanted:
             return [(f"{p.name} ({p.id}) closes for each of the {wanted} afternoons, but its cannot_close "
                      f"(practices[{i}]) leaves {len(free)} of the {len(dates)} candidate afternoons, which hold only "
-                     f"{_spaced(s, free)} at least {s.calendar.min_weeks_between} weeks apart. Shorten its "
+                     f"{held} at least {s.calendar.min_weeks_between} weeks apart. Shorten its "
                      "cannot_close dates or plan fewer afternoons.")]
     if wave_count(s) != 1:
         return []

@@ -21,9 +21,10 @@ year are what the LP lacked.
 
 Measured on Norwich (this 2-core machine): optimum 610,264, proven (gap 0) in 29.4 s; a first
 version kept each run's start block (8,748 variables) and took 214 s. `lay_out` then finds a plan
-of 610,264 in about 10 s, which is optimal: `plt-scheduler solve examples/norwich/scenario.yaml`
-(60 s, 2 workers) ended OPTIMAL after 41.3 s, and `check` passes the plan. Before, the search's
-plans in 60 s were 610,264 to 610,634 (seeds differ) against its bound of 609,962. Where the
+of 610,264 in 7-35 s, which is optimal: `plt-scheduler solve examples/norwich/scenario.yaml
+--time-limit 120` (2 workers) ended OPTIMAL after 41.8-57.5 s in six runs, and `check` passed each
+plan. The search alone, in 60 s, ends at 610,264 to 610,634 (seeds differ) against its bound of
+609,962. Where the
 time goes: with the two equity terms weighted 0, the relaxation's optimum (600,884) is proven at
 the root in 2.3 s. The optimum with them is that plus 20 x (252 + 217), but the worst shares alone reach 448 (HiGHS, 120 s, not proven), so the search must weigh
 them against runs and rooms. The unmet-demand floor the model adds (`probe.py`) is added here
@@ -231,12 +232,9 @@ def pooled_bound(scenario: Scenario | Instance, seconds: float, cutoff: float | 
 
 
 def _totals(m: PltModel, x: np.ndarray) -> Totals:
-    def value(expr: object) -> int:
-        if isinstance(expr, int):
-            return expr
-        flat = cmh.FlatIntExpr(expr)
-        return round(flat.offset + sum(c * x[v.index] for v, c in zip(flat.vars, flat.coeffs, strict=True)))
+    from . import array_valuer  # lazily: the package imports this module
 
+    value = array_valuer(np.rint(x).astype(np.int64).tolist())  # HiGHS's columns, whole within tolerance
     exact = {name: {key: value(expr) for key, expr in group.items()}
              for name, group in (("on_date", m.on_date), ("on_site", m.on_site))}
     seats = {(p, r, c): value(v) for (_, _, p, r, c, _), v in m.seats.items()}
