@@ -91,8 +91,10 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 ROOT_LP_UP_TO, ROOT_LP_FROM, ROOT_LP_ITERATIONS = 20_000, 20.0, 20_000
 
 
-def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int | None = None) -> None:
-    """`variables`: the model's, for the settings that depend on its size."""
+def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int | None = None,
+                presolve: bool = False) -> None:
+    """`variables`: the model's, for the settings that depend on its size. `presolve`: CP-SAT's
+    presolve on, for a model held to given totals (`pooled.lay_out`); the search's own is off."""
     params = solver.parameters
     if variables is not None and variables <= ROOT_LP_UP_TO and options.time_limit >= ROOT_LP_FROM:
         params.root_lp_iterations = ROOT_LP_ITERATIONS
@@ -109,7 +111,7 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int
     # Measured on Norwich (2 workers, 20 s): with CP-SAT's presolve the root LP splits into
     # components and the bound stalls at 86k against an LP relaxation of 609k; without it the
     # bound reaches 603k and the best plan is 9 % better. See the engine issue's note.
-    params.cp_model_presolve = False
+    params.cp_model_presolve = presolve
     # All LP rows from the start (not lazily as cuts): bound 609k and best plan 626k at 20 s,
     # against 653k with lazy rows.
     params.add_lp_constraints_lazily = False
@@ -120,11 +122,11 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int
         setattr(params, name, type(current)(raw) if not isinstance(current, bool) else str(raw).lower() in ("1", "true"))
 
 
-def run_solver(model: cp_model.CpModel, options: SolveOptions,
-               on_start: Callable[[], None] | None = None) -> tuple[cp_model.CpSolver, int, bool]:
+def run_solver(model: cp_model.CpModel, options: SolveOptions, on_start: Callable[[], None] | None = None,
+               presolve: bool = False) -> tuple[cp_model.CpSolver, int, bool]:
     """Solve, letting Ctrl-C stop the search. Returns the solver, its status and whether it was interrupted."""
     solver = cp_model.CpSolver()
-    _parameters(solver, options, len(model.proto.variables))
+    _parameters(solver, options, len(model.proto.variables), presolve)
     reporter = _Reporter(options)
     result: dict[str, int] = {}
     interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
