@@ -46,7 +46,7 @@ from ortools.sat.python import cp_model_helper as cmh
 
 from models.scenario import Delivery, Scenario
 
-from ..base import SolveOptions, run_interruptibly
+from ..base import Progress, SolveOptions, run_interruptibly
 from ..instance import Instance, build_instance
 from . import cover, dates, demand, internal, trainers
 from .build import build_model
@@ -351,9 +351,16 @@ def prove(m: PltModel, terms: dict, options: SolveOptions, started: float) -> Pr
     if interrupted or pooled.totals is None or bound is None:
         return Proof(bound, None, False, note, interrupted)
     clock = time.perf_counter()
+    sink = options.on_progress
+
+    def shown(p: Progress) -> None:
+        """The lay-out's plans are plans of `m`, shown as they come, with the relaxation's bound:
+        the lay-out's own bound holds only for plans held to the totals."""
+        sink(replace(p, bound=bound))
+
     solver, status, interrupted = run_solver(lay_out(m, pooled.totals),
                                              replace(options, time_limit=LAY_OUT_SHARE * options.time_limit,
-                                                     on_progress=None), presolve=LAY_OUT_PRESOLVE)
+                                                     on_progress=shown if sink else None), presolve=LAY_OUT_PRESOLVE)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         note += f"; no plan laid out at its totals in {time.perf_counter() - clock:.1f} s"
         return Proof(bound, None, False, note, interrupted)
