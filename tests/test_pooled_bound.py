@@ -43,8 +43,9 @@ def _area(norwich_doc: Callable[[], dict[str, Any]], practices: int, external: i
 def _lay_out_above(bound: int) -> Callable[[PltModel, pooled.Totals], cp_model.CpModel]:
     """The real lay-out, with the score held 40 above the relaxation's bound and more: never
     optimal. The objective's constant (the proto keeps it apart) is not counted, so the hold is
-    that much higher: 47,731 on the 3-practice area, whose bound is 29,885. Held only 40 above, the
-    lay-out could meet the hold by raising a penalty's variable above what its plan scores."""
+    that much higher: 47,730 on the 3-practice area (bound 29,885, constant 17,805). Held only 40
+    above, the lay-out could meet the hold by raising a penalty's variable above what its plan
+    scores."""
     real = pooled.lay_out
 
     def above(m: PltModel, totals: pooled.Totals) -> cp_model.CpModel:
