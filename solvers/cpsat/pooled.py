@@ -21,15 +21,22 @@ year are what the LP lacked.
 
 Measured on Norwich (this 2-core machine): optimum 610,264, proven (gap 0) in 29.4 s; a first
 version kept each run's start block (8,748 variables) and took 214 s. `lay_out` then finds a plan
-of 610,264 in 7-35 s (3-27 s with CP-SAT's presolve, see LAY_OUT_PRESOLVE), which is optimal: `plt-scheduler solve examples/norwich/scenario.yaml
---time-limit 120` (2 workers) ended OPTIMAL after 41.8-57.5 s in six runs, and `check` passed each
-plan. The search alone, in 60 s, ends at 610,264 to 610,634 (seeds differ) against its bound of
-609,962. Where the
-time goes: with the two equity terms weighted 0, the relaxation's optimum (600,884) is proven at
-the root in 2.3 s. The optimum with them is that plus 20 x (252 + 217), but the worst shares alone reach 448 (HiGHS, 120 s, not proven), so the search must weigh
-them against runs and rooms. The unmet-demand floor the model adds (`probe.py`) is added here
-too. Without the trainers' weekday term the optimum was 610,260: Tuesdays spread the afternoons
-better, and that term is what makes t-it's Tuesday Excel cost.
+of 610,264 in 3-30 s (a median 15 s with CP-SAT's presolve, see LAY_OUT_PRESOLVE), which is
+optimal: `plt-scheduler solve examples/norwich/scenario.yaml --time-limit 120` (2 workers) ended
+OPTIMAL after 41.8-58.4 s in 13 of 14 runs (the other: 610,364, gap 0.016 %), and `check` passed
+each plan. The search alone, in 60 s, ends at 610,264 to 610,634 (seeds differ) against its bound of
+609,962.
+
+Where the time goes: with the two equity terms weighted 0, the relaxation's optimum (600,884) is
+proven at the root in 2.3 s; the optimum with them is that plus 20 x (252 + 217). Each worst
+share alone goes lower (the role's to 211, the practice's to 219-223, the two together to 435-449),
+so the bound must weigh them against runs and rooms: given floors of 252 and 217 on them, HiGHS
+proves the optimum at the root in 2.2 s. The worst served are the practices no on-site course
+visits (240-252 per mille, against 98-249 for the seven visited), and the LP can share the
+visits out in fractions. The unmet-demand floor the model adds (`probe.py`) is added here too.
+Without the trainers' weekday term the optimum was 610,260: a Tuesday spreads the afternoons
+better, but trainer t-it, who prefers Wednesdays and Thursdays, would teach Excel on it, and the
+term charges for that.
 """
 
 from __future__ import annotations
