@@ -58,7 +58,7 @@ from ..instance import Instance, build_instance
 from . import cover, dates, demand, internal, trainers
 from .build import build_model
 from .external import VIRTUAL, seats_per_run
-from .model import PltModel
+from .model import PltModel, grouped
 from .objective import set_objective
 from .probe import unmet_floor
 
@@ -271,18 +271,10 @@ def lay_out(m: PltModel, totals: Totals) -> cp_model.CpModel:
         for key, expr in group.items():
             if key in totals.exact[name] and not isinstance(expr, int):
                 copy.add(on_copy(expr) == totals.exact[name][key])
-    seats: dict[tuple[str, str, str], list] = {}
-    for (_, _, p, r, c, _), v in m.seats.items():
-        seats.setdefault((p, r, c), []).append(var(v.index))
-    for key, vs in seats.items():
-        if key in totals.seats:
-            copy.add(sum(vs) == totals.seats[key])
-    rooms: dict[int, list] = {}
-    for (_, _, k), v in m.rooms_used.items():
-        rooms.setdefault(k, []).append(var(v.index))
-    for k, vs in rooms.items():
-        if k in totals.rooms:
-            copy.add(sum(vs) == totals.rooms[k])
+    for variables, key, held in ((m.seats, lambda k: k[2:5], totals.seats), (m.rooms_used, lambda k: k[2], totals.rooms)):
+        for group, vs in grouped(variables, key).items():  # seats per (practice, role, course); rooms per class
+            if group in held:
+                copy.add(sum(var(v.index) for v in vs.values()) == held[group])
     return copy
 
 
@@ -290,8 +282,8 @@ def lay_out(m: PltModel, totals: Totals) -> cp_model.CpModel:
 # variables, with several workers (HiGHS's limit is on the clock, so one worker's plan would not
 # repeat) and a limit of at least POOLED_FROM seconds. Norwich (12,485 variables), two cores: the
 # relaxation took 20-35 s (HiGHS seeds 0 to 3), and each of the four optima lays out at 610,264
-# (the lay-out's first plan at the bound came after 6.8, 9.9, 10.0 and 34.5 s; in `solve`, 13.1
-# and 16.8 s). With a 60 s limit, a lay-out that had not reached it in 15 s left the search 10 s:
+# (the lay-out's first plan at the bound, before it presolved, came after 6.8, 9.9, 10.0 and 34.5
+# s; in `solve`, 13.1 and 16.8 s). With a 60 s limit, a lay-out that had not reached it in 15 s left the search 10 s:
 # 615,814, where the search alone reaches 610,384-610,634; from 120 s on the search keeps at least
 # 40 % of the limit, from the laid-out plan.
 POOLED_FROM = 120.0
