@@ -234,9 +234,9 @@ def print_summary(plan, out_file: Path | None) -> None:
             proof = "no bound (this back end proves none)"
         click.echo(f"objective  {rep.objective:,}   {proof}")
     click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
-    proof = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
-    if proof:  # solvers/cpsat/pooled.py
-        click.echo(f"proof      {proof}")
+    pooled = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
+    if pooled:  # solvers/cpsat/pooled.py
+        click.echo(f"proof      {pooled}")
     if rep.stats.get("kept") == "master" and "join_objective" in rep.stats:
         click.echo(f"decomposed {rep.stats['parts']} parts joined scored {rep.stats['join_objective']:,}; "
                    "the master's own greedy plan scores better and is kept")

@@ -240,9 +240,7 @@ class CpSatSolver:
         report.stats["search"] = "none: " + proof.note + ("" if proof.optimal else "; Ctrl-C came before the search")
         plan = Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
         _complete(plan, m, terms, array_valuer(proof.values.tolist()))
-        report.bound, report.gap = proof.bound, _gap(report.objective, proof.bound)
-        if options.on_progress:
-            options.on_progress(Progress(0.0, report.objective, proof.bound))  # timed by the wrapper
+        report.bound, report.gap = proof.bound, _gap(report.objective, proof.bound)  # shown by the lay-out
         starts.keep_if_better(plan)
         report.seconds = round(time.perf_counter() - started, 3)
         return plan
