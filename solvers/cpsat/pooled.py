@@ -31,9 +31,14 @@ Where the time goes: with the two equity terms weighted 0, the relaxation's opti
 proven at the root in 2.3 s; the optimum with them is that plus 20 x (252 + 217). Each worst
 share alone goes lower (the role's to 211, the practice's to 219-223, the two together to 435-449),
 so the bound must weigh them against runs and rooms: given floors of 252 and 217 on them, HiGHS
-proves the optimum at the root in 2.2 s. The worst served are the practices no on-site course
-visits (240-252 per mille, against 98-249 for the seven visited), and the LP can share the
-visits out in fractions. The unmet-demand floor the model adds (`probe.py`) is added here too.
+proves the optimum at the root in 2.2 s. The LP's own optimum (609,962) is not short on the
+practices: its worst practice share is 254.5, above the optimum's 252, though it shares the
+on-site visits out in fractions. It is short on the roles and the rooms: every role at 208.8 per
+mille (the optimum leaves admin at 216.9), rooms 2,130 against 2,380; trainers 17,811 against
+17,750. Cuts on the visits alone would not close it. Tried and slower: seats continuous (the
+same bound, 26-37 s); unmet continuous (HiGHS no longer sees a whole-number objective: 58-120 s);
+pooled over blocks only, per afternoon (8,853 variables: 117 s, the same bound); CP-SAT on it
+(bound 593,168 after 90 s). The unmet-demand floor the model adds (`probe.py`) is added here too.
 Without the trainers' weekday term the optimum was 610,260: a Tuesday spreads the afternoons
 better, but trainer t-it, who prefers Wednesdays and Thursdays, would teach Excel on it, and the
 term charges for that.
@@ -299,6 +304,10 @@ LAY_OUT_SHARE = 0.25
 # workers, 40 s each, the score held at or above the bound: the first plan at the bound came after
 # a median 15 s with presolve (2.8-27.0 s; one run of twenty found none) against 24 s without
 # (7.4-39.8 s; four found none); within the lay-out's 30 s at --time-limit 120, 19 of 20 against 14.
+# Its time goes to the trainers' cost alone: the first plan (2.9 s) already has every other term at
+# the optimum's, with trainers at 18,370; 17,750 came at 17.3 s. Tried and not better (two optima x
+# three seeds, 40 s): the score held at the bound too (7.0-33.0 s), linearization_level=2
+# (9.4-18.9 s, against 8.3-26.9 s), symmetry_level=4 (no plan in three runs of six).
 LAY_OUT_PRESOLVE = True
 
 
