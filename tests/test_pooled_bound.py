@@ -50,11 +50,17 @@ def _lay_out_above(bound: int) -> Callable[[PltModel, pooled.Totals], cp_model.C
 
     def above(m: PltModel, totals: pooled.Totals) -> cp_model.CpModel:
         copy = real(m, totals)
-        goal, var = copy.proto.objective, copy.get_int_var_from_proto_index
-        copy.add(sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True)) >= bound + 40)
+        copy.add(_score_of(copy) >= bound + 40)
         return copy
 
     return above
+
+
+def _score_of(model: cp_model.CpModel) -> cp_model.LinearExprT:
+    """The model's objective as an expression of its variables, without its constant (the proto
+    keeps it apart)."""
+    goal, var = model.proto.objective, model.get_int_var_from_proto_index
+    return sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True))
 
 
 def _laid_out(note: str) -> int:
@@ -161,9 +167,7 @@ def test_the_lay_out_s_plans_are_shown_as_they_come_with_the_relaxation_s_bound(
 
     def held_above(m: PltModel, totals: pooled.Totals) -> cp_model.CpModel:
         copy = m.model.clone()
-        goal, var = copy.proto.objective, copy.get_int_var_from_proto_index
-        copy.add(round(goal.offset) + sum(c * var(i) for i, c in zip(goal.vars, goal.coeffs, strict=True))
-                 >= bound + 40)
+        copy.add(round(copy.proto.objective.offset) + _score_of(copy) >= bound + 40)
         copies.append(copy)
         return copy
 
