@@ -36,9 +36,10 @@ practices: its worst practice share is 254.5, above the optimum's 252, though it
 on-site visits out in fractions. It is short on the roles and the rooms: every role at 208.8 per
 mille (the optimum leaves admin at 216.9), rooms 2,130 against 2,380; trainers 17,811 against
 17,750. Cuts on the visits alone would not close it. Tried and slower: seats continuous (the
-same bound, 26-37 s); unmet continuous (HiGHS no longer sees a whole-number objective: 58-120 s);
-pooled over blocks only, per afternoon (8,853 variables: 117 s, the same bound); CP-SAT on it
-(bound 593,168 after 90 s). The unmet-demand floor the model adds (`probe.py`) is added here too.
+same bound, 26-37 s); unmet continuous (HiGHS no longer sees a whole-number objective: 58 s,
+66 s, and no proof in 120 s); pooled over blocks only, per afternoon (8,853 variables: 117 s, the
+same bound); CP-SAT on it (bound 593,168 after 90 s). The unmet-demand floor the model adds
+(`probe.py`) is added here too.
 Without the trainers' weekday term the optimum was 610,260: a Tuesday spreads the afternoons
 better, but trainer t-it, who prefers Wednesdays and Thursdays, would teach Excel on it, and the
 term charges for that.
@@ -287,10 +288,10 @@ def lay_out(m: PltModel, totals: Totals) -> cp_model.CpModel:
 # variables, with several workers (HiGHS's limit is on the clock, so one worker's plan would not
 # repeat) and a limit of at least POOLED_FROM seconds. Norwich (12,485 variables), two cores: the
 # relaxation took 20-35 s (HiGHS seeds 0 to 3), and each of the four optima lays out at 610,264
-# (the lay-out's first plan at the bound, before it presolved, came after 6.8, 9.9, 10.0 and 34.5
-# s; in `solve`, 13.1 and 16.8 s). With a 60 s limit, a lay-out that had not reached it in 15 s left the search 10 s:
-# 615,814, where the search alone reaches 610,384-610,634; from 120 s on the search keeps at least
-# 40 % of the limit, from the laid-out plan.
+# (the lay-out's first plan at the bound, before it presolved, came after 6.8, 9.9, 10.0 and
+# 34.5 s; in `solve`, 13.1 and 16.8 s). With a 60 s limit, a lay-out that had not reached it in
+# 15 s left the search 10 s: 615,814, where the search alone reaches 610,384-610,634; from 120 s
+# on the search keeps at least 40 % of the limit, from the laid-out plan.
 POOLED_FROM = 120.0
 POOLED_UP_TO = 20_000
 # Shares of the limit, on the clock from the solve's start: the relaxation until RELAXATION_SHARE,
