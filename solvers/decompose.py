@@ -24,7 +24,9 @@ runs slow is also stopped on the clock (PART_CLOCK_PACE), so that the solve keep
 Time. The time limit covers the master, building the parts' models (PART_BUILD_SECONDS per
 practice, an estimate) and the parts' search; when that leaves under MIN_PART_SECONDS a part, no
 part is solved and the master's plan is kept, with the reason. What is left after that goes to
-choosing the trainers again (below).
+choosing the trainers again (below). With one worker the master counts as MASTER_SECONDS per
+practice whatever the clock says, so the parts' deterministic seconds and the plan repeat on a
+loaded machine (and the solve may run over its limit).
 
 Join. Waves are numbered back by date, virtual runs renamed per part, and the joined plan is
 scored as a whole; when the master's own greedy plan scores better (small areas, where dividing
@@ -84,6 +86,13 @@ PART_SECONDS_STEP = 0.5
 # 6,300 (this under-counts). Before it was counted, 6,300 practices with a 300 s limit took 652 s
 # (126 parts after a 115 s master) and kept the master's plan all the same.
 PART_BUILD_SECONDS = 0.1
+# With one worker the master's time counted against the limit is this per practice of the area,
+# an estimate, rather than the clock's. Measured (greedy on start dates and its cover booked
+# again): 1.7 ms per practice at Norwich, 3.2 at Norfolk and Waveney, 3.6 at 430 practices and
+# 12-14.5 at 6,300 (76-91 s; this over-counts smaller areas). Counted on the clock, a loaded
+# machine's slower master left the parts less deterministic time, and the same seed gave
+# another plan (tests/test_decompose.py: 3 s more of master, 1.5 -> 0.5 s a part).
+MASTER_SECONDS = 0.015
 # With several workers, a part's search also stops on the clock at its deterministic seconds
 # divided by this, plus PART_CLOCK_SLACK. CP-SAT's deterministic time runs at 0.69-1.04 s per
 # clock second on these parts (Norfolk and Waveney's three parts, 4 s and 20 s) but at 0.58 on
@@ -344,9 +353,12 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     if options.on_progress and "cover_again" in master.solver.stats:  # and with its cover booked again
         options.on_progress(Progress(master_seconds, master.solver.objective, float("-inf")))
     # Deterministic seconds per part: the time left, shared by `workers` part solves at a time.
+    # With one worker the master's time is MASTER_SECONDS' estimate, not the clock's, so that the
+    # parts' seconds, and with them the plan, do not follow the machine's load.
     rounds = math.ceil(len(parts) / max(1, options.workers))
     building = rounds * PART_BUILD_SECONDS * max((len(part.practices) for part in parts), default=0)
-    seconds = (0.8 * (options.time_limit - master_seconds) - building) / rounds
+    spent = master_seconds if options.workers > 1 else MASTER_SECONDS * len(scenario.practices)
+    seconds = (0.8 * (options.time_limit - spent) - building) / rounds
     # Down to whole PART_SECONDS_STEP: the master's time is measured on the clock, and the parts'
     # deterministic limits must not follow the machine's load (the same seed gave different joins
     # in a loaded test run once the master also booked its cover again).
@@ -354,7 +366,8 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
         report.status = "FEASIBLE"
         report.stats |= {"parts": len(parts), "master_seconds": round(master_seconds, 3)}
-        _keep_master(plan, master, reason=f"the master took {master_seconds:.1f} s of the {options.time_limit:g} s "
+        took = f"took {spent:.1f} s" if options.workers > 1 else f"counts as {spent:.1f} s (one worker)"
+        _keep_master(plan, master, reason=f"the master {took} of the {options.time_limit:g} s "
                                           f"limit, too little left for {len(parts)} parts "
                                           f"(building their models takes about {building:.0f} s)")
         if sessions_again:

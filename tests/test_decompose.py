@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,17 +31,11 @@ from solvers.decompose import (
 from solvers.greedy import GreedySolver
 from tests.test_restaff import _all_but_trainers, _trainer_weekdays
 
-_REAL_PART_CLOCK = decompose.part_clock
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _parts_off_the_clock() -> Iterator[None]:
-    """The parts stop on deterministic time alone, so that separate solves with the same seed and
-    workers give the same join on a loaded machine too (these tests compare joins; with the
-    clock stop one failed while another job ran). The clock stop has its own test."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(decompose, "part_clock", lambda seconds, workers: None)
-        yield
+# The solves these tests compare run on one worker: then the parts' seconds and searches follow
+# deterministic time alone (MASTER_SECONDS, no clock stop), so the plan repeats on a loaded
+# machine too. With two workers the master's clock time set the parts' seconds, and a loaded run
+# gave a join other than the fixture's. 18 s leaves each of the three parts 1.5 s after building.
+ONE_WORKER = {"time_limit": 18, "workers": 1, "seed": 0}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +46,7 @@ def area() -> Scenario:
 @pytest.fixture(scope="module")
 def area_plan(area: Scenario) -> Plan:
     """The join as the parts left it (their trainers not chosen again for the whole area)."""
-    return solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0),
+    return solve_decomposed(area, SolveOptions(**ONE_WORKER),
                             keep_better=False, part_practices=20, trainers_again=False, sessions_again=False)
 
 
@@ -116,7 +110,7 @@ def test_the_better_of_join_and_master_is_kept(area: Scenario, area_plan: Plan) 
     master = with_cheaper_cover(area, greedy)
     assert master.solver.objective < greedy.solver.objective  # greedy's first-fit cover never looks at cost
     reported: list[float] = []
-    options = SolveOptions(time_limit=12, workers=2, seed=0, on_progress=lambda p: reported.append(p.objective))
+    options = SolveOptions(**ONE_WORKER, on_progress=lambda p: reported.append(p.objective))
     kept = solve_decomposed(area, options, part_practices=20, trainers_again=False, sessions_again=False)
     assert kept.solver.objective == min(master.solver.objective, area_plan.solver.objective)
     # progress: greedy's plan as soon as the master has it, then with its cheaper cover, then
@@ -138,7 +132,7 @@ def test_the_kept_plan_has_its_trainers_chosen_again_for_the_whole_area(area: Sc
     """The same join with its trainers chosen again across the parts' divided pool: every other
     decision as the parts left it, a plan that checks, and a lower score (greedy's parts never
     look at cost, and a part could only take the trainers its share gave it)."""
-    plan = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0), keep_better=False,
+    plan = solve_decomposed(area, SolveOptions(**ONE_WORKER), keep_better=False,
                             part_practices=20, sessions_again=False)
     assert "sessions_again" not in plan.solver.stats
     assert not plan.solver.stats["trainers_again"].startswith("not tried"), "no time was left after the parts"
@@ -151,16 +145,36 @@ def test_the_kept_plan_has_its_trainers_chosen_again_for_the_whole_area(area: Sc
         f"{before['cost_trainers'].weighted + _trainer_weekdays(area, area_plan):,} -> ")
 
 
-def test_same_seed_and_workers_give_the_same_plan(area: Scenario, area_plan: Plan) -> None:
-    again = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0),
+def test_same_seed_and_one_worker_give_the_same_plan(area: Scenario, area_plan: Plan) -> None:
+    again = solve_decomposed(area, SolveOptions(**ONE_WORKER),
                              keep_better=False, part_practices=20, trainers_again=False, sessions_again=False)
     assert [r.model_dump() for r in again.runs] == [r.model_dump() for r in area_plan.runs]
     assert again.solver.objective == area_plan.solver.objective
 
 
+def test_with_one_worker_a_slow_master_leaves_the_plan_as_it_was(area: Scenario, area_plan: Plan,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loaded machine slows the master on the clock. With one worker the parts' deterministic
+    seconds do not follow it (the master counts as MASTER_SECONDS a practice), so the plan is the
+    same. Counted on the clock, 3 s more of master left each of the three parts 0.8 s less."""
+    real = decompose.with_cheaper_cover
+
+    def slow(*args, **kwargs):
+        time.sleep(3)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decompose, "with_cheaper_cover", slow)
+    slowed = solve_decomposed(area, SolveOptions(**ONE_WORKER), keep_better=False, part_practices=20,
+                              trainers_again=False, sessions_again=False)
+    assert slowed.solver.stats["master_seconds"] >= 3 > area_plan.solver.stats["master_seconds"]
+    assert slowed.solver.stats["part_seconds"] == area_plan.solver.stats["part_seconds"]
+    assert [r.model_dump() for r in slowed.runs] == [r.model_dump() for r in area_plan.runs]
+    assert slowed.solver.objective == area_plan.solver.objective
+
+
 def test_ray_runs_the_same_parts_to_the_same_plan(area: Scenario, area_plan: Plan) -> None:
     pytest.importorskip("ray")
-    on_ray = solve_decomposed(area, SolveOptions(time_limit=12, workers=2, seed=0),
+    on_ray = solve_decomposed(area, SolveOptions(**ONE_WORKER),
                               engine="ray", keep_better=False, part_practices=20, trainers_again=False, sessions_again=False)
     assert on_ray.solver.stats["engine"] == "ray"
     assert on_ray.solver.objective == area_plan.solver.objective
@@ -273,7 +287,6 @@ def test_with_several_workers_a_part_also_stops_on_the_clock(area: Scenario, mon
     seconds at PART_CLOCK_PACE plus PART_CLOCK_SLACK; with one worker none, so the plan repeats."""
     from ortools.sat.python import cp_model
 
-    monkeypatch.setattr(decompose, "part_clock", _REAL_PART_CLOCK)
     seen: dict[int, list[tuple[float, float]]] = {}
     real_solve = cp_model.CpSolver.solve
 
