@@ -237,6 +237,8 @@ def print_summary(plan, out_file: Path | None) -> None:
     pooled = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
     if pooled:  # solvers/cpsat/pooled.py
         click.echo(f"proof      {pooled}")
+    if "model_objective" in rep.stats:  # the model counted less than the plan scores (solvers/cpsat/__init__.py)
+        click.echo(f"model      objective {rep.stats['model_objective']}")
     if rep.stats.get("kept") == "master" and "join_objective" in rep.stats:
         click.echo(f"decomposed {rep.stats['parts']} parts joined scored {rep.stats['join_objective']:,}; "
                    "the master's own greedy plan scores better and is kept")

@@ -247,12 +247,34 @@ class CpSatSolver:
 
 
 def _complete(plan: Plan, m: PltModel, terms: dict, value: Callable[[object], int]) -> None:
-    """The plan's decisions, objective and terms from the model's values."""
+    """The plan's decisions, objective and terms from the model's values. The objective reported
+    is the plan's score, which can differ from the model's objective both ways:
+    - above it when re-planning: the model counts a class's rooms as the most runs at once and
+      the changes per room class, and runs that keep baseline rooms of one class at different
+      blocks book more rooms than that (extract.py). The model's objective stays a bound (no
+      plan books fewer rooms or changes less than the model counts), so the plan is not
+      claimed OPTIMAL;
+    - below it when the model's penalties were not at their least for the plan's decisions (a
+      plan kept at Ctrl-C during the proof's lay-out, which `_polish` never saw).
+    stats.model_objective then gives the model's figure and why."""
+    from models.score import score_plan
+
     report = plan.solver
-    report.objective = sum(weight * value(expr) for weight, expr in terms.values())
+    modelled = sum(weight * value(expr) for weight, expr in terms.values())
     report.stats["model_terms"] = ", ".join(
         f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
     _fill(plan, m, value)
+    report.objective = score_plan(m.instance.scenario, plan, m.baseline).total
+    if report.objective > modelled:
+        report.stats["model_objective"] = (
+            f"{modelled:,}; the plan scores {report.objective - modelled:+,} (the model counts a room class's rooms "
+            "as the most runs at once, and runs kept in their baseline rooms can book more)")
+        if report.status == "OPTIMAL":
+            report.status = "FEASIBLE"
+    elif report.objective < modelled:
+        report.stats["model_objective"] = (
+            f"{modelled:,}; the plan scores {report.objective - modelled:+,} (the model's penalties were "
+            "above their least for the plan's decisions)")
 
 
 def _given_the_waves(report: SolverReport) -> None:
@@ -308,6 +330,12 @@ def search_spent(m: PltModel, options: SolveOptions, started: float) -> float:
     if options.workers <= 1:
         return m.start_seconds
     return time.perf_counter() - started
+
+
+def build_deadline(options: SolveOptions, started: float) -> float | None:
+    """When building the model stops, a start plan in hand (perf_counter time): with several
+    workers at the limit on the clock from the solve's start (see search_spent); with one, never."""
+    return started + options.time_limit if options.workers > 1 else None
 
 
 def _no_search(seconds: float, options: SolveOptions) -> bool:
@@ -573,8 +601,7 @@ def model_from_start(name: str, scenario: Scenario, options: SolveOptions, start
     plans reported as they come; or, when Ctrl-C came while the model was being built, the best
     start plan as the solve's plan (StartPlans.kept). `sessions`: see `_large_area_start`."""
     progress = _SharedProgress(options.on_progress, started)
-    deadline = started + options.time_limit if options.workers > 1 else None  # see search_spent
-    starts = StartPlans(progress.from_plan if options.on_progress else None, deadline)
+    starts = StartPlans(progress.from_plan if options.on_progress else None, build_deadline(options, started))
     try:
         m, terms = prepare_model(scenario, options, instance, cuts, starts, sessions)
     except KeyboardInterrupt:

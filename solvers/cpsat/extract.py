@@ -3,6 +3,7 @@ trainers, seats split across runs within their bounds, on-site courses and cover
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from models.plan import Afternoon, CourseRun, Cover, OnSiteCourse, Seat, Wave
@@ -30,12 +31,33 @@ def afternoons(m: PltModel, value: Value) -> list[Afternoon]:
 
 def _assign_rooms(m: PltModel, value: Value, event: str, wave: int) -> dict[tuple[str, int, int], list[str]]:
     """(course, start, class) -> rooms. A run the baseline had keeps its baseline room where it
-    can (so stability counts match); if keeping rooms blocks a longer run, plain colouring."""
+    can (so stability counts match); if keeping rooms blocks a longer run, plain colouring.
+
+    The model counts a class's rooms as the most runs at once and a change per run moved from
+    its (course, start, class), not its room. Kept runs in different rooms of one class at
+    different blocks book more rooms than that count: then the colouring that costs the plan
+    less, rooms and changes against the baseline as the score counts them, is taken, and the
+    plan's score, not the model's objective, is reported (see `solvers.cpsat._complete`)."""
     kept = _baseline_rooms(m, event, wave)
+    plain = _colour(m, value, event, wave, {})
+    if not kept:
+        return plain
     try:
-        return _colour(m, value, event, wave, kept)
+        keeping = _colour(m, value, event, wave, kept)
     except _NoRoom:
-        return _colour(m, value, event, wave, {})
+        return plain
+    return min((keeping, plain), key=lambda rooms: _cost(m, rooms, kept))  # keeping on a tie
+
+
+def _cost(m: PltModel, rooms: dict[tuple[str, int, int], list[str]], kept: dict[tuple[str, int], list[str]]) -> int:
+    """What one session's room assignment adds to the plan's score: its rooms booked, and its
+    runs that are not in the baseline's (course, start, room), or the baseline's not in it."""
+    cost = {room: k.cost for k in m.instance.room_classes for room in k.rooms}
+    now = Counter((c, b, room) for (c, b, _), booked in rooms.items() for room in booked)
+    before = Counter((c, b, room) for (c, b), booked in kept.items() for room in booked)
+    changed = sum(((now - before) + (before - now)).values())
+    return sum(cost[room] for room in {room for _, _, room in now}) + \
+        m.instance.scenario.policy.weights.stability * changed
 
 
 class _NoRoom(Exception):

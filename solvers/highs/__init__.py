@@ -4,8 +4,8 @@ The rules are not written twice. The model is built exactly as `cpsat` builds it
 instance, fixed waves for a large area, the same hint), its proto is translated into a
 mixed-integer program (`translate.py`) and solved by HiGHS from the hinted plan. HiGHS's values
 of the decision variables are then fixed in the CP-SAT model and polished there, so the plan
-comes out through the same extraction and its score equals the reported objective: the two
-back ends differ only in the search, which is what a side-by-side comparison should measure.
+comes out through the same extraction and is reported with its score, as cpsat's: the two back
+ends differ only in the search, which is what a side-by-side comparison should measure.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from models.scenario import Scenario
 
 from ..base import Progress, SolveOptions, normalise_status, run_interruptibly
 from ..cpsat import (
+    _complete,
     _decisions,
-    _fill,
     _gap,
     _given_the_waves,
     _polish,
@@ -82,14 +82,10 @@ class HighsSolver:
             found = _mip_valuer(run.highs.getSolution().col_value)
             value = _polish(m, found, options)  # exact penalty values, and CP-SAT's own check of the plan
             report.stats["polished"] = value is not None
-            value = value or found
-            report.objective = sum(weight * value(expr) for weight, expr in terms.values())
+            _complete(plan, m, terms, value or found)  # the plan's score, as cpsat reports it
             report.bound = _bound(run.highs, mip)
             report.gap = _gap(report.objective, report.bound)
             report.stats["mip_objective"] = run.highs.getInfo().objective_function_value
-            report.stats["model_terms"] = ", ".join(
-                f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
-            _fill(plan, m, value)
         starts.keep_if_better(plan)
         if m.instance.fixed_waves is not None:
             _given_the_waves(report)
