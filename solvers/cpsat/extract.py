@@ -56,8 +56,8 @@ def _cost(m: PltModel, rooms: dict[tuple[str, int, int], list[str]], kept: dict[
     now = Counter((c, b, room) for (c, b, _), booked in rooms.items() for room in booked)
     before = Counter((c, b, room) for (c, b), booked in kept.items() for room in booked)
     changed = sum(((now - before) + (before - now)).values())
-    return sum(cost[room] for room in {room for _, _, room in now}) + \
-        m.instance.scenario.policy.weights.stability * changed
+    weights = m.instance.scenario.policy.weights
+    return weights.cost * sum(cost[room] for room in {room for _, _, room in now}) + weights.stability * changed
 
 
 class _NoRoom(Exception):
