@@ -2,8 +2,9 @@
 
 `score_plan(scenario, plan, baseline)` follows the objective's definitions literally (unmet
 demand by priority, max-min equity per practice and role in per mille, cover, trainer and
-room cost, spread, broken preferences, changes against a baseline), so that the total equals
-the solver's objective for the same plan. Every term is an integer; weighted = raw x weight.
+room cost, spread, broken preferences, changes against a baseline). The solvers report this
+total as a plan's objective; CP-SAT's model counts the same terms, rooms and changes per room
+class rather than per room. Every term is an integer; weighted = raw x weight.
 Ids the scenario does not know are skipped here: the checker reports them.
 """
 
@@ -118,6 +119,11 @@ def _broken_preferences(scenario: Scenario, plan: Plan) -> int:
     return broken
 
 
+def counted_apart(now: Counter, before: Counter) -> int:
+    """Items in one count and not the other, each copy once: runs changed against a baseline."""
+    return sum(((now - before) + (before - now)).values())
+
+
 def _changes(plan: Plan, baseline: Plan) -> int:
     """Decisions changed against the baseline; a moved published date counts three."""
     firsts = [{a.event: first_wave_date(a) for a in p.afternoons} for p in (plan, baseline)]
@@ -126,7 +132,7 @@ def _changes(plan: Plan, baseline: Plan) -> int:
              for p in (plan, baseline)]
     changed += sum(waves[0].get(k) != waves[1].get(k) for k in waves[0].keys() | waves[1].keys())
     runs = [Counter((r.event, r.wave, r.course, tuple(r.blocks), r.room) for r in p.runs) for p in (plan, baseline)]
-    changed += sum(((runs[0] - runs[1]) + (runs[1] - runs[0])).values())
+    changed += counted_apart(*runs)
     visits = [{(o.event, o.practice, o.course) for o in p.on_site} for p in (plan, baseline)]
     changed += len(visits[0] ^ visits[1])
     return changed

@@ -219,6 +219,18 @@ def read_plan(path: str) -> Plan:
         raise InputError(f"{path}: cannot read the plan ({exc})") from None
 
 
+def model_note(report) -> str | None:
+    """The model's objective against the plan's score, in words, when they differ (solvers/cpsat/__init__.py
+    `_complete`: the plan's score is the objective reported)."""
+    modelled = report.stats.get("model_objective")
+    if modelled is None or report.objective is None or report.objective == modelled:
+        return None
+    why = ("the model counts rooms and changes per room class, the plan per room: runs kept in their "
+           "baseline rooms can book more rooms, or runs moved between rooms of a class are changes"
+           if report.objective > modelled else "the model's penalties were above their least for the plan's decisions")
+    return f"{modelled:,}; the plan scores {report.objective - modelled:+,} ({why})"
+
+
 def print_summary(plan, out_file: Path | None) -> None:
     rep = plan.solver
     search = str(rep.stats.get("search", ""))
@@ -237,8 +249,8 @@ def print_summary(plan, out_file: Path | None) -> None:
     pooled = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
     if pooled:  # solvers/cpsat/pooled.py
         click.echo(f"proof      {pooled}")
-    if "model_objective" in rep.stats:  # the model counted less than the plan scores (solvers/cpsat/__init__.py)
-        click.echo(f"model      objective {rep.stats['model_objective']}")
+    if (note := model_note(rep)) is not None:  # the model's objective is not the plan's score
+        click.echo(f"model      objective {note}")
     if rep.stats.get("kept") == "master" and "join_objective" in rep.stats:
         click.echo(f"decomposed {rep.stats['parts']} parts joined scored {rep.stats['join_objective']:,}; "
                    "the master's own greedy plan scores better and is kept")

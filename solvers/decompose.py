@@ -359,9 +359,10 @@ def solve_decomposed(scenario: Scenario, options: SolveOptions, engine: str = "l
     building = rounds * PART_BUILD_SECONDS * max((len(part.practices) for part in parts), default=0)
     spent = master_seconds if options.workers > 1 else MASTER_SECONDS * len(scenario.practices)
     seconds = (0.8 * (options.time_limit - spent) - building) / rounds
-    # Down to whole PART_SECONDS_STEP: the master's time is measured on the clock, and the parts'
-    # deterministic limits must not follow the machine's load (the same seed gave different joins
-    # in a loaded test run once the master also booked its cover again).
+    # Down to whole PART_SECONDS_STEP: with several workers the master's time is measured on the
+    # clock, and the parts' deterministic limits should follow the machine's load as little as
+    # they can (the same seed gave different joins in a loaded test run once the master also
+    # booked its cover again; with one worker the estimate above keeps them fixed).
     seconds = math.floor(seconds / PART_SECONDS_STEP) * PART_SECONDS_STEP
     if seconds < MIN_PART_SECONDS:  # no time for the parts: the master's plan is complete
         report.status = "FEASIBLE"

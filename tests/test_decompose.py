@@ -268,7 +268,7 @@ def test_no_time_left_after_the_master_keeps_its_plan(area: Scenario, monkeypatc
 
 def test_building_the_parts_counts_against_the_time_limit(area: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
     """30 s leaves the three parts of this area time to search after building them at the
-    estimated 0.1 s a practice (the tests above solve them in 12 s), but not at 10 s a practice."""
+    estimated 0.1 s a practice (the tests above solve them in 18 s on one worker), but not at 10 s a practice."""
     from solvers import decompose
 
     def never(task):  # pragma: no cover - called only if the parts run

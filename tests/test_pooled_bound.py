@@ -64,7 +64,8 @@ def _score_of(model: cp_model.CpModel) -> cp_model.LinearExprT:
 
 
 def _laid_out(note: str) -> int:
-    """The laid-out plan's score, as the proof's note gives it."""
+    """The lay-out's model objective, as the proof's note gives it (the plan's score unless a hold
+    lifted the model's penalties above it)."""
     return int(note.split("plan laid out at its totals: ")[1].split(" in ")[0].replace(",", ""))
 
 

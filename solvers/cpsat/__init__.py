@@ -256,7 +256,7 @@ def _complete(plan: Plan, m: PltModel, terms: dict, value: Callable[[object], in
       claimed OPTIMAL;
     - below it when the model's penalties were not at their least for the plan's decisions (a
       plan kept at Ctrl-C during the proof's lay-out, which `_polish` never saw).
-    stats.model_objective then gives the model's figure and why."""
+    stats.model_objective then gives the model's figure (`solve` and `whatif` print it and why)."""
     from models.score import score_plan
 
     report = plan.solver
@@ -265,16 +265,10 @@ def _complete(plan: Plan, m: PltModel, terms: dict, value: Callable[[object], in
         f"{name}={value(expr) if not isinstance(expr, int) else expr}" for name, (_, expr) in terms.items())
     _fill(plan, m, value)
     report.objective = score_plan(m.instance.scenario, plan, m.baseline).total
-    if report.objective > modelled:
-        report.stats["model_objective"] = (
-            f"{modelled:,}; the plan scores {report.objective - modelled:+,} (the model counts a room class's rooms "
-            "as the most runs at once, and runs kept in their baseline rooms can book more)")
-        if report.status == "OPTIMAL":
+    if report.objective != modelled:
+        report.stats["model_objective"] = modelled
+        if report.objective > modelled and report.status == "OPTIMAL":
             report.status = "FEASIBLE"
-    elif report.objective < modelled:
-        report.stats["model_objective"] = (
-            f"{modelled:,}; the plan scores {report.objective - modelled:+,} (the model's penalties were "
-            "above their least for the plan's decisions)")
 
 
 def _given_the_waves(report: SolverReport) -> None:
@@ -586,7 +580,7 @@ class StartPlans:
             return
         found = f"the search's {report.objective:,.0f}" if report.objective is not None else f"no plan ({report.status})"
         report.stats["kept_start"] = f"the start plan ({best.solver.objective:,.0f} against {found})"
-        for stale in ("model_terms", "found_by", "trainers_again", "seats_again", "mip_objective"):
+        for stale in ("model_terms", "model_objective", "found_by", "trainers_again", "seats_again", "mip_objective"):
             report.stats.pop(stale, None)
         plan.afternoons, plan.runs, plan.on_site, plan.cover = best.afternoons, best.runs, best.on_site, best.cover
         report.objective, report.status = best.solver.objective, "FEASIBLE"

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from models.plan import Afternoon, CourseRun, Cover, OnSiteCourse, Seat, Wave
+from models.score import counted_apart
 
 from .external import VIRTUAL, seats_per_run
 from .model import PltModel, grouped
@@ -55,9 +56,9 @@ def _cost(m: PltModel, rooms: dict[tuple[str, int, int], list[str]], kept: dict[
     cost = {room: k.cost for k in m.instance.room_classes for room in k.rooms}
     now = Counter((c, b, room) for (c, b, _), booked in rooms.items() for room in booked)
     before = Counter((c, b, room) for (c, b), booked in kept.items() for room in booked)
-    changed = sum(((now - before) + (before - now)).values())
     weights = m.instance.scenario.policy.weights
-    return weights.cost * sum(cost[room] for room in {room for _, _, room in now}) + weights.stability * changed
+    return weights.cost * sum(cost[room] for room in {room for _, _, room in now}) + \
+        weights.stability * counted_apart(now, before)
 
 
 class _NoRoom(Exception):

@@ -1,6 +1,8 @@
 """Soft: stability when re-planning. Each decision changed against the baseline costs, a moved
-published date three times (matching `models.score`): afternoons, practices' waves, runs per
-(afternoon, wave, course, start block, room class), and on-site courses."""
+published date three times (as `models.score` counts them): afternoons, practices' waves, runs per
+(afternoon, wave, course, start block, room class), and on-site courses. The score counts runs
+per room: extraction keeps baseline rooms first, and where kept runs of a class sit in rooms the
+model cannot see, the plan's score is reported (`solvers.cpsat._complete`)."""
 
 from __future__ import annotations
 
