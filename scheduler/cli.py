@@ -222,9 +222,10 @@ def read_plan(path: str) -> Plan:
 def model_note(report) -> str | None:
     """The model's objective against the plan's score, in words, when they differ (solvers/cpsat/__init__.py
     `_complete`: the plan's score is the objective reported)."""
-    modelled = report.stats.get("model_objective")
-    if modelled is None or report.objective is None or report.objective == modelled:
+    above = report.stats.get("above_model")
+    if not above or report.objective is None:
         return None
+    modelled = report.objective - above
     why = ("the model counts rooms and changes per room class, the plan per room: runs kept in their "
            "baseline rooms can book more rooms, or runs moved between rooms of a class are changes"
            if report.objective > modelled else "the model's penalties were above their least for the plan's decisions")

@@ -159,8 +159,8 @@ def restaff_interruptibly(scenario: Scenario, plan: Plan, seconds: float, worker
 
 def restaff_into(scenario: Scenario, plan: Plan, seconds: float, workers: int) -> tuple[int, bool]:
     """`restaff_interruptibly`, and the plan takes its result in place: its runs' and visits'
-    trainers, its objective (lower by what the trainer terms saved, the only terms that change;
-    the model's too, when it differs: cpsat's `_complete`) and `stats.trainers_again`. Returns what was saved and whether Ctrl-C came."""
+    trainers, its objective (lower by what the trainer terms saved, the only terms that change)
+    and `stats.trainers_again`. Returns what was saved and whether Ctrl-C came."""
     done, interrupted = restaff_interruptibly(scenario, plan, seconds, workers)
     report = plan.solver
     report.stats["trainers_again"] = done.label()
@@ -171,8 +171,6 @@ def restaff_into(scenario: Scenario, plan: Plan, seconds: float, workers: int) -
         return 0, interrupted
     plan.runs, plan.on_site = done.plan.runs, done.plan.on_site
     report.objective -= saved
-    if "model_objective" in report.stats:  # the model counts the trainer terms as the score does
-        report.stats["model_objective"] -= saved
     return saved, interrupted
 
 

@@ -26,7 +26,7 @@ NORWICH = ROOT / "examples" / "norwich" / "scenario.yaml"
 @pytest.fixture(scope="session", autouse=True)
 def _cpsat_plans_score_their_model_s_objective() -> Iterator[None]:
     """CP-SAT and HiGHS report a plan's score as its objective, and the model's objective where it
-    differs (stats.model_objective): below the score only where a re-plan keeps baseline rooms,
+    differs (stats.above_model, the score less the model's): below the score only where a re-plan keeps baseline rooms,
     above it only where the model's penalties were not at their least (a plan kept at Ctrl-C
     before it was polished). So that the many tests holding `objective == score_plan(...)` still
     catch a plan the model mis-counts, every plan without a baseline, in every test of the
@@ -40,7 +40,7 @@ def _cpsat_plans_score_their_model_s_objective() -> Iterator[None]:
         real(plan, m, terms, value)
         stats = plan.solver.stats
         if m.baseline is None and not stats.get("interrupted"):
-            assert "model_objective" not in stats, (plan.solver.objective, stats["model_objective"], stats["model_terms"])
+            assert "above_model" not in stats, (plan.solver.objective, stats["above_model"], stats["model_terms"])
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cpsat, "_complete", held)

@@ -270,4 +270,4 @@ def test_ctrl_c_during_the_lay_out_keeps_its_plan(norwich_doc: Callable[[], dict
         assert score < int(report.stats["kept_start"].split("the search's ")[1].rstrip(")").replace(",", ""))
     else:  # the lay-out's plan, reported with its score: the hold can lift the model's penalties above it
         assert score <= laid_out
-        assert (score < laid_out) == ("model_objective" in report.stats)
+        assert (score < laid_out) == ("above_model" in report.stats)

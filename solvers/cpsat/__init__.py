@@ -256,7 +256,8 @@ def _complete(plan: Plan, m: PltModel, terms: dict, value: Callable[[object], in
       claimed OPTIMAL;
     - below it when the model's penalties were not at their least for the plan's decisions (a
       plan kept at Ctrl-C during the proof's lay-out, which `_polish` never saw).
-    stats.model_objective then gives the model's figure (`solve` and `whatif` print it and why)."""
+    stats.above_model then gives the score less the model's objective (`solve` and `whatif` print
+    both and why); choosing trainers again afterwards changes both by the same."""
     from models.score import score_plan
 
     report = plan.solver
@@ -266,7 +267,7 @@ def _complete(plan: Plan, m: PltModel, terms: dict, value: Callable[[object], in
     _fill(plan, m, value)
     report.objective = score_plan(m.instance.scenario, plan, m.baseline).total
     if report.objective != modelled:
-        report.stats["model_objective"] = modelled
+        report.stats["above_model"] = report.objective - modelled
         if report.objective > modelled and report.status == "OPTIMAL":
             report.status = "FEASIBLE"
 
@@ -580,7 +581,7 @@ class StartPlans:
             return
         found = f"the search's {report.objective:,.0f}" if report.objective is not None else f"no plan ({report.status})"
         report.stats["kept_start"] = f"the start plan ({best.solver.objective:,.0f} against {found})"
-        for stale in ("model_terms", "model_objective", "found_by", "trainers_again", "seats_again", "mip_objective"):
+        for stale in ("model_terms", "above_model", "found_by", "trainers_again", "seats_again", "mip_objective"):
             report.stats.pop(stale, None)
         plan.afternoons, plan.runs, plan.on_site, plan.cover = best.afternoons, best.runs, best.on_site, best.cover
         report.objective, report.status = best.solver.objective, "FEASIBLE"
