@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -152,3 +154,53 @@ def run_interruptibly(work: Callable[[], None], stop: Callable[[], None],
     if errors:
         raise errors[0]
     return interrupted.is_set()
+
+
+# A one-worker solve stops on deterministic time (CP-SAT's, or HiGHS's node count), so that the
+# same seed gives the same plan whatever the machine's load. Its safety net, for a solve whose
+# deterministic time stalls, is NET_FACTOR x its seconds + NET_SLACK seconds of this process's CPU
+# time, not of the clock: a process that waits for a core uses none. On the clock, a Ray worker
+# (which Ray starts at a low priority) beside six busy loops took 30-50 s a part for 1.5
+# deterministic seconds, its searches met the clock's net, and the join differed (1,561,108
+# against 1,558,648).
+NET_FACTOR, NET_SLACK = 4.0, 10.0
+NET_POLL = 0.1  # seconds between the net's looks at the CPU time
+
+
+def net_seconds(seconds: float) -> float:
+    """CPU seconds after which a one-worker solve of `seconds` deterministic seconds is stopped."""
+    return NET_FACTOR * seconds + NET_SLACK
+
+
+@contextmanager
+def cpu_net(seconds: float | None, stop: Callable[[], None]) -> Iterator[None]:
+    """Call `stop` once the process has used `seconds` of CPU time within the block, and again at
+    each look after that (a solver's stop can be lost before its search starts); None: no net."""
+    if seconds is None:
+        yield
+        return
+    done = threading.Event()
+    start = time.process_time()
+
+    def watch() -> None:
+        while not done.wait(NET_POLL):
+            if time.process_time() - start > seconds:
+                stop()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def cpsat_limit(params, seconds: float, deterministic: bool) -> float | None:
+    """Set a CP-SAT solve's limit of `seconds` on its `params`: `deterministic` (one worker)
+    deterministic seconds, returning the CPU net for `cpu_net`; else seconds on the clock (None)."""
+    if deterministic:
+        params.max_deterministic_time = seconds
+        return net_seconds(seconds)
+    params.max_time_in_seconds = seconds
+    return None

@@ -44,6 +44,8 @@ from models.checker_view import PlanView
 from models.plan import Cover, Plan
 from models.scenario import CoverProvider, Scenario
 
+from .base import cpsat_limit, cpu_net
+
 # CP-SAT's deterministic seconds per afternoon.
 SECONDS_PER_AFTERNOON = 0.5
 
@@ -123,13 +125,14 @@ def _rate(patients: int, provider: CoverProvider) -> int:
     return (patients * provider.cost_per_1000_patients + 500) // 1000
 
 
-def _solver(seed: int) -> cp_model.CpSolver:
+def _solver(seed: int) -> tuple[cp_model.CpSolver, float | None]:
+    """The solver and its CPU net (solvers.base.cpu_net)."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = SECONDS_PER_AFTERNOON
+    net = cpsat_limit(solver.parameters, SECONDS_PER_AFTERNOON, True)
     solver.parameters.random_seed = seed
     solver.parameters.catch_sigint_signal = False  # Ctrl-C is the solve's: it keeps the plan in hand
-    return solver
+    return solver, net
 
 
 def _by_model(closing: list[tuple[str, int, str]], available: list[CoverProvider], sizes: dict[str, int],
@@ -145,8 +148,10 @@ def _by_model(closing: list[tuple[str, int, str]], available: list[CoverProvider
     # in thousandths: the rate is per 1,000 patients
     m.minimize(sum(1000 * c.cost_per_afternoon * used[c.id] + c.cost_per_1000_patients * load[c.id]
                    for c in available))
-    solver = _solver(seed)
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    solver, net = _solver(seed)
+    with cpu_net(net, solver.stop_search):
+        status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return [c for c in available if solver.value(used[c.id])]
 

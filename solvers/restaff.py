@@ -31,6 +31,7 @@ weekdays), 1.05 % of the plan's score. At 430 practices 358,840 -> 278,310 in 1.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import threading
 import time
 from collections import defaultdict
@@ -48,6 +49,8 @@ from models.checker_rules import (
 from models.checker_view import PlanView
 from models.plan import Plan
 from models.scenario import Scenario, Trainer, Weights
+
+from .base import cpu_net, net_seconds
 
 Session = tuple[str, int]  # (event, wave)
 # HiGHS's branch-and-bound nodes per part. At 6,300 practices every part is proven at the root
@@ -318,17 +321,20 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
     _load(highs, mip)
     # No "threads": HiGHS keeps one scheduler per thread, and once the seats' LP (reseat.py, probe.py)
     # has started it in the thread, asking for another count makes run() fail (kNotset, no plan).
-    limit = 4 * seconds + 10 if workers <= 1 else seconds
+    one = workers <= 1  # then stopped by its nodes, with a net of CPU time
+    limit = math.inf if one else max(0.01, seconds)
     for name, value in (("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.999),
-                        ("mip_max_nodes", MAX_NODES), ("time_limit", max(0.01, limit))):
+                        ("mip_max_nodes", MAX_NODES), ("time_limit", limit)):
         highs.setOptionValue(name, value)
-    if stop is not None:
-        def on_check(event) -> None:
-            if stop.is_set():
-                event.interrupt()
+    halt = threading.Event()
 
-        highs.cbMipInterrupt += on_check
-    highs.run()
+    def on_check(event) -> None:
+        if halt.is_set() or (stop is not None and stop.is_set()):
+            event.interrupt()
+
+    highs.cbMipInterrupt += on_check
+    with cpu_net(net_seconds(seconds) if one else None, halt.set):
+        highs.run()
     if highs.getInfo().primal_solution_status != 2:  # HiGHS's kSolutionStatusFeasible
         return None, False
     x = highs.getSolution().col_value

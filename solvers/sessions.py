@@ -70,6 +70,7 @@ from models.plan import CourseRun, Plan, Seat
 from models.scenario import Course, Delivery, EventKind, Scenario, Trainer
 from models.score import demand_met, score_plan
 
+from .base import cpsat_limit, cpu_net
 from .cpsat.external import VIRTUAL
 from .decompose import parts_of
 
@@ -445,16 +446,14 @@ class _Layout:
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
-        if workers == 1:
-            solver.parameters.max_deterministic_time = seconds
-        else:
-            solver.parameters.max_time_in_seconds = seconds
+        net = cpsat_limit(solver.parameters, seconds, workers == 1)
         if stop is not None:
             stop.solver = solver
             if stop.event.is_set():
                 return None
         try:
-            status = solver.solve(self.model)
+            with cpu_net(net, solver.stop_search):
+                status = solver.solve(self.model)
         finally:
             if stop is not None:
                 stop.solver = None

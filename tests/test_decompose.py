@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections import Counter
@@ -321,5 +322,6 @@ def test_with_several_workers_a_part_also_stops_on_the_clock(area: Scenario, mon
         else:
             assert tasks[0].clock is None and "part_clock_seconds" not in plan.solver.stats
             assert not stopped
-            searched = [det for det, c in seen[current] if 0 < det <= seconds and c == pytest.approx(4 * det + 10)]
-            assert len(searched) >= len(tasks)  # the parts' searches, on deterministic time alone
+            # the parts' searches, on deterministic time alone (their safety net is of CPU time)
+            searched = [det for det, c in seen[current] if 0 < det <= seconds and c == math.inf]
+            assert len(searched) >= len(tasks)

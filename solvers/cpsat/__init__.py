@@ -19,7 +19,15 @@ from ortools.sat.python import cp_model_helper as cmh
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
-from ..base import STEPS_BESIDE_UP_TO, Progress, SolveOptions, normalise_status, run_interruptibly
+from ..base import (
+    STEPS_BESIDE_UP_TO,
+    Progress,
+    SolveOptions,
+    cpsat_limit,
+    cpu_net,
+    normalise_status,
+    run_interruptibly,
+)
 from ..cheaper_cover import with_cheaper_cover
 from ..instance import Instance, build_instance
 from . import extract, pooled
@@ -92,19 +100,17 @@ ROOT_LP_UP_TO, ROOT_LP_FROM, ROOT_LP_ITERATIONS = 20_000, 20.0, 20_000
 
 
 def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int | None = None,
-                presolve: bool = False) -> None:
+                presolve: bool = False) -> float | None:
     """`variables`: the model's, for the settings that depend on its size. `presolve`: CP-SAT's
-    presolve on, for a model held to given totals (`pooled.lay_out`); the search's own is off."""
+    presolve on, for a model held to given totals (`pooled.lay_out`); the search's own is off.
+    Returns the CPU net of a one-worker solve (solvers.base.cpsat_limit)."""
     params = solver.parameters
     if variables is not None and variables <= ROOT_LP_UP_TO and options.time_limit >= ROOT_LP_FROM:
         params.root_lp_iterations = ROOT_LP_ITERATIONS
-    params.max_time_in_seconds = float(options.time_limit)
     params.num_workers = max(1, int(options.workers))
-    if params.num_workers == 1:
-        # One worker: stop on deterministic time so the same seed gives the same plan on any
-        # machine load; the wall-clock limit stays as a generous safety net.
-        params.max_deterministic_time = float(options.time_limit)
-        params.max_time_in_seconds = 4 * float(options.time_limit) + 10
+    # One worker: stop on deterministic time so the same seed gives the same plan on any
+    # machine load, with a safety net in CPU time; several: on the clock.
+    net = cpsat_limit(params, float(options.time_limit), params.num_workers == 1)
     params.random_seed = int(options.seed)
     # Ctrl-C is ours: the main thread stops the search and keeps the best plan (see run_solver).
     params.catch_sigint_signal = False
@@ -120,17 +126,19 @@ def _parameters(solver: cp_model.CpSolver, options: SolveOptions, variables: int
             continue
         current = getattr(params, name)
         setattr(params, name, type(current)(raw) if not isinstance(current, bool) else str(raw).lower() in ("1", "true"))
+    return net
 
 
 def run_solver(model: cp_model.CpModel, options: SolveOptions, on_start: Callable[[], None] | None = None,
                presolve: bool = False) -> tuple[cp_model.CpSolver, int, bool]:
     """Solve, letting Ctrl-C stop the search. Returns the solver, its status and whether it was interrupted."""
     solver = cp_model.CpSolver()
-    _parameters(solver, options, len(model.proto.variables), presolve)
+    net = _parameters(solver, options, len(model.proto.variables), presolve)
     reporter = _Reporter(options)
     result: dict[str, int] = {}
-    interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
-                                    lambda: reporter.stop(solver), on_start)
+    with cpu_net(net, solver.stop_search):
+        interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(model, reporter)),
+                                        lambda: reporter.stop(solver), on_start)
     return solver, result["status"], interrupted
 
 
@@ -820,8 +828,10 @@ def _polish(m: PltModel, value, options: SolveOptions):
     m.model.clear_hints()
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = max(5.0, options.time_limit / 4)
-    status = solver.solve(m.model)
+    # on the clock as the search was; with one worker in deterministic time, so that it repeats
+    net = cpsat_limit(solver.parameters, max(5.0, options.time_limit / 4), options.workers <= 1)
+    with cpu_net(net, solver.stop_search):
+        status = solver.solve(m.model)
     if status != cp_model.OPTIMAL:
         return None
     return _valuer(solver)

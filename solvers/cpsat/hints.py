@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model_helper as cmh
 
 from models.plan import Plan
 
-from ..base import run_interruptibly
+from ..base import cpsat_limit, cpu_net, run_interruptibly
 from .external import VIRTUAL
 from .model import PltModel
 
@@ -81,11 +81,11 @@ def complete_hints(m: PltModel, seconds: float = 10.0, clock: float | None = Non
         return False
     if hinted.min() < 0 or hinted.max() >= len(proto.variables):  # the proto's list does not check its indices
         return False
-    solver = _completion_solver(seconds)
+    solver, net = _completion_solver(seconds)
     if clock is not None:
         solver.parameters.max_time_in_seconds = min(solver.parameters.max_time_in_seconds, max(clock, 0.01))
     solver.parameters.fix_variables_to_their_hinted_value = True
-    status = _solve(solver, m.model)
+    status = _solve(solver, m.model, net)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return False
     hint_every_variable(proto, np.asarray(solver.response_proto.solution, dtype=np.int64))
@@ -93,29 +93,25 @@ def complete_hints(m: PltModel, seconds: float = 10.0, clock: float | None = Non
     return True
 
 
-def _solve(solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
-    """Solve; Ctrl-C stops the solve and is raised after it as KeyboardInterrupt, for the solve
-    around it to keep its start plan (StartPlans): the nearest plan to a baseline can take most of
-    a what-if's limit."""
+def _solve(solver: cp_model.CpSolver, model: cp_model.CpModel, net: float | None) -> int:
+    """Solve, within the CPU net `net` (solvers.base.cpu_net); Ctrl-C stops the solve and is
+    raised after it as KeyboardInterrupt, for the solve around it to keep its start plan
+    (StartPlans): the nearest plan to a baseline can take most of a what-if's limit."""
     result: dict[str, int] = {}
-    if run_interruptibly(lambda: result.setdefault("status", solver.solve(model)), solver.stop_search):
-        raise KeyboardInterrupt
+    with cpu_net(net, solver.stop_search):
+        if run_interruptibly(lambda: result.setdefault("status", solver.solve(model)), solver.stop_search):
+            raise KeyboardInterrupt
     return result["status"]
 
 
-def _completion_solver(seconds: float, workers: int = 1) -> cp_model.CpSolver:
-    """One worker stops on deterministic time, so that the same plan comes back on any machine
-    load, with wall-clock time only as a safety net; more workers stop on wall-clock time.
-    Ctrl-C is the solve's (`_solve`), so CP-SAT does not catch it."""
+def _completion_solver(seconds: float, workers: int = 1) -> tuple[cp_model.CpSolver, float | None]:
+    """The solver and its CPU net: one worker stops on deterministic time, so that the same plan
+    comes back on any machine load, with CPU time only as a safety net; more workers stop on
+    wall-clock time. Ctrl-C is the solve's (`_solve`), so CP-SAT does not catch it."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.catch_sigint_signal = False
-    if workers == 1:
-        solver.parameters.max_deterministic_time = seconds
-        solver.parameters.max_time_in_seconds = 4 * seconds + 10
-    else:
-        solver.parameters.max_time_in_seconds = seconds
-    return solver
+    return solver, cpsat_limit(solver.parameters, seconds, workers == 1)
 
 
 def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers: int = 1) -> int | None:
@@ -126,8 +122,8 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers
     (the nearest plan is often not proven within it), with wall-clock time only as a safety net;
     more workers stop on wall-clock time. The values go onto the hint in one call (at 430
     practices, reading and hinting them one variable at a time took 3.4 s)."""
-    solver = _completion_solver(seconds, workers)
-    status = _solve(solver, copy)
+    solver, net = _completion_solver(seconds, workers)
+    status = _solve(solver, copy, net)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     solution = np.asarray(solver.response_proto.solution, dtype=np.int64)
@@ -210,8 +206,8 @@ def solve_fixed(m: PltModel, decisions: list[cp_model.IntVar], values: np.ndarra
         copy.minimize(objective)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = seconds
-    solver.parameters.max_time_in_seconds = 4 * seconds + 10
-    if solver.solve(copy) != cp_model.OPTIMAL:
+    with cpu_net(cpsat_limit(solver.parameters, seconds, True), solver.stop_search):
+        status = solver.solve(copy)
+    if status != cp_model.OPTIMAL:
         return None
     return np.asarray(solver.response_proto.solution, dtype=np.int64)

@@ -103,6 +103,7 @@ from ortools.sat.python import cp_model
 
 from models.scenario import Course
 
+from ..base import cpsat_limit, cpu_net
 from .hints import hint_every_variable, plan_objective
 from .internal import on_site_values
 from .model import PltModel, Session
@@ -457,18 +458,15 @@ class SessionLns:
         # 1,373,174-1,375,044, against 1,340,724-1,344,724 (same session).
         params.linearization_level = 1
         params.catch_sigint_signal = False
-        if deterministic:
-            params.max_deterministic_time = seconds
-            params.max_time_in_seconds = 4 * seconds + 10
-        else:
-            params.max_time_in_seconds = seconds
+        net = cpsat_limit(params, seconds, deterministic)
         with self._lock:
             if self._stopped:
                 if sub is None:
                     self._fix(free)
                 return False
             self._solver = solver
-        status = solver.solve(sub if sub is not None else self.model)
+        with cpu_net(net, solver.stop_search):
+            status = solver.solve(sub if sub is not None else self.model)
         with self._lock:
             self._solver = None
         self.deterministic_time += solver.deterministic_time

@@ -45,13 +45,14 @@ Measured and not kept (Norwich, 60 s, two workers, seeds 0 to 3, one session):
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..base import SolveOptions
+from ..base import SolveOptions, cpu_net, net_seconds
 from .hints import fixed_except, plan_objective, solve_fixed
 from .model import PltModel
 from .probe import TOLERANCE, Relaxation
@@ -138,12 +139,13 @@ def _solved(mip, start: np.ndarray, options: SolveOptions,
     its best plan, rounded, with its objective, or None; and whether Ctrl-C came."""
     from ..highs import _FEASIBLE_SOLUTION, _Run  # lazily: the HiGHS back end imports this package
 
-    one = options.workers <= 1
-    limit = 4 * seconds + 10 if one else max(0.1, seconds)
+    one = options.workers <= 1  # then stopped by its nodes, with a net of CPU time
+    limit = math.inf if one else max(0.1, seconds)
     run = _Run(mip, replace(options, time_limit=limit, workers=1, extra={}, on_progress=None))
     if one:
         run.highs.setOptionValue("mip_max_nodes", NODES_ONE_WORKER)
-    run.solve(np.arange(len(start), dtype=np.int32), start.astype(np.float64))
+    with cpu_net(net_seconds(seconds) if one else None, run.halt.set):
+        run.solve(np.arange(len(start), dtype=np.int32), start.astype(np.float64))
     interrupted = run.stop.is_set()
     info = run.highs.getInfo()
     if info.primal_solution_status != _FEASIBLE_SOLUTION:

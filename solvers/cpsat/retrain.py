@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..base import SolveOptions, run_interruptibly
+from ..base import SolveOptions, cpsat_limit, cpu_net, run_interruptibly
 from .hints import fixed_except, hint_every_variable, plan_objective
 from .model import PltModel
 
@@ -45,13 +45,9 @@ def choose_trainers_again(m: PltModel, values: np.ndarray, decisions: list[cp_mo
     params.random_seed = options.seed
     params.cp_model_presolve = False  # 14 s to optimality at 430 practices; with presolve not in 60 s
     params.catch_sigint_signal = False
-    if params.num_workers == 1:  # deterministic, as the search before it
-        params.max_deterministic_time = seconds
-        params.max_time_in_seconds = 4 * seconds + 10
-    else:
-        params.max_time_in_seconds = seconds
+    net = cpsat_limit(params, seconds, params.num_workers == 1)  # one worker: deterministic, as the search before it
     result: dict[str, int] = {}
-    with fixed_except(proto, decisions, trainer_decisions(m), values):
+    with fixed_except(proto, decisions, trainer_decisions(m), values), cpu_net(net, solver.stop_search):
         hint_every_variable(proto, values)
         interrupted = run_interruptibly(lambda: result.setdefault("status", solver.solve(m.model)),
                                         solver.stop_search)

@@ -99,7 +99,8 @@ class _Run:
     def __init__(self, mip: Mip, options: SolveOptions) -> None:
         self.options = options
         self.highs = _new_highs()
-        self.stop = threading.Event()
+        self.stop = threading.Event()  # Ctrl-C
+        self.halt = threading.Event()  # a one-worker solve's CPU net (solvers.base.cpu_net)
         self.first_solution: float | None = None
         self.solutions = 0
         _load(self.highs, mip)
@@ -116,7 +117,7 @@ class _Run:
             self.options.on_progress(Progress(out.running_time, out.objective_function_value, out.mip_dual_bound))
 
     def _on_interrupt_check(self, event: highspy.highs.HighsCallbackEvent) -> None:
-        if self.stop.is_set():
+        if self.stop.is_set() or self.halt.is_set():
             event.interrupt()
 
     def solve(self, columns: np.ndarray, values: np.ndarray, on_start: Callable[[], None] | None = None) -> None:
