@@ -46,7 +46,7 @@ def _bound(row: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true",
                         help="Norwich with every method and Norfolk and Waveney decomposed, 10 s each (CI smoke use)")
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per run (default 300)")

@@ -13,9 +13,9 @@ import hashlib
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .scenario import EventKind, Scenario
+from .scenario import EventKind, Scenario, readable_version
 
 PLAN_SCHEMA_VERSION = "1.0"
 
@@ -124,6 +124,12 @@ class SolverReport(_Plain):
 
 class Plan(_Plain):
     schema_version: str = PLAN_SCHEMA_VERSION
+
+    @field_validator("schema_version")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        return readable_version(value, PLAN_SCHEMA_VERSION, "solve or re-plan it with this plt-scheduler")
+
     scenario_name: str
     scenario_digest: str
     revision: int = 1

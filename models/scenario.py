@@ -19,6 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 SCHEMA_VERSION = "1.0"
 
+
+def readable_version(value: str, current: str, fix: str) -> str:
+    """`value` when its major version is `current`'s (a newer minor version only adds fields with
+    defaults); else a ValueError with `fix`."""
+    if value.split(".")[0] != current.split(".")[0]:
+        raise ValueError(f"schema version {value!r}, but this plt-scheduler reads version "
+                         f"{current.split('.')[0]}.x; {fix}")
+    return value
+
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 Count = Annotated[int, Field(ge=0)]
 Money = Annotated[int, Field(ge=0, description="Pounds sterling, whole pounds.")]
@@ -407,6 +416,12 @@ class Pin(Strict):
 
 class Scenario(Strict):
     schema_version: str = SCHEMA_VERSION
+
+    @field_validator("schema_version")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        return readable_version(value, SCHEMA_VERSION, "write it in this version's schema (plt-scheduler schema)")
+
     name: str
     period: Period
     calendar: CalendarRules

@@ -23,7 +23,7 @@ from models.plan import Plan
 from solvers.base import STEPS_BESIDE_UP_TO, solver_names
 from solvers.decompose import DECOMPOSE_ABOVE, PART_PRACTICES
 
-from .io import write_atomic
+from .io import staged, write_atomic
 
 # Default cost of one changed decision in `whatif`: above what one run can gain (16 seats of a
 # priority-10 course at 100 per seat), so a published plan changes only where it must.
@@ -79,7 +79,7 @@ def scenario_edits(command):
     command = click.option("--drop", "drops", multiple=True, metavar="PATH",
                            help="Remove an entity, e.g. trainers.t-bls-1.")(command)
     return click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-                        help="Change a value, e.g. cover_providers.ooh.capacity=120000.")(command)
+                        help="Change a value, e.g. cover_providers.ooh.cost_per_afternoon=3000.")(command)
 
 
 class _Commands(click.Group):
@@ -110,7 +110,7 @@ def main() -> None:
 def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
     """Check a scenario and print a short summary.
 
-    Example: plt-scheduler validate examples/norwich/scenario.yaml --set cover_providers.ooh.capacity=120000
+    Example: plt-scheduler validate examples/norwich/scenario.yaml --set cover_providers.ooh.cost_per_afternoon=3000
     """
     s = read_scenario(scenario, sets, drops, patch)
     demand = compute_demand(s)
@@ -212,7 +212,8 @@ def read_plan(path: str) -> Plan:
     try:
         return Plan.model_validate_json(file.read_text(encoding="utf-8"))
     except ValidationError as exc:
-        lines = [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors()[:20]]
+        lines = [f"  - {'.'.join(str(x) for x in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
+                 for e in exc.errors()[:20]]
         raise InputError(f"{path}: not a valid plan ({exc.error_count()} problem(s)); "
                          "give a plan.json written by plt-scheduler solve\n" + "\n".join(lines)) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -330,7 +331,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
     from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
-    _out_folder(out_dir)
+    _out_folder(out_dir, s.name)
     decomposed = solver_name == "cpsat" and chooses_decomposition(s, strategy)
     if strategy == "decomposed" and solver_name != "cpsat":
         raise InputError(f"--strategy decomposed solves its parts with cpsat; drop --solver {solver_name}")
@@ -349,16 +350,25 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
         print_summary(plan, None)
         if plan.solver.status == "INFEASIBLE":
             raise click.ClickException("the scenario is infeasible: no plan meets every hard rule. "
-                                       f"Run `plt-scheduler explain {scenario}` to see which rules conflict.")
+                                       f"Run `{_explain_command(scenario, sets, drops, patch)}` to see which "
+                                       "rules conflict.")
         raise click.ClickException("no plan found within the time limit; raise --time-limit")
-    out_file = Path(out_dir) / "plan.json"
-    write_atomic(out_file, plan.model_dump_json(indent=2) + "\n")
-    print_summary(plan, out_file)
-    _export(s, plan, Path(out_dir))
+    written = _publish(s, plan, Path(out_dir), with_plan=True)
+    print_summary(plan, Path(out_dir) / "plan.json")
+    _wrote(written, Path(out_dir))
     if outcome.violations:
         for v in outcome.violations:
             click.echo(f"  {v.rule} {v.code}: {v.message}", err=True)
         raise click.ClickException(f"the plan breaks {len(outcome.violations)} hard rule(s); this is a solver bug")
+
+
+def _explain_command(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> str:
+    """The explain command for the scenario as this command read it: the file and its edits."""
+    import shlex
+
+    edits = [*(a for v in sets for a in ("--set", v)), *(a for v in drops for a in ("--drop", v)),
+             *(("--patch", patch) if patch else ())]
+    return shlex.join(["plt-scheduler", "explain", scenario, *edits])
 
 
 def _name_in_file(scenario: str) -> object:
@@ -368,6 +378,15 @@ def _name_in_file(scenario: str) -> object:
     except ScenarioError:
         return None
     return doc.get("name") if isinstance(doc, dict) else None
+
+
+def _require_plan_of(s: Scenario, plan: Plan, plan_file: str, scenario: str, role: str = "file") -> None:
+    """An input error when the plan is one of another scenario, by name (the file's own name
+    counts too, as this command's edits may rename it: read only then)."""
+    if plan.scenario_name != s.name and plan.scenario_name != _name_in_file(scenario):
+        raise InputError(f"{plan_file}: the {role} is a plan of {plan.scenario_name!r}, not of {s.name!r}; give the "
+                         "plan made for this scenario (if the file was renamed since, set its name back here "
+                         "with --set name=...)")
 
 
 def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doing: str) -> None:
@@ -383,13 +402,14 @@ def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doi
                          "--drop or --patch needs the same edits here too")
 
 
-def _out_folder(out_dir: str, *states: Path) -> Path:
+def _out_folder(out_dir: str, publishing: str, *states: Path) -> Path:
     """The output folder checked now (nothing made yet), with its published feeds' state (and any
-    other given, as a baseline's) read: a path below a file, an unwritable folder or a damaged
-    state.json stops the command before any solving or writing, not after the plan is written."""
+    other given, as a baseline's) read: a path below a file, an unwritable folder, a damaged
+    state.json, or the feeds of another scenario than `publishing` (whose every event would be
+    cancelled for its subscribers) stop the command before any solving or writing."""
     import os
 
-    from .ical import StateError, check_state
+    from .ical import StateError, check_state, published_name
 
     folder = Path(out_dir)
     existing = next(p for p in (folder, *folder.absolute().parents) if p.exists())  # the root exists
@@ -403,18 +423,35 @@ def _out_folder(out_dir: str, *states: Path) -> Path:
             check_state(place)
     except StateError as exc:
         raise InputError(str(exc)) from None
+    other = published_name(folder)
+    if other is not None and other != publishing:
+        raise InputError(f"--out {out_dir}: its feeds are the published calendars of {other!r}; publishing "
+                         f"{publishing!r} there would cancel every one of their events for its subscribers. "
+                         f"Give another folder (or, to end that publication, delete {folder / 'feeds'} first)")
     return folder
 
 
-def _export(scenario: Scenario, plan: Plan, out_dir: Path) -> None:
+def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = False,
+             state_from: Path | None = None) -> list[Path]:
+    """The feeds, tables and report (and, `with_plan`, plan.json) written together (io.staged):
+    all of them, or, when one cannot be written, none, and the folder keeps what it had.
+    `state_from`: the published feeds' state.json to continue, when not the folder's own."""
     from .ical import StateError
     from .publish import publish
 
     try:
-        written = publish(scenario, plan, out_dir)
+        with staged():
+            written = publish(scenario, plan, out_dir, state_from)
+            if with_plan:
+                written.append(write_atomic(out_dir / "plan.json", plan.model_dump_json(indent=2) + "\n"))
     except StateError as exc:
         raise InputError(str(exc)) from None
-    click.echo(f"wrote {len(written)} files under {out_dir} (feeds/, csv/, report.html)")
+    return written
+
+
+def _wrote(written: list[Path], out_dir: Path) -> None:
+    feeds = [p for p in written if p.name != "plan.json"]
+    click.echo(f"wrote {len(feeds)} files under {out_dir} (feeds/, csv/, report.html)")
 
 
 @main.command(context_settings=CONTEXT)
@@ -433,13 +470,14 @@ def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], d
     """
     s = read_scenario(scenario, sets, drops, patch)
     plan = read_plan(plan_file)
+    _require_plan_of(s, plan, plan_file, scenario)
     _require_checked(s, plan, plan_file, scenario, "exported")  # unknown ids would break feeds, or their paths
-    _out_folder(out_dir)
+    _out_folder(out_dir, s.name)
     if plan.score is None:
         from models.score import score_plan
 
         plan.score = score_plan(s, plan)
-    _export(s, plan, Path(out_dir))
+    _wrote(_publish(s, plan, Path(out_dir)), Path(out_dir))
 
 
 @main.command(context_settings=CONTEXT)
@@ -499,7 +537,6 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
 
     Example: plt-scheduler whatif examples/norwich/scenario.yaml --baseline out/plan.json --drop trainers.t-bls-1 --out whatif
     """
-    import shutil
 
     from models.plan import REPLAN_STABILITY
     from solvers.base import SolveOptions, UnknownStatus
@@ -512,13 +549,8 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
-    # Another scenario's plan would have its published feeds continued into this one's; the
-    # file's own name counts too, as this re-plan's edits may rename it (read only then).
-    if baseline.scenario_name != s.name and baseline.scenario_name != _name_in_file(scenario):
-        raise InputError(f"{baseline_file}: the baseline is a plan of {baseline.scenario_name!r}, not of {s.name!r}; "
-                         "give the plan published for this scenario (if the file was renamed since, set its "
-                         "name back for this re-plan with --set name=...)")
-    _out_folder(out_dir, Path(baseline_file).parent)
+    _require_plan_of(s, baseline, baseline_file, scenario, "baseline")  # its feeds would be continued into ours
+    _out_folder(out_dir, s.name, Path(baseline_file).parent)
     with solve_progress(f"re-planning {s.name}", time_limit, quiet) as on_progress:
         options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,
                                baseline=baseline)
@@ -530,18 +562,17 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     if not outcome.solved:
         print_summary(plan, None)
         raise click.ClickException(f"no plan for the changed scenario ({plan.solver.status}); "
-                                   f"run `plt-scheduler explain` on it to see which rules conflict")
+                                   f"run `{_explain_command(scenario, sets, drops, patch)}` to see which "
+                                   "rules conflict")
     plan.revision = baseline.revision + 1
     plan.solver.stats[REPLAN_STABILITY] = weights.stability  # `check` and reports then know the scenario (made_for)
     state = Path(baseline_file).parent / "feeds" / "state.json"
     target = Path(out_dir) / "feeds" / "state.json"
-    if state.exists() and not target.exists() and state.resolve() != target.resolve():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(state, target)  # feeds continue the published ones: SEQUENCE rises where events changed
-    out_file = Path(out_dir) / "plan.json"
-    write_atomic(out_file, plan.model_dump_json(indent=2) + "\n")
-    print_summary(plan, out_file)
-    _export(s, plan, Path(out_dir))
+    # feeds continue the published ones: SEQUENCE rises where events changed
+    continued = state if state.exists() and not target.exists() else None
+    written = _publish(s, plan, Path(out_dir), with_plan=True, state_from=continued)
+    print_summary(plan, Path(out_dir) / "plan.json")
+    _wrote(written, Path(out_dir))
     click.echo("\nchanges against the baseline:")
     click.echo(render(plan_diff(baseline, plan)))
     if outcome.violations:
@@ -555,6 +586,9 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
 @scenario_edits
 def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
     """Say why a scenario has no plan: a short list of the rules that conflict, in plain words.
+
+    Exit 0 when a plan exists; 1 when the scenario cannot be planned as written (the reasons
+    listed) or no plan was found in the time; 2 when the file cannot be read.
 
     Example: plt-scheduler explain examples/norwich/scenario.yaml --set policy.mandatory=hard
     """
@@ -571,16 +605,18 @@ def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tupl
             raise
         click.echo("The scenario cannot be planned as written:")  # explained: the rules it breaks
         click.echo(exc.message)
-        return
+        sys.exit(1)
     conflicts = find_conflicts(s, time_limit)
     if conflicts is None:
         click.echo(f"No plan was found and no conflict proven within {time_limit:g} s; raise --time-limit.")
-    elif not conflicts:
+        sys.exit(1)
+    if not conflicts:
         click.echo("A plan exists: no hard rules conflict. Run plt-scheduler solve.")
-    else:
-        click.echo(f"No plan can keep every hard rule; {len(conflicts)} conflict(s):")
-        for line in conflicts:
-            click.echo(f"  - {line}")
+        return
+    click.echo(f"No plan can keep every hard rule; {len(conflicts)} conflict(s):")
+    for line in conflicts:
+        click.echo(f"  - {line}")
+    sys.exit(1)
 
 
 @main.command(context_settings=CONTEXT)
@@ -612,6 +648,7 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: 
         raise InputError(f"--add {addition!r}: write run=COURSE with a course id of the scenario "
                          f"(e.g. run={s.courses[0].id}) or afternoon={'|'.join(kinds)}")
     plan = read_plan(plan_file)
+    _require_plan_of(s, plan, plan_file, scenario)
     _require_checked(s, plan, plan_file, scenario, "used")
     try:
         if kind == "run":
@@ -657,12 +694,14 @@ def sweep(scenario: str, grid_file: str, jobs: int, engine: str, time_limit: flo
     Example: plt-scheduler sweep examples/norwich/scenario.yaml --grid examples/norwich/sweep.yaml --jobs 2
     """
     from .edits import EditError
-    from .sweep import read_grid, render
+    from .sweep import check_edits, read_grid, render
     from .sweep import sweep as run_sweep
 
     read_scenario(scenario)
     try:
-        rows = run_sweep(scenario, read_grid(grid_file), time_limit, seed, jobs, engine, quiet)
+        variants = read_grid(grid_file)
+        check_edits(scenario, variants, grid_file)  # a typo in a path: before any solve
+        rows = run_sweep(scenario, variants, time_limit, seed, jobs, engine, quiet)
     except EditError as exc:
         raise InputError(str(exc)) from None
     click.echo(json.dumps(rows, indent=1) if as_json else render(rows))
@@ -673,13 +712,18 @@ def sweep(scenario: str, grid_file: str, jobs: int, engine: str, time_limit: flo
 @click.argument("plan_b", metavar="PLAN_B", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the difference as JSON.")
 def diff(plan_a: str, plan_b: str, as_json: bool) -> None:
-    """Compare two plans: afternoons moved, waves, runs, seats, cover and score terms side by side.
+    """Compare two plans: afternoons moved, waves, runs, seats, cover, on-site visits and score
+    terms side by side.
 
     Example: plt-scheduler diff out/plan.json whatif/plan.json
     """
     from .diff import plan_diff, render
 
-    difference = plan_diff(read_plan(plan_a), read_plan(plan_b))
+    a, b = read_plan(plan_a), read_plan(plan_b)
+    if a.scenario_name != b.scenario_name:
+        click.echo(f"note: {plan_a} is a plan of {a.scenario_name!r} and {plan_b} of {b.scenario_name!r}; "
+                   "the difference below compares two scenarios", err=True)
+    difference = plan_diff(a, b)
     click.echo(json.dumps(difference, indent=1) if as_json else render(difference))
 
 
@@ -691,7 +735,7 @@ def check(scenario: str, plan_file: str, sets: tuple[str, ...], drops: tuple[str
     """Test every hard rule (H1 to H6) of a plan against its scenario, without the solver.
 
     A plan solved or re-planned with --set, --drop or --patch is checked with the same edits.
-    Exit 0 when every rule holds, 1 with the violations listed.
+    Exit 0 when every rule holds, 1 with the violations listed, 2 for a plan of another scenario.
 
     Example: plt-scheduler check examples/norwich/scenario.yaml out/plan.json
     """
@@ -700,6 +744,7 @@ def check(scenario: str, plan_file: str, sets: tuple[str, ...], drops: tuple[str
 
     s = read_scenario(scenario, sets, drops, patch)
     plan = read_plan(plan_file)
+    _require_plan_of(s, plan, plan_file, scenario)  # not a thousand violations of another area's ids
     if not made_for(plan, s):
         click.echo("note: the plan was made for a different version of this scenario (a plan solved or "
                    "re-planned with --set, --drop or --patch is checked with the same edits)", err=True)

@@ -1,6 +1,6 @@
 """What changed between two plans, in a coordinator's terms: afternoons moved, practices moved
 between waves, runs added, removed, moved or re-staffed, seats per practice and role, cover,
-and the score terms side by side."""
+on-site visits added, removed or re-staffed, and the score terms side by side."""
 
 from __future__ import annotations
 
@@ -35,11 +35,19 @@ def _seats(plan: Plan) -> Counter:
     return seats
 
 
+def _visits(plan: Plan) -> dict[tuple[str, str, str], list[str]]:
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for o in plan.on_site:
+        out.setdefault((o.event, o.practice, o.course), []).append(o.trainer)
+    return {k: sorted(v) for k, v in out.items()}
+
+
 def plan_diff(a: Plan, b: Plan) -> dict[str, Any]:
     dates_a, dates_b = _dates(a), _dates(b)
     waves_a, waves_b = _waves(a), _waves(b)
     runs_a, runs_b = _runs(a), _runs(b)
     seats_a, seats_b = _seats(a), _seats(b)
+    visits_a, visits_b = _visits(a), _visits(b)
     cover_a = {(c.event, c.wave, c.practice): c.provider for c in a.cover}
     cover_b = {(c.event, c.wave, c.practice): c.provider for c in b.cover}
     terms = sorted(set(a.score.terms if a.score else {}) | set(b.score.terms if b.score else {}))
@@ -56,6 +64,9 @@ def plan_diff(a: Plan, b: Plan) -> dict[str, Any]:
                   for k in sorted(set(seats_a) | set(seats_b)) if seats_a[k] != seats_b[k]],
         "cover": [{"event": k[0], "wave": k[1], "practice": k[2], "from": cover_a.get(k), "to": cover_b.get(k)}
                   for k in sorted(set(cover_a) | set(cover_b)) if cover_a.get(k) != cover_b.get(k)],
+        "visits": [{"event": k[0], "practice": k[1], "course": k[2], "from": visits_a.get(k, []),
+                    "to": visits_b.get(k, [])}
+                   for k in sorted(set(visits_a) | set(visits_b)) if visits_a.get(k) != visits_b.get(k)],
         "score": {t: {"a": _weighted(a, t), "b": _weighted(b, t)} for t in terms}
         | {"total": {"a": a.score.total if a.score else None, "b": b.score.total if b.score else None}},
     }
@@ -78,7 +89,10 @@ def render(diff: dict[str, Any]) -> str:
         lines.append(f"seats {d['practice']} {d['role']} {d['course']}: {d['from']} -> {d['to']}")
     for d in diff["cover"]:
         lines.append(f"cover of {d['practice']} at {d['event']} w{d['wave']}: {d['from']} -> {d['to']}")
-    counts = ", ".join(f"{len(diff[k])} {k}" for k in ("afternoons", "waves", "runs", "seats", "cover"))
+    for d in diff["visits"]:
+        lines.append(f"on-site {d['course']} at {d['practice']} for {d['event']}: "
+                     f"{', '.join(d['from']) or 'none'} -> {', '.join(d['to']) or 'none'}")
+    counts = ", ".join(f"{len(diff[k])} {k}" for k in ("afternoons", "waves", "runs", "seats", "cover", "visits"))
     lines.append(f"changes: {counts}")
     lines.append(f"{'score term':<18}{'A':>12}{'B':>12}{'B - A':>12}")
     for term, v in diff["score"].items():

@@ -76,7 +76,7 @@ def _counts(node: dict) -> bool:
 def set_value(doc: dict, assignment: str) -> None:
     path, sep, raw = assignment.partition("=")
     if not sep:
-        raise EditError(f"--set {assignment!r} has no '='; write PATH=VALUE, e.g. cover_providers.ooh.capacity=120000")
+        raise EditError(f"--set {assignment!r} has no '='; write PATH=VALUE, e.g. cover_providers.ooh.cost_per_afternoon=3000")
     container, key = _locate(doc, path.strip())
     try:
         container[key] = load_yaml(raw)

@@ -307,17 +307,38 @@ def _calendar(name: str, scenario: Scenario, events: list[_Serialised], zones: _
     return b"".join([head[:-len(END)], *(zones.ical(t) for t in tzids), *(e.ical for e in events), END])
 
 
+MASTER_NAME = "{}: PLT"  # the master feed's calendar name, for the scenario's name
+HEAD_BYTES = 8192  # a feed's properties come first, before its time zones and events
+
+
 def _feed_name(scenario: Scenario, feed: str) -> str:
     kind, _, key = feed.removesuffix(".ics").partition("/")
     labels = {"practices": "practice", "trainers": "trainer", "rooms": "room", "cover": "cover"}
-    return f"{scenario.name}: PLT" if kind == "master" else f"{scenario.name}: {labels[kind]} {key}"
+    return MASTER_NAME.format(scenario.name) if kind == "master" else f"{scenario.name}: {labels[kind]} {key}"
 
 
-def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path) -> list[Path]:
-    """Write DIR/feeds/... and DIR/feeds/state.json; returns the feed files written."""
+def published_name(folder: Path) -> str | None:
+    """The name of the scenario whose calendars FOLDER/feeds holds, from its master feed's name;
+    None when there is none (or it cannot be read: nothing to protect then)."""
+    try:
+        with (folder / "feeds" / "master.ics").open("rb") as feed:
+            head = feed.read(HEAD_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return None
+    prefix, suffix = MASTER_NAME.split("{}")
+    for line in re.sub(r"\r?\n[ \t]", "", head).splitlines():  # unfolded
+        if line.upper().startswith("X-WR-CALNAME:"):
+            name = str(icalendar.vText.from_ical(line.split(":", 1)[1]))
+            return name.removeprefix(prefix).removesuffix(suffix)
+    return None
+
+
+def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path, state_from: Path | None = None) -> list[Path]:
+    """Write DIR/feeds/... and DIR/feeds/state.json; returns the feed files written. The state
+    continued is DIR's own, or `state_from` (a baseline's, when DIR has none yet)."""
     feeds_dir = Path(out_dir) / "feeds"
     state_path = feeds_dir / "state.json"
-    state = _load_state(state_path)
+    state = _load_state(state_from or state_path)
     stamp = _stamp(plan)
     current = {e.uid: e for e in _Builder(scenario, plan).events()}
     for uid, e in current.items():

@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +19,55 @@ def inside(folder: Path, name: str) -> bool:
     return isinstance(name, str) and (folder / name).resolve().is_relative_to(folder.resolve())
 
 
+_STAGE: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("stage", default=None)
+
+
+@contextmanager
+def staged() -> Iterator[None]:
+    """Every `write_atomic` in the block writes its temporary file and waits: when the block ends
+    they are all renamed into place together, and when it raises (a folder it cannot write, a
+    state.json it cannot read, Ctrl-C) none is and the temporary files go, so a publication is
+    whole or the old one stays (not a new plan.json beside old feeds)."""
+    stage: list[tuple[Path, Path]] = []
+    token = _STAGE.set(stage)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in stage:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _STAGE.reset(token)
+    for i, (tmp, path) in enumerate(stage):
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            for left, _ in stage[i:]:
+                left.unlink(missing_ok=True)
+            raise
+
+
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:  # named as the file to write, not as its hidden temporary file
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data.encode("utf-8") if isinstance(data, str) else data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # published files are for others to read; mkstemp makes them 0600
-        os.replace(tmp, path)
+        stage = _STAGE.get()
+        if stage is None:
+            os.replace(tmp, path)
+        else:
+            stage.append((tmp, path))
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

@@ -13,6 +13,7 @@ from .report import write_report
 from .tables import write_csv
 
 
-def publish(scenario: Scenario, plan: Plan, out_dir: Path) -> list[Path]:
-    return export_feeds(scenario, plan, out_dir) + write_csv(scenario, plan, out_dir) + [
+def publish(scenario: Scenario, plan: Plan, out_dir: Path, state_from: Path | None = None) -> list[Path]:
+    """`state_from`: the published feeds' state.json to continue (export_feeds)."""
+    return export_feeds(scenario, plan, out_dir, state_from) + write_csv(scenario, plan, out_dir) + [
         write_report(scenario, plan, out_dir)]

@@ -73,13 +73,32 @@ def _summary(scenario, plan: Plan, base: Plan | None) -> dict[str, Any]:
             "changes": score.terms["stability"].raw if base else 0}
 
 
+def _edited(doc: dict[str, Any], variant: Variant) -> dict[str, Any]:
+    return apply_edits(doc, tuple(f"{k}={json.dumps(v, default=str)}" for k, v in variant.sets.items()),
+                       variant.drops)
+
+
+def check_edits(scenario_path: str, variants: list[Variant], grid: str | Path) -> None:
+    """Raise EditError, before any solve, for a variant whose edits name a path the scenario
+    lacks (a typo in the grid), naming the grid and the variant. A variant whose values make the
+    scenario invalid is a result of the sweep: its row says INVALID and why."""
+    try:
+        doc = dump_scenario(parse_scenario(read_document(scenario_path), scenario_path))
+    except ScenarioError:
+        return  # the base row says why
+    for variant in variants:
+        try:
+            _edited(doc, variant)
+        except EditError as exc:
+            raise EditError(f"{grid}: variant {variant.name!r}: {exc}") from None
+
+
 def run_variant(task: tuple[str, Variant, float, int, str | None]) -> dict[str, Any]:
     """Solve one variant (top level, so processes and Ray can run it)."""
     scenario_path, variant, time_limit, seed, base_json = task
     row: dict[str, Any] = {"variant": variant.name}
     try:
-        doc = apply_edits(dump_scenario(parse_scenario(read_document(scenario_path), scenario_path)),
-                          tuple(f"{k}={json.dumps(v, default=str)}" for k, v in variant.sets.items()), variant.drops)
+        doc = _edited(dump_scenario(parse_scenario(read_document(scenario_path), scenario_path)), variant)
         scenario = parse_scenario(doc, f"{scenario_path} ({variant.name})")
     except (EditError, ScenarioError) as exc:  # a bad variant is a row, not the end of the sweep
         return row | {"status": "INVALID", "error": " ".join(line.strip() for line in str(exc).splitlines()[:3])}
@@ -111,15 +130,16 @@ def _progress(rows, total: int):
 
 
 def render(rows: list[dict[str, Any]]) -> str:
-    head = (f"{'variant':<34}{'status':<11}{'objective':>12}{'unmet':>11}{'equity':>9}{'cost':>9}"
+    width = max([34, *(len(r["variant"]) + 1 for r in rows)])  # whole names: cut, two could read alike
+    head = (f"{'variant':<{width}}{'status':<11}{'objective':>12}{'unmet':>11}{'equity':>9}{'cost':>9}"
             f"{'met %':>7}{'worst practice':>17}{'changes':>9}")
     lines = [head, "-" * len(head)]
     for r in rows:
         if "objective" not in r:
-            lines.append(f"{r['variant'][:33]:<34}{r['status']:<11}{r.get('error', '')}")
+            lines.append(f"{r['variant']:<{width}}{r['status']:<11}{r.get('error', '')}")
             continue
         equity = r["terms"]["equity_practice"] + r["terms"]["equity_role"]
-        lines.append(f"{r['variant'][:33]:<34}{r['status']:<11}{r['objective']:>12,}{r['terms']['unmet']:>11,}"
+        lines.append(f"{r['variant']:<{width}}{r['status']:<11}{r['objective']:>12,}{r['terms']['unmet']:>11,}"
                      f"{equity:>9,}{r['cost']:>9,}{100 * r['met'] / max(1, r['demand']):>7.1f}"
                      f"{r['worst_practice'] + ' ' + str(r['worst_share']) + '%':>17}{r['changes']:>9}")
     return "\n".join(lines)

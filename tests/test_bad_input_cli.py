@@ -6,6 +6,7 @@ traceback, and leaves what was published as it was."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,17 @@ def test_a_bad_sweep_grid_is_named_before_any_solve(norwich_path: Path, tmp_path
     assert "grid.yaml" in out
 
 
+def test_a_typo_in_a_sweep_variant_s_path_is_refused_before_any_solve(norwich_path: Path, tmp_path: Path) -> None:
+    """It was a row of the table (INVALID), printed after every other variant had been solved,
+    and the sweep exited 0."""
+    (tmp_path / "grid.yaml").write_text("variants:\n  - name: a typo\n    set: {trainers.t-bls-9.cost_per_run: 1}\n"
+                                        "axes:\n  calendar.min_weeks_betwen: [4, 6]\n", encoding="utf-8")
+    out = _clean(invoke("sweep", str(norwich_path), "--grid", str(tmp_path / "grid.yaml"), "--jobs", "1",
+                        "--time-limit", "1", "--quiet"), 2)
+    assert "grid.yaml: variant 'a typo'" in out and "t-bls-1" in out
+    assert "OPTIMAL" not in out and "FEASIBLE" not in out
+
+
 def test_whatif_refuses_another_scenario_s_plan_as_its_baseline(norwich_path: Path, tmp_path: Path) -> None:
     """Its published feeds were continued into Norwich's: another area's cover and practice feeds."""
     other = tmp_path / "other"
@@ -167,6 +179,76 @@ def test_whatif_refuses_another_scenario_s_plan_as_its_baseline(norwich_path: Pa
                         str(tmp_path / "wi"), "--time-limit", "2", "--quiet"), 2)
     assert "not of 'Norwich PLT 2027/28'" in out
     assert not (tmp_path / "wi" / "feeds").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "export", "suggest"])
+def test_a_plan_of_another_scenario_is_named_as_such(norwich_path: Path, tmp_path: Path, command: str) -> None:
+    """check listed 1,325 violations under a note about another version of the scenario."""
+    assert invoke("generate", "--practices", "8", "--networks", "2", "--seed", "3", "--out",
+                  str(tmp_path / "other.yaml")).exit_code == 0
+    assert invoke("solve", str(tmp_path / "other.yaml"), "--solver", "greedy", "--quiet", "--out",
+                  str(tmp_path / "other")).exit_code == 0
+    extra = {"check": [], "export": ["--out", str(tmp_path / "x")], "suggest": ["--add", "afternoon=internal"]}
+    out = _clean(invoke(command, str(norwich_path), str(tmp_path / "other" / "plan.json"), *extra[command]), 2)
+    assert "is a plan of 'Synthetic" in out and "not of 'Norwich PLT 2027/28'" in out
+    assert len(out.splitlines()) <= 3 and not (tmp_path / "x").exists()
+
+
+def test_a_plan_or_scenario_of_another_schema_version_is_refused(norwich_path: Path, published: Path,
+                                                                   tmp_path: Path) -> None:
+    """A plan.json of schema '9.9' passed check with ok."""
+    plan = json.loads((published / "plan.json").read_text(encoding="utf-8"))
+    plan["schema_version"] = "9.9"
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    out = _clean(invoke("check", str(norwich_path), str(tmp_path / "plan.json")), 2)
+    assert "schema_version: schema version '9.9', but this plt-scheduler reads version 1.x" in out
+    plan["schema_version"] = "1.1"  # a newer minor version only adds fields with defaults
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    _clean(invoke("check", str(norwich_path), str(tmp_path / "plan.json")), 0)
+    text = norwich_path.read_text(encoding="utf-8")
+    assert "\nschema_version: '1.0'\n" in text
+    (tmp_path / "s.yaml").write_text(text.replace("\nschema_version: '1.0'\n", "\nschema_version: '2.0'\n"),
+                                     encoding="utf-8")
+    out = _clean(invoke("validate", str(tmp_path / "s.yaml")), 2)
+    assert "schema_version = '2.0'" in out and "reads version 1.x" in out
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_solve_and_export_refuse_to_publish_over_another_scenario_s_feeds(norwich_path: Path, published: Path,
+                                                                          tmp_path: Path) -> None:
+    """Before, solve published there: every Norwich event cancelled for its subscribers, and its
+    practices' feeds renamed after the other area."""
+    folder = tmp_path / "pub"
+    shutil.copytree(published, folder)
+    before = _files(folder)
+    assert invoke("generate", "--practices", "8", "--networks", "2", "--seed", "3", "--out",
+                  str(tmp_path / "other.yaml")).exit_code == 0
+    out = _clean(invoke("solve", str(tmp_path / "other.yaml"), "--solver", "greedy", "--quiet", "--out",
+                        str(folder)), 2)
+    assert "its feeds are the published calendars of 'Norwich PLT 2027/28'" in out and "another folder" in out
+    assert invoke("solve", str(tmp_path / "other.yaml"), "--solver", "greedy", "--quiet", "--out",
+                  str(tmp_path / "other")).exit_code == 0
+    _clean(invoke("export", str(tmp_path / "other.yaml"), str(tmp_path / "other" / "plan.json"), "--out",
+                  str(folder)), 2)
+    assert _files(folder) == before
+    _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(folder)), 0)
+
+
+def test_a_publication_that_cannot_be_written_whole_leaves_the_folder_as_it_was(norwich_path: Path, published: Path,
+                                                                               tmp_path: Path) -> None:
+    """Before, solve replaced plan.json and then failed at the cover feeds: a new plan beside
+    the old feeds, which no longer matched it."""
+    folder = tmp_path / "pub"
+    shutil.copytree(published, folder)
+    shutil.rmtree(folder / "feeds" / "cover")
+    (folder / "feeds" / "cover").write_text("a file where the cover feeds' folder was\n", encoding="utf-8")
+    before = _files(folder)
+    out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(folder)), 2)
+    assert "feeds/cover" in out and ".tmp" not in out
+    assert _files(folder) == before  # plan.json as it was, and no temporary file left behind
 
 
 def test_whatif_takes_its_own_plan_when_its_edits_rename_the_scenario(norwich_path: Path, published: Path,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+import pytest
+
 from benchmarks.__main__ import print_table
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _row(instance: str, bound: float | None, given: bool) -> dict:
@@ -25,3 +32,18 @@ def test_no_footnote_without_such_a_bound(capsys) -> None:
     print_table([_row("chosen", 3.0, False), _row("greedy", None, False)])
     out = capsys.readouterr().out
     assert "*" not in out
+
+
+def test_the_pooled_bound_names_a_missing_or_several_wave_scenario_without_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing file ended in ScenarioError's traceback."""
+    from benchmarks import pooled_bound
+
+    for scenario, words in (("nowhere.yaml", "nowhere.yaml: the scenario is not valid"),
+                            (EXAMPLES / "norfolk-waveney" / "scenario.yaml", "the pooled relaxation is for one wave only")):
+        monkeypatch.setattr(sys, "argv", ["pooled_bound", str(scenario)])
+        with pytest.raises(SystemExit) as ended:
+            pooled_bound.main()
+        assert ended.value.code == 2
+        err = capsys.readouterr().err
+        assert words in err and "Traceback" not in err

@@ -69,8 +69,17 @@ def test_diff_names_moved_afternoons_and_score_terms(norwich: Scenario, tmp_path
     b = a.model_copy(deep=True)
     b.afternoons[-1].waves[0].date += dt.timedelta(days=7)
     b.runs.pop(0)
+    gone = b.on_site.pop(0)  # an on-site visit dropped, and another given to another trainer
+    j, other = next((j, t.id) for j, o in enumerate(b.on_site) for t in norwich.trainers
+                    if o.course in t.skills and t.id != o.trainer and o.practice != gone.practice)
+    was = b.on_site[j]
+    b.on_site[j] = was.model_copy(update={"trainer": other})
     b.score = score_plan(norwich, b)
     d = plan_diff(a, b)
+    assert d["visits"] == sorted([
+        {"event": gone.event, "practice": gone.practice, "course": gone.course, "from": [gone.trainer], "to": []},
+        {"event": was.event, "practice": was.practice, "course": was.course, "from": [was.trainer], "to": [other]}],
+        key=lambda v: (v["event"], v["practice"], v["course"]))
     assert d["afternoons"] == [{"event": "plt-6", "wave": 1, "from": a.afternoons[-1].date.isoformat(),
                                 "to": b.afternoons[-1].date.isoformat()}]
     assert len(d["runs"]) == 1 and d["runs"][0]["course"] == a.runs[0].course
@@ -81,5 +90,7 @@ def test_diff_names_moved_afternoons_and_score_terms(norwich: Scenario, tmp_path
     pb.write_text(b.model_dump_json())
     text = CliRunner().invoke(main, ["diff", str(pa), str(pb)])
     assert text.exit_code == 0 and "afternoon plt-6 wave 1" in text.output and "unmet" in text.output
+    assert f"on-site {gone.course} at {gone.practice} for {gone.event}: {gone.trainer} -> none" in text.output
+    assert ", 2 visits" in text.output
     as_json = CliRunner().invoke(main, ["diff", str(pa), str(pb), "--json"])
     assert json.loads(as_json.output)["afternoons"] == d["afternoons"]

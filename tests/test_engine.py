@@ -137,8 +137,14 @@ def test_infeasible_scenario_says_so_and_points_to_explain(norwich_doc: Callable
     result = CliRunner().invoke(main, ["solve", str(scenario_file), "--out", str(tmp_path / "o"),
                                        "--time-limit", "20", "--quiet"])
     assert result.exit_code == 1, result.output
-    assert "INFEASIBLE" in result.output and "explain" in result.output
+    assert "INFEASIBLE" in result.output and f"`plt-scheduler explain {scenario_file}`" in result.output
     assert not (tmp_path / "o" / "plan.json").exists()
+    edited = CliRunner().invoke(main, ["solve", str(tmp_path / "hard.json"), "--set", "policy.mandatory=soft",
+                                       "--set", "calendar.min_weeks_between=30", "--out", str(tmp_path / "o"),
+                                       "--time-limit", "20", "--quiet"])
+    assert edited.exit_code == 1, edited.output  # the command to explain it keeps the edits
+    assert (f"`plt-scheduler explain {tmp_path / 'hard.json'} --set policy.mandatory=soft --set "
+            "calendar.min_weeks_between=30`") in edited.output
 
 
 def test_cli_greedy_solve_says_it_proves_no_bound_and_publishes(norwich_path: Path, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ PLANTED = [
                               "spacing", "mandatory-hard"])
 def test_explain_names_the_planted_cause(norwich_path: Path, edits: list[str], words: list[str]) -> None:
     result = CliRunner().invoke(main, ["explain", str(norwich_path), *edits, "--time-limit", "20"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # it cannot be planned: as `check` with violations
     assert "Traceback" not in result.output
     for word in words:
         assert word in result.output, result.output
@@ -65,7 +65,7 @@ def test_explain_names_practices_that_cannot_close(norwich_path: Path, practices
         edits += ["--set", "cover_providers.ooh.capacity=130000", "--set", "programme.max_waves=null"]
     runner = CliRunner()
     result = runner.invoke(main, ["explain", str(norwich_path), *edits])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "No plan can keep every hard rule; 1 conflict(s)" in result.output
     for word in words:
         assert word in result.output, result.output
@@ -86,3 +86,10 @@ def test_a_plan_exists_only_when_one_is_found(norwich_path: Path) -> None:
     found = plan_found(read_scenario(str(norwich_path), sets), 20.0)
     assert found is not None and len(found) == 1 and "No plan keeps every hard rule" in found[0]
     assert plan_found(load_scenario(norwich_path), 20.0) == []
+
+
+def test_explain_of_a_scenario_not_valid_as_written_explains_it_and_exits_1(norwich_path: Path) -> None:
+    """It exited 0, as if a plan existed."""
+    result = CliRunner().invoke(main, ["explain", str(norwich_path), "--set", "cover_providers.ooh.capacity=-5"])
+    assert result.exit_code == 1, result.output
+    assert "cannot be planned as written" in result.output and "capacity" in result.output

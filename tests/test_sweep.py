@@ -18,8 +18,8 @@ GRID = """
 variants:
   - name: no second BLS instructor
     drop: [trainers.t-bls-2]
-  - name: a typo
-    set: {trainers.t-bls-9.cost_per_run: 1}
+  - name: no cover at all
+    set: {cover_providers.ooh.capacity: -1}
 axes:
   calendar.min_weeks_between: [4, 6]
   policy.weights.equity_practice: [20, 200]
@@ -58,8 +58,8 @@ def test_sweep_gives_the_same_table_with_one_and_two_jobs(small: tuple[Path, Pat
     assert one == two_jobs
     assert len(one) == 1 + 2 + 8  # base, two named variants, 2 x 2 x 2 axes
     assert {r["status"] for r in one} <= {"OPTIMAL", "FEASIBLE", "INFEASIBLE", "INVALID"}
-    typo = next(r for r in one if r["variant"] == "a typo")
-    assert typo["status"] == "INVALID" and "t-bls-1" in typo["error"]
+    invalid = next(r for r in one if r["variant"] == "no cover at all")
+    assert invalid["status"] == "INVALID" and "capacity" in invalid["error"]
     solved = [r for r in one if "objective" in r]
     assert len(solved) >= 8
     assert all(r["objective"] == sum(r["terms"].values()) for r in solved)
@@ -84,3 +84,13 @@ def test_sweep_on_a_local_ray_instance_matches_processes(small: tuple[Path, Path
             pytest.fail("ray is not installed (the test extra installs it)")
         pytest.skip("ray is not installed")
     assert _rows(*small, "--engine", "ray", "--jobs", "2") == two_jobs
+
+
+def test_sweep_table_shows_whole_variant_names() -> None:
+    """Names were cut to 33 characters, and these two read alike."""
+    from scheduler.sweep import render
+
+    names = ["min_weeks_between=4, equity_practice=20, cost_per_afternoon=1500",
+             "min_weeks_between=4, equity_practice=200, cost_per_afternoon=1500"]
+    lines = render([{"variant": n, "status": "INVALID", "error": "why"} for n in names]).splitlines()
+    assert [line.split(" INVALID")[0].rstrip() for line in lines[2:]] == names
