@@ -44,11 +44,25 @@ def load_yaml(text: str) -> Any:
 
 
 def yaml_problem(exc: Exception, what_it_is: str = "") -> str:
-    """Where and what a YAML error is: 'line 2, column 1: WHAT_IT_IS (did not find ...)'."""
-    mark = getattr(exc, "problem_mark", None)
-    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    """Where and what a YAML error is: 'line 2, column 1: WHAT_IT_IS (did not find ...)', with
+    where the item PyYAML was reading began when that is an earlier line: a key without its colon
+    is found wanting only on the next line."""
+    mark, began = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    if mark and began and began.line < mark.line:
+        where += f" (in the item from line {began.line + 1}, column {began.column + 1})"
+    where += ": " if mark else ""
     problem = getattr(exc, "problem", None) or str(exc)
     return f"{where}{what_it_is} ({problem})" if what_it_is else where + problem
+
+def reading_fix(exc: Exception) -> str:
+    """The fix for a YAML file that could not be read, by what went wrong."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "save it as UTF-8"
+    if isinstance(exc, OSError):
+        return "check the path and the permission to read it"
+    return "check indentation and quotes"
+
 
 _FIXES = {
     "missing": "add this field",

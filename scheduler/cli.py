@@ -389,6 +389,16 @@ def _require_plan_of(s: Scenario, plan: Plan, plan_file: str, scenario: str, rol
                          "with --set name=...)")
 
 
+def _note_other_version(s: Scenario, plan: Plan, doing: str) -> None:
+    """A note on stderr when the plan was made for another version of the scenario (its digest)."""
+    from models.plan import made_for
+
+    if not made_for(plan, s):
+        click.echo(f"note: the plan was made for a different version of this scenario (a plan solved or "
+                   f"re-planned with --set, --drop or --patch is {doing} with the same edits: give them here "
+                   "too)", err=True)
+
+
 def _require_checked(s: Scenario, plan: Plan, plan_file: str, scenario: str, doing: str) -> None:
     """An input error unless the plan keeps every hard rule of the scenario (so every id it
     names is the scenario's): a plan of another scenario, or edited by hand, stops here."""
@@ -472,6 +482,7 @@ def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], d
     plan = read_plan(plan_file)
     _require_plan_of(s, plan, plan_file, scenario)
     _require_checked(s, plan, plan_file, scenario, "exported")  # unknown ids would break feeds, or their paths
+    _note_other_version(s, plan, "exported")  # its feeds would say what this version says (cover, names)
     _out_folder(out_dir, s.name)
     if plan.score is None:
         from models.score import score_plan
@@ -740,14 +751,11 @@ def check(scenario: str, plan_file: str, sets: tuple[str, ...], drops: tuple[str
     Example: plt-scheduler check examples/norwich/scenario.yaml out/plan.json
     """
     from models.checker import check_plan
-    from models.plan import made_for
 
     s = read_scenario(scenario, sets, drops, patch)
     plan = read_plan(plan_file)
     _require_plan_of(s, plan, plan_file, scenario)  # not a thousand violations of another area's ids
-    if not made_for(plan, s):
-        click.echo("note: the plan was made for a different version of this scenario (a plan solved or "
-                   "re-planned with --set, --drop or --patch is checked with the same edits)", err=True)
+    _note_other_version(s, plan, "checked")
     violations = check_plan(s, plan)
     if not violations:
         click.echo(f"ok: {plan_file} keeps every hard rule (H1-H6) of {s.name}")

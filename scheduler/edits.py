@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from models.loading import load_yaml, yaml_problem
+from models.loading import load_yaml, reading_fix, yaml_problem
 
 
 class EditError(ValueError):
@@ -95,7 +95,7 @@ def apply_edits(doc: dict, sets: tuple[str, ...] = (), drops: tuple[str, ...] = 
         try:
             loaded = load_yaml(Path(patch).read_text(encoding="utf-8")) or {}
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise EditError(f"{patch}: cannot read the patch ({yaml_problem(exc)}); save it as UTF-8 YAML") from None
+            raise EditError(f"{patch}: cannot read the patch ({yaml_problem(exc)}); {reading_fix(exc)}") from None
         if not isinstance(loaded, dict) or set(loaded) - {"set", "drop"}:
             raise EditError(f"{patch}: a patch holds 'set' (PATH: VALUE) and 'drop' (list of paths)")
         if not isinstance(loaded.get("set") or {}, dict):

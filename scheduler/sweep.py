@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from models import ScenarioError, dump_scenario, parse_scenario
-from models.loading import load_yaml, read_document, yaml_problem
+from models.loading import load_yaml, read_document, reading_fix, yaml_problem
 from models.plan import Plan
 from models.score import score_plan
 from solvers.base import SolveOptions, get_solver
@@ -38,7 +38,7 @@ def read_grid(path: str | Path) -> list[Variant]:
     try:
         grid = load_yaml(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise EditError(f"{path}: cannot read the grid ({yaml_problem(exc)}); save it as UTF-8 YAML") from None
+        raise EditError(f"{path}: cannot read the grid ({yaml_problem(exc)}); {reading_fix(exc)}") from None
     if not isinstance(grid, dict) or not (grid.get("variants") or grid.get("axes")) or set(grid) - {"variants", "axes"}:
         raise EditError(f"{path}: {shape}")
     variants_given, axes = grid.get("variants") or [], grid.get("axes") or {}

@@ -62,7 +62,7 @@ def test_two_teaching_blocks_with_one_id_are_refused(norwich_path: Path) -> None
 
 
 @pytest.mark.parametrize(("patch", "words"), [
-    ("set:\n  - [broken\n", ["cannot read the patch", "line"]),
+    ("set:\n  - [broken\n", ["cannot read the patch", "line", "check indentation and quotes"]),
     ("set:\n  - trainers.t-bls-1.max_runs_per_afternoon\n", ["'set' is list", "mapping"]),
     ("drop: trainers.t-bls-1\n", ["'drop' is 'trainers.t-bls-1'", "list of paths"]),
 ], ids=["yaml-error", "set-as-list", "drop-as-text"])
@@ -211,6 +211,19 @@ def test_a_plan_or_scenario_of_another_schema_version_is_refused(norwich_path: P
                                      encoding="utf-8")
     out = _clean(invoke("validate", str(tmp_path / "s.yaml")), 2)
     assert "schema_version = '2.0'" in out and "reads version 1.x" in out
+
+
+def test_export_notes_a_plan_made_with_edits_it_was_not_given(norwich_path: Path, tmp_path: Path) -> None:
+    """The cover feed said the unedited provider's figures, with no word."""
+    edit = ("--set", "cover_providers.ooh.cost_per_afternoon=3000")
+    assert invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(tmp_path / "s"),
+                  *edit).exit_code == 0
+    bare = _clean(invoke("export", str(norwich_path), str(tmp_path / "s" / "plan.json"), "--out",
+                         str(tmp_path / "x")), 0)
+    assert "made for a different version of this scenario" in bare and "exported with the same edits" in bare
+    edited = _clean(invoke("export", str(norwich_path), str(tmp_path / "s" / "plan.json"), "--out",
+                           str(tmp_path / "x"), *edit), 0)
+    assert "different version" not in edited
 
 
 def _files(folder: Path) -> dict[Path, bytes]:

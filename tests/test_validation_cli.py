@@ -306,7 +306,15 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
     source.write_text("name: x\nperiod: {start: 2027-04-01\n", encoding="utf-8")
     output = assert_input_error(invoke("validate", str(source)), source)
     # The unclosed flow mapping opens on line 2; the parser notices at the end of the text.
-    assert re.search(r"line \d+, column \d+: not valid YAML", output)
+    assert re.search(r"line 3, column \d+ \(in the item from line 2, column 9\): not valid YAML", output)
+
+
+def test_a_key_without_its_colon_is_placed_on_its_own_line(tmp_path: Path) -> None:
+    """PyYAML finds it wanting on the next line, and that line alone was named."""
+    source = tmp_path / "bad.yaml"
+    source.write_text("name: x\ncalendar:\n  months: [1]\n  min_weeks_between 6\nroles: []\n", encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    assert "line 5, column 1 (in the item from line 4, column 3): not valid YAML" in output
 
 
 def test_missing_file(tmp_path: Path) -> None:
