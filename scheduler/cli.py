@@ -244,10 +244,15 @@ def print_summary(plan, out_file: Path | None) -> None:
         elif search.startswith("none: "):  # the limit, or a Ctrl-C, came while the model was built
             advice = "" if rep.stats.get("interrupted") else "; raise --time-limit"
             proof = f"no bound: no search ran ({search.removeprefix('none: ')}){advice}"
+        elif rep.name == "cpsat-decomposed":
+            proof = "no bound (a decomposed solve proves none: each part is solved for its share of the area)"
         else:
-            proof = "no bound (this back end proves none)"
+            proof = f"no bound ({rep.name} proves none)"
         click.echo(f"objective  {rep.objective:,}   {proof}")
-    click.echo(f"time       {rep.seconds:.1f} s ({rep.name}, {rep.workers} worker(s), seed {rep.seed})")
+    workers = "" if rep.name == "greedy" else f", {rep.workers} worker{'s' if rep.workers != 1 else ''}"
+    click.echo(f"time       {rep.seconds:.1f} s ({rep.name}{workers}, seed {rep.seed})")
+    if rep.stats.get("interrupted"):
+        click.echo("stopped    by Ctrl-C: the best plan so far is kept")
     pooled = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
     if pooled:  # solvers/cpsat/pooled.py
         click.echo(f"proof      {pooled}")
@@ -336,7 +341,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
     if strategy == "decomposed" and solver_name != "cpsat":
         raise InputError(f"--strategy decomposed solves its parts with cpsat; drop --solver {solver_name}")
     label = f"solving {s.name} with {solver_name}" + (" (decomposed)" if decomposed else "")
-    with solve_progress(label, time_limit, quiet) as on_progress:
+    with solve_progress(label, None if solver_name == "greedy" else time_limit, quiet) as on_progress:
         options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress, lns=lns)
         try:
             outcome = solve_and_check(s, solver_name, options, decomposed=decomposed, engine=engine,

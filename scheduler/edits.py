@@ -81,7 +81,9 @@ def set_value(doc: dict, assignment: str) -> None:
     try:
         container[key] = load_yaml(raw)
     except yaml.YAMLError as exc:
-        raise EditError(f"--set {path}: the value {raw!r} is not valid YAML ({exc})") from None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise EditError(f"--set {path}: the value {raw!r} is not valid YAML ({problem}); quote text with "
+                        "brackets, braces or a colon, and close what you open") from None
 
 
 def drop(doc: dict, path: str) -> None:

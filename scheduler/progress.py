@@ -38,14 +38,15 @@ def _gap(p: Progress) -> str:
 
 
 @contextmanager
-def solve_progress(label: str, time_limit: float, quiet: bool,
+def solve_progress(label: str, time_limit: float | None, quiet: bool,
                    terminal: bool | None = None) -> Iterator[Callable[[Progress], None] | None]:
-    """Yields the callback to hand to SolveOptions.on_progress (None when quiet)."""
+    """Yields the callback to hand to SolveOptions.on_progress (None when quiet). `time_limit`
+    None: a solver with no limit (greedy), shown without one."""
     if quiet:
         yield None
         return
     if not (sys.stderr.isatty() if terminal is None else terminal):
-        click.echo(f"{label} ({time_limit:g} s limit)...", err=True)
+        click.echo(f"{label}{'' if time_limit is None else f' ({time_limit:g} s limit)'}...", err=True)
         yield _line
         return
     from rich.console import Console
@@ -61,7 +62,8 @@ def solve_progress(label: str, time_limit: float, quiet: bool,
 
     def tick() -> None:
         while not done.wait(0.25):
-            bar.update(task, completed=min(time_limit, time.monotonic() - started), refresh=True)
+            elapsed = time.monotonic() - started
+            bar.update(task, completed=elapsed if time_limit is None else min(time_limit, elapsed), refresh=True)
 
     def report(p: Progress) -> None:
         bar.update(task, best=f"best {p.objective:,.0f}  bound {_bound(p)}  gap {_gap(p)}", refresh=True)

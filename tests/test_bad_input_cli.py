@@ -396,3 +396,10 @@ def test_edits_can_repair_a_file_that_is_not_valid(norwich_path: Path, tmp_path:
     for edit in ("name=x", "policy.weights.unmet=200"):  # the second path is a default the file leaves out
         out = _clean(invoke("validate", str(tmp_path / "s.yaml"), "--set", edit), 2)
         assert "pins[0].date = '2027-05-09'" in out  # edits that do not repair it still name the fault
+
+
+def test_a_set_value_that_is_not_yaml_is_named_without_the_parser_s_marks(norwich_path: Path) -> None:
+    """PyYAML's own text ('in "<unicode string>", line 1, column 1') was shown."""
+    out = _clean(invoke("validate", str(norwich_path), "--set", "calendar.min_weeks_between=[1"), 2)
+    assert "the value '[1' is not valid YAML (did not find expected ',' or ']')" in out
+    assert "<unicode string>" not in out and "close what you open" in out

@@ -150,7 +150,8 @@ def test_infeasible_scenario_says_so_and_points_to_explain(norwich_doc: Callable
 def test_cli_greedy_solve_says_it_proves_no_bound_and_publishes(norwich_path: Path, tmp_path: Path) -> None:
     solved = CliRunner().invoke(main, ["solve", str(norwich_path), "--solver", "greedy", "--out", str(tmp_path)])
     assert solved.exit_code == 0, solved.output
-    assert "no bound" in solved.output and "status     FEASIBLE" in solved.output
+    assert "no bound (greedy proves none)" in solved.output and "status     FEASIBLE" in solved.output
+    assert "(greedy, seed 0)" in solved.output and "s limit" not in solved.output  # greedy has no limit
     assert (tmp_path / "report.html").exists() and (tmp_path / "feeds").is_dir()
 
 

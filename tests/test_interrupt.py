@@ -38,3 +38,4 @@ def test_ctrl_c_keeps_the_best_plan_so_far(norwich_path: Path, tmp_path: Path, w
     assert plan["solver"]["status"] in ("FEASIBLE", "OPTIMAL")
     assert plan["solver"]["stats"]["interrupted"] in (True, 1, 1.0)
     assert "status" in out and "FEASIBLE" in out
+    assert "stopped    by Ctrl-C: the best plan so far is kept" in out  # not a silent stop
