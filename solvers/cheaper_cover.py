@@ -44,7 +44,7 @@ from models.checker_view import PlanView
 from models.plan import Cover, Plan
 from models.scenario import CoverProvider, Scenario
 
-from .base import cpsat_limit, cpu_net
+from .base import cpsat_limit, cpsat_solve
 
 # CP-SAT's deterministic seconds per afternoon.
 SECONDS_PER_AFTERNOON = 0.5
@@ -149,9 +149,7 @@ def _by_model(closing: list[tuple[str, int, str]], available: list[CoverProvider
     m.minimize(sum(1000 * c.cost_per_afternoon * used[c.id] + c.cost_per_1000_patients * load[c.id]
                    for c in available))
     solver, net = _solver(seed)
-    with cpu_net(net, solver.stop_search):
-        status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if cpsat_solve(solver, m, net) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return [c for c in available if solver.value(used[c.id])]
 

@@ -31,7 +31,6 @@ weekdays), 1.05 % of the plan's score. At 430 practices 358,840 -> 278,310 in 1.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 import time
 from collections import defaultdict
@@ -50,7 +49,7 @@ from models.checker_view import PlanView
 from models.plan import Plan
 from models.scenario import Scenario, Trainer, Weights
 
-from .base import cpu_net, net_seconds
+from .base import cpu_net, highs_limit
 
 Session = tuple[str, int]  # (event, wave)
 # HiGHS's branch-and-bound nodes per part. At 6,300 practices every part is proven at the root
@@ -89,9 +88,9 @@ def restaff(scenario: Scenario, plan: Plan, seconds: float, workers: int = 2,
             stop: threading.Event | None = None) -> Restaffed:
     """The plan with its trainers chosen again within about `seconds`; everything else as it was.
 
-    With `workers` 1, HiGHS's node limit ends each part rather than the clock (whose limit is
-    then 4 x the part's share + 10 s, as reseat.py does) and every part is solved, so the same
-    plan comes back on any machine; with more, once the time is spent the parts left keep the
+    With `workers` 1, HiGHS's node limit ends each part rather than the clock (with a safety net
+    of CPU time, solvers.base.highs_limit, as reseat.py has) and every part is solved, so the
+    same plan comes back on any machine; with more, once the time is spent the parts left keep the
     plan's trainers. So do they once `stop` is set (Ctrl-C).
     The result is held to the checker's H4 rules; should it break one, the plan comes back as
     it was."""
@@ -115,7 +114,9 @@ def restaff(scenario: Scenario, plan: Plan, seconds: float, workers: int = 2,
             proven, skipped = False, skipped + 1
             after += old
             continue
-        share = max(0.0, left) * sizes[k] / max(1, sum(sizes[k:]))
+        # one worker: each part's share of the whole time, whatever the clock says (its net)
+        share = (max(0.0, left) if workers > 1 else seconds) * sizes[k] / max(1, sum(sizes[k:] if workers > 1
+                                                                                    else sizes))
         chosen, optimal = _solve(part, dates, weight, share, workers, stop)
         proven &= optimal
         if chosen is not None:
@@ -321,19 +322,18 @@ def _solve_mip(model: cp_model.CpModel, take: list[dict[str, cp_model.IntVar]], 
     _load(highs, mip)
     # No "threads": HiGHS keeps one scheduler per thread, and once the seats' LP (reseat.py, probe.py)
     # has started it in the thread, asking for another count makes run() fail (kNotset, no plan).
-    one = workers <= 1  # then stopped by its nodes, with a net of CPU time
-    limit = math.inf if one else max(0.01, seconds)
+    limit, net = highs_limit(seconds, workers <= 1)  # one worker: stopped by its nodes, a net of CPU time
     for name, value in (("random_seed", 0), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.999),
                         ("mip_max_nodes", MAX_NODES), ("time_limit", limit)):
         highs.setOptionValue(name, value)
     halt = threading.Event()
+    if net is not None or stop is not None:
+        def on_check(event) -> None:
+            if halt.is_set() or (stop is not None and stop.is_set()):
+                event.interrupt()
 
-    def on_check(event) -> None:
-        if halt.is_set() or (stop is not None and stop.is_set()):
-            event.interrupt()
-
-    highs.cbMipInterrupt += on_check
-    with cpu_net(net_seconds(seconds) if one else None, halt.set):
+        highs.cbMipInterrupt += on_check
+    with cpu_net(net, halt.set):
         highs.run()
     if highs.getInfo().primal_solution_status != 2:  # HiGHS's kSolutionStatusFeasible
         return None, False

@@ -70,7 +70,7 @@ from models.plan import CourseRun, Plan, Seat
 from models.scenario import Course, Delivery, EventKind, Scenario, Trainer
 from models.score import demand_met, score_plan
 
-from .base import cpsat_limit, cpu_net
+from .base import cpsat_limit, cpsat_solve
 from .cpsat.external import VIRTUAL
 from .decompose import parts_of
 
@@ -452,8 +452,7 @@ class _Layout:
             if stop.event.is_set():
                 return None
         try:
-            with cpu_net(net, solver.stop_search):
-                status = solver.solve(self.model)
+            status = cpsat_solve(solver, self.model, net)
         finally:
             if stop is not None:
                 stop.solver = None

@@ -24,12 +24,14 @@ from ..base import (
     Progress,
     SolveOptions,
     cpsat_limit,
+    cpsat_solve,
     cpu_net,
     normalise_status,
     run_interruptibly,
 )
 from ..cheaper_cover import with_cheaper_cover
 from ..instance import Instance, build_instance
+from ..repair import without_removed
 from . import extract, pooled
 from .build import build_model
 from .hints import (
@@ -631,6 +633,8 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
         for given in (options.hint, options.baseline):
             if given is not None:
                 starts.offer(_scored(scenario, given, options.baseline))
+        if options.baseline is not None and (repaired := without_removed(scenario, options.baseline)) is not None:
+            starts.offer(_scored(scenario, repaired, options.baseline, "the baseline less what the edits removed"))
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
@@ -712,18 +716,19 @@ def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, s
     return greedy
 
 
-def _scored(scenario: Scenario, given: Plan, baseline: Plan | None) -> Plan:
-    """A given plan (the hint, or the baseline when re-planning) as a start plan: scored against
-    the baseline when it keeps every rule of the scenario, else with no objective (never kept).
-    A re-plan whose limit is spent building keeps the published plan where it still fits,
-    rather than greedy's re-plan, which pays stability for every change."""
+def _scored(scenario: Scenario, given: Plan, baseline: Plan | None, label: str | None = None) -> Plan:
+    """A given plan (the hint, or the baseline when re-planning, or the baseline repaired:
+    solvers/repair.py) as a start plan: scored against the baseline when it keeps every rule of
+    the scenario, else with no objective (never kept). A re-plan whose limit is spent building
+    keeps the published plan where it still fits, rather than greedy's re-plan, which pays
+    stability for every change."""
     from models.checker import check_plan
     from models.score import score_plan
 
     report = SolverReport(name="given", status="UNKNOWN")
     if not check_plan(scenario, given):
         report.status, report.objective = "FEASIBLE", score_plan(scenario, given, baseline).total
-        report.stats["start_given"] = "the hint" if given is not baseline else "the baseline"
+        report.stats["start_given"] = label or ("the hint" if given is not baseline else "the baseline")
     return given.model_copy(update={"solver": report})
 
 
@@ -830,9 +835,7 @@ def _polish(m: PltModel, value, options: SolveOptions):
     solver.parameters.num_workers = 1
     # on the clock as the search was; with one worker in deterministic time, so that it repeats
     net = cpsat_limit(solver.parameters, max(5.0, options.time_limit / 4), options.workers <= 1)
-    with cpu_net(net, solver.stop_search):
-        status = solver.solve(m.model)
-    if status != cp_model.OPTIMAL:
+    if cpsat_solve(solver, m.model, net) != cp_model.OPTIMAL:
         return None
     return _valuer(solver)
 

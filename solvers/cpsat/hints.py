@@ -16,7 +16,7 @@ from ortools.sat.python import cp_model_helper as cmh
 
 from models.plan import Plan
 
-from ..base import cpsat_limit, cpu_net, run_interruptibly
+from ..base import cpsat_limit, cpsat_solve, cpu_net, run_interruptibly
 from .external import VIRTUAL
 from .model import PltModel
 
@@ -106,8 +106,8 @@ def _solve(solver: cp_model.CpSolver, model: cp_model.CpModel, net: float | None
 
 def _completion_solver(seconds: float, workers: int = 1) -> tuple[cp_model.CpSolver, float | None]:
     """The solver and its CPU net: one worker stops on deterministic time, so that the same plan
-    comes back on any machine load, with CPU time only as a safety net; more workers stop on
-    wall-clock time. Ctrl-C is the solve's (`_solve`), so CP-SAT does not catch it."""
+    comes back on any machine load, with CPU time only as a safety net (solvers.base.cpu_net);
+    more workers stop on wall-clock time. Ctrl-C is the solve's (`_solve`), so CP-SAT does not catch it."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.catch_sigint_signal = False
@@ -206,8 +206,6 @@ def solve_fixed(m: PltModel, decisions: list[cp_model.IntVar], values: np.ndarra
         copy.minimize(objective)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
-    with cpu_net(cpsat_limit(solver.parameters, seconds, True), solver.stop_search):
-        status = solver.solve(copy)
-    if status != cp_model.OPTIMAL:
+    if cpsat_solve(solver, copy, cpsat_limit(solver.parameters, seconds, True)) != cp_model.OPTIMAL:
         return None
     return np.asarray(solver.response_proto.solution, dtype=np.int64)

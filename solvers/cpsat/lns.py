@@ -103,7 +103,7 @@ from ortools.sat.python import cp_model
 
 from models.scenario import Course
 
-from ..base import cpsat_limit, cpu_net
+from ..base import cpsat_limit, cpsat_solve
 from .hints import hint_every_variable, plan_objective
 from .internal import on_site_values
 from .model import PltModel, Session
@@ -465,8 +465,7 @@ class SessionLns:
                     self._fix(free)
                 return False
             self._solver = solver
-        with cpu_net(net, solver.stop_search):
-            status = solver.solve(sub if sub is not None else self.model)
+        status = cpsat_solve(solver, sub if sub is not None else self.model, net)
         with self._lock:
             self._solver = None
         self.deterministic_time += solver.deterministic_time

@@ -45,14 +45,13 @@ Measured and not kept (Norwich, 60 s, two workers, seeds 0 to 3, one session):
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import replace
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..base import SolveOptions, cpu_net, net_seconds
+from ..base import SolveOptions, cpu_net, highs_limit
 from .hints import fixed_except, plan_objective, solve_fixed
 from .model import PltModel
 from .probe import TOLERANCE, Relaxation
@@ -106,7 +105,8 @@ def share_seats_again(m: PltModel, values: np.ndarray, decisions: list[cp_model.
     if found is not None and found[1] < objective - 0.5:
         best, objective = found
     if seconds >= WHOLE_FROM and not interrupted:
-        left = seconds - (time.perf_counter() - started)
+        # one worker: the node limit stops it, so the clock does not decide its share either
+        left = seconds - (time.perf_counter() - started) if options.workers > 1 else seconds
         found, interrupted = _solved(mip, best, options, left)
         if found is not None and found[1] < objective - 0.5:
             best, objective = found
@@ -140,11 +140,11 @@ def _solved(mip, start: np.ndarray, options: SolveOptions,
     from ..highs import _FEASIBLE_SOLUTION, _Run  # lazily: the HiGHS back end imports this package
 
     one = options.workers <= 1  # then stopped by its nodes, with a net of CPU time
-    limit = math.inf if one else max(0.1, seconds)
+    limit, net = highs_limit(max(0.1, seconds), one)
     run = _Run(mip, replace(options, time_limit=limit, workers=1, extra={}, on_progress=None))
     if one:
         run.highs.setOptionValue("mip_max_nodes", NODES_ONE_WORKER)
-    with cpu_net(net_seconds(seconds) if one else None, run.halt.set):
+    with cpu_net(net, run.halt.set):
         run.solve(np.arange(len(start), dtype=np.int32), start.astype(np.float64))
     interrupted = run.stop.is_set()
     info = run.highs.getInfo()

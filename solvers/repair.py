@@ -1,0 +1,42 @@
+"""A published plan repaired for an edited scenario by taking out what the edits removed: the runs
+and on-site visits of a dropped trainer, course or room, the seats, waves and cover of a dropped
+practice or role, the cover of a dropped provider. Everything else stays where it was.
+
+When a re-plan's limit is spent before its search (`whatif --time-limit 5` on Norwich: the model
+and its first plan took 4 s of 5), the solve keeps its best start plan. The published plan
+itself breaks a rule once a trainer is dropped, so greedy's plan was kept: 2,341,314 with 70
+changes against the published 610,364, after dropping one BLS trainer. The repaired plan keeps
+all but that trainer's runs and visits."""
+
+from __future__ import annotations
+
+from models.checker import check_plan
+from models.plan import Plan
+from models.scenario import Scenario
+
+
+def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
+    """The plan less what names an id the scenario no longer has, when that keeps every hard rule
+    of the scenario and something was taken out; else None."""
+    trainers = {t.id for t in scenario.trainers}
+    courses = {c.id for c in scenario.courses}
+    rooms = {room.id for _, room in scenario.all_rooms()}
+    practices = {p.id for p in scenario.practices}
+    roles = {r.id for r in scenario.roles}
+    providers = {c.id for c in scenario.cover_providers}
+    runs = []
+    for run in plan.runs:
+        if run.trainer not in trainers or run.course not in courses or (run.room is not None and run.room not in rooms):
+            continue
+        seats = [s for s in run.seats if s.practice in practices and s.role in roles]
+        runs.append(run if len(seats) == len(run.seats) else run.model_copy(update={"seats": seats}))
+    on_site = [o for o in plan.on_site if o.trainer in trainers and o.course in courses and o.practice in practices]
+    cover = [c for c in plan.cover if c.provider in providers and c.practice in practices]
+    afternoons = [a.model_copy(update={"waves": [w.model_copy(update={"practices": [p for p in w.practices
+                                                                                     if p in practices]})
+                                                 for w in a.waves]})
+                  for a in plan.afternoons]
+    repaired = plan.model_copy(update={"runs": runs, "on_site": on_site, "cover": cover, "afternoons": afternoons})
+    if repaired == plan or check_plan(scenario, repaired):
+        return None
+    return repaired
