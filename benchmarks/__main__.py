@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 
+from . import first_paragraph
 from .runner import CHECKPOINTS, DECOMPOSED_ONLY, INSTANCES, METHODS, run_one
 
 QUICK = [("norwich", m) for m in METHODS] + [("norfolk-waveney", "decomposed")]
@@ -46,7 +47,7 @@ def _bound(row: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=" ".join(__doc__.split("\n\n")[0].split()))
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=first_paragraph(__doc__))
     parser.add_argument("--quick", action="store_true",
                         help="Norwich with every method and Norfolk and Waveney decomposed, 10 s each (CI smoke use)")
     parser.add_argument("--time-limit", type=float, default=300.0, help="seconds per run (default 300)")

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import argparse
 
+from benchmarks import first_paragraph
 from models.loading import ScenarioError, load_scenario
-from solvers.cpsat.pooled import pooled_bound
+from solvers.cpsat.pooled import SeveralWaves, pooled_bound
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.pooled_bound",
-                                     description=" ".join(__doc__.split("\n\n")[0].split()))
+                                     description=first_paragraph(__doc__))
     parser.add_argument("scenario", nargs="?", default="examples/norwich/scenario.yaml")
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--cutoff", type=float, help="prune below this objective (the best plan known, less 0.5)")
@@ -21,7 +22,7 @@ def main() -> None:
         result = pooled_bound(load_scenario(args.scenario), args.time_limit, args.cutoff)
     except ScenarioError as exc:  # a missing or invalid file: named, exit 2, as the CLI does
         parser.error(exc.render())
-    except ValueError as exc:  # an area of several waves
+    except SeveralWaves as exc:
         parser.error(str(exc))
     best = "-" if result.best is None else f"{result.best:,.0f}"
     print(f"{args.scenario}: {result.variables:,} variables, {result.status}, best {best}, "

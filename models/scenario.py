@@ -21,11 +21,16 @@ SCHEMA_VERSION = "1.0"
 
 
 def readable_version(value: str, current: str, fix: str) -> str:
-    """`value` when its major version is `current`'s (a newer minor version only adds fields with
-    defaults); else a ValueError with `fix`."""
-    if value.split(".")[0] != current.split(".")[0]:
-        raise ValueError(f"schema version {value!r}, but this plt-scheduler reads version "
-                         f"{current.split('.')[0]}.x; {fix}")
+    """`value` when it is `current` or an older minor version of it; else a ValueError with `fix`
+    (a newer version's new fields would be refused one by one, without a word of versions)."""
+    def parts(version: str) -> tuple[str, int]:
+        major, _, minor = version.partition(".")
+        return major, int(minor) if minor.isdigit() else -1
+
+    (major, minor), (now_major, now_minor) = parts(value), parts(current)
+    if major != now_major or not 0 <= minor <= now_minor:
+        raise ValueError(f"schema version {value!r}, but this plt-scheduler reads version {current} "
+                         f"(and older {now_major}.x); {fix}")
     return value
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]

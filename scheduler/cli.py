@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -233,7 +234,7 @@ def model_note(report) -> str | None:
     return f"{modelled:,}; the plan scores {report.objective - modelled:+,} ({why})"
 
 
-def print_summary(plan, out_file: Path | None) -> None:
+def print_summary(plan) -> None:
     rep = plan.solver
     search = str(rep.stats.get("search", ""))
     click.echo(f"status     {rep.status}")
@@ -278,8 +279,6 @@ def print_summary(plan, out_file: Path | None) -> None:
         demand = sum(a.demand for a in plan.score.by_course.values())
         click.echo(f"demand met {met:,} of {demand:,} seats ({100 * met / max(1, demand):.1f} %)")
         _print_unmet_floor(plan)
-    if out_file:
-        click.echo(f"wrote {out_file}")
 
 
 def _print_unmet_floor(plan) -> None:
@@ -352,15 +351,14 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
             raise click.ClickException(f"{exc}; with extreme weights or sizes in the scenario, lower them") from None
     plan = outcome.plan
     if not outcome.solved:
-        print_summary(plan, None)
+        print_summary(plan)
         if plan.solver.status == "INFEASIBLE":
             raise click.ClickException("the scenario is infeasible: no plan meets every hard rule. "
                                        f"Run `{_explain_command(scenario, sets, drops, patch)}` to see which "
                                        "rules conflict.")
         raise click.ClickException("no plan found within the time limit; raise --time-limit")
-    written = _publish(s, plan, Path(out_dir), with_plan=True)
-    print_summary(plan, Path(out_dir) / "plan.json")
-    _wrote(written, Path(out_dir))
+    print_summary(plan)
+    _publish(s, plan, Path(out_dir), with_plan=True)
     if outcome.violations:
         for v in outcome.violations:
             click.echo(f"  {v.rule} {v.code}: {v.message}", err=True)
@@ -433,6 +431,11 @@ def _out_folder(out_dir: str, publishing: str, *states: Path) -> Path:
                          "give a folder path with no file along it")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(f"--out {out_dir}: {existing} is not writable; give a folder you may write to")
+    for name, folder_wanted in (("feeds", True), ("csv", True), ("plan.json", False), ("report.html", False)):
+        if (folder / name).exists() and (folder / name).is_dir() != folder_wanted:
+            kind, wanted = ("file", "folder") if folder_wanted else ("folder", "file")
+            raise InputError(f"--out {out_dir}: {folder / name} is a {kind} where the publication writes its "
+                             f"{wanted}; move it away or give another folder")
     try:
         for place in (folder, *states):
             check_state(place)
@@ -442,7 +445,9 @@ def _out_folder(out_dir: str, publishing: str, *states: Path) -> Path:
     if other is not None and other != publishing:
         raise InputError(f"--out {out_dir}: its feeds are the published calendars of {other!r}; publishing "
                          f"{publishing!r} there would cancel every one of their events for its subscribers. "
-                         f"Give another folder (or, to end that publication, delete {folder / 'feeds'} first)")
+                         f"Give another folder (or, to end that publication, delete {folder / 'feeds'} first; "
+                         "a scenario given a new name publishes its events under new UIDs, so it too needs "
+                         "a folder of its own)")
     return folder
 
 
@@ -458,15 +463,33 @@ def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = Fa
         with staged():
             written = publish(scenario, plan, out_dir, state_from)
             if with_plan:
-                written.append(write_atomic(out_dir / "plan.json", plan.model_dump_json(indent=2) + "\n"))
+                write_atomic(out_dir / "plan.json", plan.model_dump_json(indent=2) + "\n")
     except StateError as exc:
         raise InputError(str(exc)) from None
+    except OSError as exc:
+        if not with_plan or exc.filename is None:  # export's plan is a file already
+            raise
+        raise InputError(f"{exc.filename}: {exc.strerror or exc}; nothing was published in {out_dir}. "
+                         f"{_rescued(plan)}") from None
+    if with_plan:
+        click.echo(f"wrote {out_dir / 'plan.json'}")
+    click.echo(f"wrote {len(written)} files under {out_dir} (feeds/, csv/, report.html)")
     return written
 
 
-def _wrote(written: list[Path], out_dir: Path) -> None:
-    feeds = [p for p in written if p.name != "plan.json"]
-    click.echo(f"wrote {len(feeds)} files under {out_dir} (feeds/, csv/, report.html)")
+def _rescued(plan: Plan) -> str:
+    """Where a solved plan that could not be published is kept, in words (a file in the system's
+    temporary folder), so that a long solve is not lost."""
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(prefix="plt-plan-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(plan.model_dump_json(indent=2) + "\n")
+    except OSError:
+        return "The plan could not be kept either."
+    return (f"The plan is kept at {name}: publish it with plt-scheduler export (the same scenario and "
+            "edits) once the folder can be written")
 
 
 @main.command(context_settings=CONTEXT)
@@ -493,7 +516,7 @@ def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], d
         from models.score import score_plan
 
         plan.score = score_plan(s, plan)
-    _wrote(_publish(s, plan, Path(out_dir)), Path(out_dir))
+    _publish(s, plan, Path(out_dir))
 
 
 @main.command(context_settings=CONTEXT)
@@ -576,7 +599,7 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
             raise click.ClickException(f"{exc}; with extreme weights or sizes in the scenario, lower them") from None
     plan = outcome.plan
     if not outcome.solved:
-        print_summary(plan, None)
+        print_summary(plan)
         raise click.ClickException(f"no plan for the changed scenario ({plan.solver.status}); "
                                    f"run `{_explain_command(scenario, sets, drops, patch)}` to see which "
                                    "rules conflict")
@@ -586,9 +609,8 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     target = Path(out_dir) / "feeds" / "state.json"
     # feeds continue the published ones: SEQUENCE rises where events changed
     continued = state if state.exists() and not target.exists() else None
-    written = _publish(s, plan, Path(out_dir), with_plan=True, state_from=continued)
-    print_summary(plan, Path(out_dir) / "plan.json")
-    _wrote(written, Path(out_dir))
+    print_summary(plan)
+    _publish(s, plan, Path(out_dir), with_plan=True, state_from=continued)
     click.echo("\nchanges against the baseline:")
     click.echo(render(plan_diff(baseline, plan)))
     if outcome.violations:

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,38 +20,61 @@ def inside(folder: Path, name: str) -> bool:
     return isinstance(name, str) and (folder / name).resolve().is_relative_to(folder.resolve())
 
 
-_STAGE: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("stage", default=None)
+# What marks a publication as the one in place: renamed last, after every feed, table and report.
+LAST = ("state.json", "plan.json")
+
+
+@dataclass
+class _Stage:
+    files: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary, target)
+    folders: list[Path] = field(default_factory=list)  # made for this stage, outermost first
+
+
+_STAGE: ContextVar[_Stage | None] = ContextVar("stage", default=None)
 
 
 @contextmanager
 def staged() -> Iterator[None]:
     """Every `write_atomic` in the block writes its temporary file and waits: when the block ends
-    they are all renamed into place together, and when it raises (a folder it cannot write, a
-    state.json it cannot read, Ctrl-C) none is and the temporary files go, so a publication is
-    whole or the old one stays (not a new plan.json beside old feeds)."""
-    stage: list[tuple[Path, Path]] = []
+    they are all renamed into place together, the feeds' state.json and plan.json last, and when
+    it raises (a folder it cannot write, a state.json it cannot read, Ctrl-C) none is: the
+    temporary files and the folders made for them go, so a publication is whole or the old one
+    stays (not a new plan.json beside old feeds)."""
+    stage = _Stage()
     token = _STAGE.set(stage)
     try:
         yield
     except BaseException:
-        for tmp, _ in stage:
-            tmp.unlink(missing_ok=True)
+        _undo(stage.files, stage.folders)
         raise
     finally:
         _STAGE.reset(token)
-    for i, (tmp, path) in enumerate(stage):
+    files = sorted(stage.files, key=lambda pair: LAST.index(pair[1].name) + 1 if pair[1].name in LAST else 0)
+    for i, (tmp, path) in enumerate(files):
         try:
             os.replace(tmp, path)
         except BaseException:
-            for left, _ in stage[i:]:
-                left.unlink(missing_ok=True)
+            _undo(files[i:], [])
             raise
+
+
+def _undo(files: list[tuple[Path, Path]], folders: list[Path]) -> None:
+    for tmp, _ in files:
+        tmp.unlink(missing_ok=True)
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     path = Path(path)
+    stage = _STAGE.get()
+    if stage is not None:
+        stage.folders += reversed([d for d in (path.parent, *path.parent.parents) if not d.exists()])
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:  # named as the file to write, not as its hidden temporary file
         raise OSError(exc.errno, exc.strerror, str(path)) from None
@@ -61,11 +85,10 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # published files are for others to read; mkstemp makes them 0600
-        stage = _STAGE.get()
         if stage is None:
             os.replace(tmp, path)
         else:
-            stage.append((tmp, path))
+            stage.files.append((tmp, path))
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -201,8 +201,11 @@ def test_a_plan_or_scenario_of_another_schema_version_is_refused(norwich_path: P
     plan["schema_version"] = "9.9"
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     out = _clean(invoke("check", str(norwich_path), str(tmp_path / "plan.json")), 2)
-    assert "schema_version: schema version '9.9', but this plt-scheduler reads version 1.x" in out
-    plan["schema_version"] = "1.1"  # a newer minor version only adds fields with defaults
+    assert "schema_version: schema version '9.9', but this plt-scheduler reads version 1.0" in out
+    plan["schema_version"] = "1.1"  # a newer version's fields would be refused without a word of versions
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    assert "reads version 1.0" in _clean(invoke("check", str(norwich_path), str(tmp_path / "plan.json")), 2)
+    plan["schema_version"] = "1.0"
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     _clean(invoke("check", str(norwich_path), str(tmp_path / "plan.json")), 0)
     text = norwich_path.read_text(encoding="utf-8")
@@ -210,7 +213,7 @@ def test_a_plan_or_scenario_of_another_schema_version_is_refused(norwich_path: P
     (tmp_path / "s.yaml").write_text(text.replace("\nschema_version: '1.0'\n", "\nschema_version: '2.0'\n"),
                                      encoding="utf-8")
     out = _clean(invoke("validate", str(tmp_path / "s.yaml")), 2)
-    assert "schema_version = '2.0'" in out and "reads version 1.x" in out
+    assert "schema_version = '2.0'" in out and "reads version 1.0" in out
 
 
 def test_export_notes_a_plan_made_with_edits_it_was_not_given(norwich_path: Path, tmp_path: Path) -> None:
@@ -226,8 +229,9 @@ def test_export_notes_a_plan_made_with_edits_it_was_not_given(norwich_path: Path
     assert "different version" not in edited
 
 
-def _files(folder: Path) -> dict[Path, bytes]:
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def _files(folder: Path) -> dict[Path, bytes | None]:
+    """Every file's bytes and every folder (None) under FOLDER."""
+    return {p.relative_to(folder): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
 def test_solve_and_export_refuse_to_publish_over_another_scenario_s_feeds(norwich_path: Path, published: Path,
@@ -250,18 +254,35 @@ def test_solve_and_export_refuse_to_publish_over_another_scenario_s_feeds(norwic
     _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(folder)), 0)
 
 
+@pytest.mark.parametrize(("name", "folder"), [("feeds", False), ("csv", False), ("plan.json", True)])
+def test_a_file_or_folder_in_the_publication_s_way_is_named_before_solving(norwich_path: Path, tmp_path: Path,
+                                                                           name: str, folder: bool) -> None:
+    """A file named feeds was found only after the solve, which then wrote nothing."""
+    (tmp_path / name).mkdir() if folder else (tmp_path / name).write_text("in the way\n", encoding="utf-8")
+    out = _clean(invoke("solve", str(norwich_path), "--out", str(tmp_path), "--time-limit", "300"), 2)
+    assert f"{tmp_path / name} is a {'folder' if folder else 'file'} where the publication writes" in out
+    assert "status" not in out  # refused before solving (300 s)
+
+
 def test_a_publication_that_cannot_be_written_whole_leaves_the_folder_as_it_was(norwich_path: Path, published: Path,
                                                                                tmp_path: Path) -> None:
-    """Before, solve replaced plan.json and then failed at the cover feeds: a new plan beside
-    the old feeds, which no longer matched it."""
+    """Before, solve replaced plan.json and then failed at the trainers' feeds: a new plan
+    beside old feeds, which no longer matched it; and the summary of a long solve was lost."""
     folder = tmp_path / "pub"
     shutil.copytree(published, folder)
-    shutil.rmtree(folder / "feeds" / "cover")
-    (folder / "feeds" / "cover").write_text("a file where the cover feeds' folder was\n", encoding="utf-8")
+    shutil.rmtree(folder / "feeds" / "practices")  # made again, before the trainers' feeds fail
+    shutil.rmtree(folder / "feeds" / "trainers")
+    (folder / "feeds" / "trainers").write_text("a file where the trainers' feeds' folder was\n", encoding="utf-8")
     before = _files(folder)
-    out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(folder)), 2)
-    assert "feeds/cover" in out and ".tmp" not in out
-    assert _files(folder) == before  # plan.json as it was, and no temporary file left behind
+    out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--out", str(folder)), 2)
+    assert "feeds/trainers" in out and ".tmp" not in out and f"nothing was published in {folder}" in out
+    assert _files(folder) == before  # plan.json as it was, no temporary file and no new folder left behind
+    assert "status     FEASIBLE" in out  # the summary came before the publishing
+    kept = Path(out.split("The plan is kept at ")[1].split(":")[0])
+    try:
+        assert json.loads(kept.read_text(encoding="utf-8"))["scenario_name"] == "Norwich PLT 2027/28"
+    finally:
+        kept.unlink()
 
 
 def test_whatif_takes_its_own_plan_when_its_edits_rename_the_scenario(norwich_path: Path, published: Path,

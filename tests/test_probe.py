@@ -70,7 +70,7 @@ def test_the_summary_says_when_the_plans_unmet_demand_is_the_least_possible(norw
     stats = norwich_plan.solver.stats
     assert stats["unmet_floor"] == 5119 and stats["unmet_floor_probe"] == "tissue-viability"
     assert norwich_plan.score.terms["unmet"].raw >= stats["unmet_floor"]
-    print_summary(norwich_plan, None)
+    print_summary(norwich_plan)
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("unmet      "))
     if norwich_plan.score.terms["unmet"].raw == 5119:
         assert "5,119 is the least any plan can reach" in line and "tissue-viability" in line

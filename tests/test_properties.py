@@ -161,7 +161,7 @@ def test_kept_runs_in_two_rooms_of_one_class_are_scored_as_booked_and_not_claime
     modelled = plan.solver.objective - class_of[other][2]
     assert plan.solver.status == "FEASIBLE" and plan.solver.bound is not None
     assert plan.solver.bound <= modelled < plan.solver.objective
-    print_summary(plan, None)
+    print_summary(plan)
     assert f"model      objective {modelled:,}; the plan scores +{class_of[other][2]}" in capsys.readouterr().out
     # when changes cost nothing, colouring afresh is cheaper: one room, as the model counted
     free = scenario.model_copy(deep=True)

@@ -72,6 +72,10 @@ POOLED = ("pooled", 1)  # the session key every pooled variable carries
 ANY_BLOCK = 0  # the block key every pooled run, seat and trainer carries: blocks are summed too
 
 
+class SeveralWaves(ValueError):
+    """The area closes in several waves: the relaxation pools one wave's afternoons."""
+
+
 @dataclass(frozen=True)
 class Totals:
     """What a plan laid out from the relaxation's optimum keeps (`lay_out`): its dates and on-site
@@ -97,7 +101,7 @@ def pooled_model(instance: Instance, floor: int | None = None) -> tuple[PltModel
     """The relaxation as a CP-SAT model (for HiGHS to solve), with the objective's terms.
     `floor`: the whole model's probed floor on the unmet term (probe.py), probed here when not given."""
     if instance.waves != 1:
-        raise ValueError(f"{instance.scenario.name}: {instance.waves} waves; the pooled relaxation is for one wave only")
+        raise SeveralWaves(f"{instance.scenario.name}: {instance.waves} waves; the pooled relaxation is for one wave only")
     m = PltModel(instance)
     for rule in (dates.choose_dates, dates.waves_in_order, dates.afternoons_too_close,
                  dates.practices_close_once_per_event, cover.every_closed_practice_covered,
