@@ -46,7 +46,9 @@ def _duplicates(kind: str, path: str, ids: list[str]) -> list[Problem]:
 
 
 def _unknown(path: str, value: str, kind: str, known: set[str]) -> Problem:
-    listed = ", ".join(sorted(known)[:12]) or "none defined"
+    shown = sorted(known)[:12]
+    listed = ", ".join(shown) + (f" and {len(known) - len(shown)} more" if len(known) > len(shown) else "") \
+        or "none defined"
     return Problem(path, value, f"no {kind} has this id; use one of: {listed}")
 
 

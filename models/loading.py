@@ -151,7 +151,11 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if data is None:
         raise ScenarioError(source, ["the file is empty; start with 'name:' and 'period:' (see examples/norwich)"])
     if not isinstance(data, dict):
-        raise ScenarioError(source, [f"the document is a {type(data).__name__}, not a mapping of fields; start with 'name:' and 'period:'"])
+        what = {"str": "plain text", "list": "a list", "int": "a number", "float": "a number"}.get(
+            type(data).__name__, type(data).__name__)
+        raise ScenarioError(source, [f"the document is {what}, not a scenario's mapping of fields (a table of "
+                                     "practices is not a scenario); give the scenario YAML, which starts with "
+                                     "'name:' and 'period:' (see examples/norwich/scenario.yaml)"])
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

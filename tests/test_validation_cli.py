@@ -317,6 +317,25 @@ def test_a_key_without_its_colon_is_placed_on_its_own_line(tmp_path: Path) -> No
     assert "line 5, column 1 (in the item from line 4, column 3): not valid YAML" in output
 
 
+def test_a_table_of_practices_is_named_as_not_a_scenario(tmp_path: Path) -> None:
+    """It said 'the document is a str'."""
+    source = tmp_path / "practices.csv"
+    source.write_text("ods_code,name,list_size\nD82008,Adelaide Street Surgery,9000\n", encoding="utf-8")
+    output = assert_input_error(invoke("validate", str(source)), source)
+    assert "the document is plain text, not a scenario's mapping of fields" in output and " str" not in output
+
+
+def test_an_unknown_id_s_list_of_valid_ones_says_how_many_it_leaves_out(norwich_path: Path) -> None:
+    """The list stopped at 12 with no word of the rest (Norwich has 16 courses)."""
+    roles = invoke("validate", str(norwich_path), "--set", "courses.bls.audience=[gp, doctor]")
+    assert roles.exit_code == 2 and "no role has this id; use one of: admin," in roles.output
+    assert "more" not in roles.output  # nine roles, all shown
+    courses = invoke("validate", str(norwich_path), "--set", "practices.D82008.staff=[{name: A, role: gp, last_completed: "
+                     "{blz: 2026-01-01}}]")
+    assert courses.exit_code == 2 and "no course has this id; use one of:" in courses.output
+    assert " and 4 more" in courses.output
+
+
 def test_missing_file(tmp_path: Path) -> None:
     source = tmp_path / "nowhere" / "scenario.yaml"
     output = assert_input_error(invoke("validate", str(source)), source)
