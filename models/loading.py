@@ -153,9 +153,9 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if not isinstance(data, dict):
         what = {"str": "plain text", "list": "a list", "int": "a number", "float": "a number"}.get(
             type(data).__name__, type(data).__name__)
-        raise ScenarioError(source, [f"the document is {what}, not a scenario's mapping of fields (a table of "
-                                     "practices is not a scenario); give the scenario YAML, which starts with "
-                                     "'name:' and 'period:' (see examples/norwich/scenario.yaml)"])
+        problem = (f"the document is {what}, not a mapping of fields (a table of practices is not a scenario); "
+                   "give the scenario YAML, which starts with 'name:' and 'period:' (see examples/norwich)")
+        raise ScenarioError(source, [problem])
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -49,7 +49,7 @@ def bad_yaml_syntax(doc: Doc) -> Expect:
 
 
 def document_is_a_list(doc: Doc) -> Expect:
-    return Expect([doc], None, None, "not a mapping of fields; start with 'name:'")
+    return Expect([doc], None, None, "the document is a list, not a mapping of fields")
 
 
 def list_size_not_a_number(doc: Doc) -> Expect:
@@ -322,7 +322,7 @@ def test_a_table_of_practices_is_named_as_not_a_scenario(tmp_path: Path) -> None
     source = tmp_path / "practices.csv"
     source.write_text("ods_code,name,list_size\nD82008,Adelaide Street Surgery,9000\n", encoding="utf-8")
     output = assert_input_error(invoke("validate", str(source)), source)
-    assert "the document is plain text, not a scenario's mapping of fields" in output and " str" not in output
+    assert "the document is plain text, not a mapping of fields" in output and " str" not in output
 
 
 def test_an_unknown_id_s_list_of_valid_ones_says_how_many_it_leaves_out(norwich_path: Path) -> None:
