@@ -134,6 +134,12 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
                f"{s.programme.internal_afternoons} internal")
     click.echo(f"  candidate afternoons {len(candidate_dates(s))}")
     click.echo(f"  training demand      {sum(demand.values()):,} seats")
+    needed = {c.needed_skill for c in s.courses}
+    for t in s.trainers:  # valid (a pool's trainer may teach courses of other areas), but often a typo
+        unused = [skill for skill in t.skills if skill not in needed]
+        if unused:
+            click.echo(f"note: trainer {t.id}'s skill(s) {', '.join(map(repr, unused))} match no course's skill "
+                       f"here; if a typo, use one of: {', '.join(sorted(needed))}", err=True)
 
 
 @main.command(context_settings=CONTEXT)

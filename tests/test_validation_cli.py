@@ -336,6 +336,14 @@ def test_an_unknown_id_s_list_of_valid_ones_says_how_many_it_leaves_out(norwich_
     assert " and 4 more" in courses.output
 
 
+def test_validate_notes_a_trainer_skill_that_no_course_needs(norwich_path: Path) -> None:
+    """A typo there was silent: the trainer simply taught nothing of it."""
+    typo = invoke("validate", str(norwich_path), "--set", "trainers.t-bls-1.skills=[blz, bls]")
+    assert typo.exit_code == 0  # a pool's trainer may teach courses of other areas
+    assert "note: trainer t-bls-1's skill(s) 'blz' match no course's skill here" in typo.output
+    assert "note:" not in invoke("validate", str(norwich_path)).output
+
+
 def test_missing_file(tmp_path: Path) -> None:
     source = tmp_path / "nowhere" / "scenario.yaml"
     output = assert_input_error(invoke("validate", str(source)), source)
