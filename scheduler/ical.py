@@ -146,7 +146,7 @@ class _Builder:
                                     for x in run.seats)
             feeds = ["master.ics", f"trainers/{run.trainer}.ics"] + ([f"rooms/{run.room}.ics"] if run.room else [])
             out.append(FeedEvent(
-                self.uid("run", run.id), f"{course.name} ({self.where(run.room).split(',')[0]})",
+                self.uid("run", run.id), f"{course.name} ({self.where(run.room).split(',')[0] if run.room else 'online'})",
                 self.at(day, self.blocks[run.blocks[0]].start), self.at(day, self.blocks[run.blocks[-1]].end),
                 location=self.where(run.room),
                 description=(f"Trainer: {self.trainer_name(run.trainer)}\nExpected group: {run.size}\n"

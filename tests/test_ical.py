@@ -143,3 +143,12 @@ def test_each_feed_is_what_icalendar_writes_for_it(norwich: Scenario, plan: Plan
             if "-run-" in str(e["UID"])]
     assert runs and all(str(e["STATUS"]) == "CANCELLED" for e in runs)
     assert all(e.decoded("DTSTART").tzinfo == ZoneInfo(norwich.period.timezone) for e in runs)
+
+
+def test_a_virtual_run_s_summary_says_online_once(norwich: Scenario, plan: Plan, feeds: Path) -> None:
+    """It read 'MS Teams (online (virtual))'."""
+    virtual = [r for r in plan.runs if r.room is None]
+    assert virtual, "Norwich's plan should hold a virtual run"
+    summaries = {str(e["summary"]) for e in _events(feeds / "trainers" / f"{virtual[0].trainer}.ics")}
+    name = norwich.course(virtual[0].course).name
+    assert f"{name} (online)" in summaries and not any("((" in s or "))" in s for s in summaries)
