@@ -45,11 +45,14 @@ def _duplicates(kind: str, path: str, ids: list[str]) -> list[Problem]:
     ]
 
 
+def listed(ids: set[str], most: int = 12) -> str:
+    """The first `most` ids in order, and how many more there are."""
+    shown = sorted(ids)[:most]
+    return ", ".join(shown) + (f" and {len(ids) - len(shown)} more" if len(ids) > len(shown) else "")
+
+
 def _unknown(path: str, value: str, kind: str, known: set[str]) -> Problem:
-    shown = sorted(known)[:12]
-    listed = ", ".join(shown) + (f" and {len(known) - len(shown)} more" if len(known) > len(shown) else "") \
-        or "none defined"
-    return Problem(path, value, f"no {kind} has this id; use one of: {listed}")
+    return Problem(path, value, f"no {kind} has this id; use one of: {listed(known) or 'none defined'}")
 
 
 def _check_pins(s: Scenario) -> list[Problem]:

@@ -151,8 +151,8 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if data is None:
         raise ScenarioError(source, ["the file is empty; start with 'name:' and 'period:' (see examples/norwich)"])
     if not isinstance(data, dict):
-        what = {"str": "plain text", "list": "a list", "int": "a number", "float": "a number"}.get(
-            type(data).__name__, type(data).__name__)
+        what = {"str": "plain text", "list": "a list", "int": "a number", "float": "a number",
+                "bool": "true or false"}.get(type(data).__name__, f"a {type(data).__name__}")
         problem = (f"the document is {what}, not a mapping of fields (a table of practices is not a scenario); "
                    "give the scenario YAML, which starts with 'name:' and 'period:' (see examples/norwich)")
         raise ScenarioError(source, [problem])

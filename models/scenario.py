@@ -10,6 +10,7 @@ messages that name file, field, value and fix live in `models.loading`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import Enum
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,14 +24,14 @@ SCHEMA_VERSION = "1.0"
 def readable_version(value: str, current: str, fix: str) -> str:
     """`value` when it is `current` or an older minor version of it; else a ValueError with `fix`
     (a newer version's new fields would be refused one by one, without a word of versions)."""
-    def parts(version: str) -> tuple[str, int]:
-        major, _, minor = version.partition(".")
-        return major, int(minor) if minor.isdigit() else -1
+    def parts(version: str) -> tuple[int, int] | None:
+        found = re.fullmatch(r"(\d+)(?:\.(\d+))?", version, flags=re.ASCII)
+        return (int(found[1]), int(found[2] or 0)) if found else None
 
-    (major, minor), (now_major, now_minor) = parts(value), parts(current)
-    if major != now_major or not 0 <= minor <= now_minor:
-        raise ValueError(f"schema version {value!r}, but this plt-scheduler reads version {current} "
-                         f"(and older {now_major}.x); {fix}")
+    given, now = parts(value), parts(current)
+    if given is None or now is None or given[0] != now[0] or given[1] > now[1]:
+        raise ValueError(f"schema version {value!r}, but this plt-scheduler reads version {current} and "
+                         f"older; {fix}")
     return value
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]

@@ -6,6 +6,7 @@ name the file, field, value and fix; a rule broken in a plan (`check`) ends with
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import os
@@ -134,12 +135,14 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
                f"{s.programme.internal_afternoons} internal")
     click.echo(f"  candidate afternoons {len(candidate_dates(s))}")
     click.echo(f"  training demand      {sum(demand.values()):,} seats")
+    from models.consistency import listed
+
     needed = {c.needed_skill for c in s.courses}
-    for t in s.trainers:  # valid (a pool's trainer may teach courses of other areas), but often a typo
+    for t in s.trainers:  # valid (a trainer may also teach what this scenario does not hold), but often a typo
         unused = [skill for skill in t.skills if skill not in needed]
         if unused:
             click.echo(f"note: trainer {t.id}'s skill(s) {', '.join(map(repr, unused))} match no course's skill "
-                       f"here; if a typo, use one of: {', '.join(sorted(needed))}", err=True)
+                       f"here; if a typo, use one of: {listed(needed)}", err=True)
 
 
 @main.command(context_settings=CONTEXT)
@@ -426,8 +429,6 @@ def _out_folder(out_dir: str, publishing: str, *states: Path) -> Path:
     other given, as a baseline's) read: a path below a file, an unwritable folder, a damaged
     state.json, or the feeds of another scenario than `publishing` (whose every event would be
     cancelled for its subscribers) stop the command before any solving or writing."""
-    import os
-
     from .ical import StateError, check_state, published_name
 
     folder = Path(out_dir)
@@ -472,11 +473,15 @@ def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = Fa
                 write_atomic(out_dir / "plan.json", plan.model_dump_json(indent=2) + "\n")
     except StateError as exc:
         raise InputError(str(exc)) from None
-    except OSError as exc:
-        if not with_plan or exc.filename is None:  # export's plan is a file already
+    except BaseException as exc:
+        if not with_plan:  # export's plan is a file already
             raise
-        raise InputError(f"{exc.filename}: {exc.strerror or exc}; nothing was published in {out_dir}. "
-                         f"{_rescued(plan)}") from None
+        kept = _rescued(plan)  # a long solve is not lost, whatever stopped the publishing
+        if isinstance(exc, OSError) and exc.filename is not None:
+            raise InputError(f"{exc.filename}: {exc.strerror or exc}; the publication in {out_dir} was not "
+                             f"made. {kept}") from None
+        click.echo(f"The publication in {out_dir} was not made. {kept}", err=True)
+        raise
     if with_plan:
         click.echo(f"wrote {out_dir / 'plan.json'}")
     click.echo(f"wrote {len(written)} files under {out_dir} (feeds/, csv/, report.html)")
@@ -488,14 +493,13 @@ def _rescued(plan: Plan) -> str:
     temporary folder), so that a long solve is not lost."""
     import tempfile
 
+    name = Path(tempfile.gettempdir()) / f"plt-plan-{dt.datetime.now():%Y%m%d-%H%M%S}-{os.getpid()}.json"
     try:
-        fd, name = tempfile.mkstemp(prefix="plt-plan-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(plan.model_dump_json(indent=2) + "\n")
+        write_atomic(name, plan.model_dump_json(indent=2) + "\n")
     except OSError:
         return "The plan could not be kept either."
     return (f"The plan is kept at {name}: publish it with plt-scheduler export (the same scenario and "
-            "edits) once the folder can be written")
+            "edits), into the folder whose feeds it continues, once that can be written")
 
 
 @main.command(context_settings=CONTEXT)

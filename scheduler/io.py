@@ -20,8 +20,10 @@ def inside(folder: Path, name: str) -> bool:
     return isinstance(name, str) and (folder / name).resolve().is_relative_to(folder.resolve())
 
 
-# What marks a publication as the one in place: renamed last, after every feed, table and report.
-LAST = ("state.json", "plan.json")
+# The feeds' state is renamed first: should the renames stop part-way, the next publication counts
+# on from it, and a SEQUENCE number is skipped rather than used again for other content. The plan
+# is renamed last: it marks the publication as the one in place.
+FIRST, LAST = "state.json", "plan.json"
 
 
 @dataclass
@@ -36,7 +38,7 @@ _STAGE: ContextVar[_Stage | None] = ContextVar("stage", default=None)
 @contextmanager
 def staged() -> Iterator[None]:
     """Every `write_atomic` in the block writes its temporary file and waits: when the block ends
-    they are all renamed into place together, the feeds' state.json and plan.json last, and when
+    they are all renamed into place together (the feeds' state.json first, plan.json last), and when
     it raises (a folder it cannot write, a state.json it cannot read, Ctrl-C) none is: the
     temporary files and the folders made for them go, so a publication is whole or the old one
     stays (not a new plan.json beside old feeds)."""
@@ -49,7 +51,7 @@ def staged() -> Iterator[None]:
         raise
     finally:
         _STAGE.reset(token)
-    files = sorted(stage.files, key=lambda pair: LAST.index(pair[1].name) + 1 if pair[1].name in LAST else 0)
+    files = sorted(stage.files, key=lambda pair: {FIRST: -1, LAST: 1}.get(pair[1].name, 0))
     for i, (tmp, path) in enumerate(files):
         try:
             os.replace(tmp, path)

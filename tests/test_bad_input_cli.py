@@ -254,7 +254,8 @@ def test_solve_and_export_refuse_to_publish_over_another_scenario_s_feeds(norwic
     _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--quiet", "--out", str(folder)), 0)
 
 
-@pytest.mark.parametrize(("name", "folder"), [("feeds", False), ("csv", False), ("plan.json", True)])
+@pytest.mark.parametrize(("name", "folder"), [("feeds", False), ("csv", False), ("plan.json", True),
+                                              ("report.html", True)])
 def test_a_file_or_folder_in_the_publication_s_way_is_named_before_solving(norwich_path: Path, tmp_path: Path,
                                                                            name: str, folder: bool) -> None:
     """A file named feeds was found only after the solve, which then wrote nothing."""
@@ -275,7 +276,7 @@ def test_a_publication_that_cannot_be_written_whole_leaves_the_folder_as_it_was(
     (folder / "feeds" / "trainers").write_text("a file where the trainers' feeds' folder was\n", encoding="utf-8")
     before = _files(folder)
     out = _clean(invoke("solve", str(norwich_path), "--solver", "greedy", "--out", str(folder)), 2)
-    assert "feeds/trainers" in out and ".tmp" not in out and f"nothing was published in {folder}" in out
+    assert "feeds/trainers" in out and ".tmp" not in out and f"the publication in {folder} was not made" in out
     assert _files(folder) == before  # plan.json as it was, no temporary file and no new folder left behind
     assert "status     FEASIBLE" in out  # the summary came before the publishing
     kept = Path(out.split("The plan is kept at ")[1].split(":")[0])

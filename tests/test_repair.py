@@ -55,3 +55,21 @@ def test_a_re_plan_with_no_time_for_its_search_keeps_the_repaired_plan(
     assert (plan.runs, plan.on_site) == (repaired.runs, repaired.on_site)
     assert plan.solver.objective == score_plan(without_bls_1, plan, norwich_plan).total
     assert check_plan(without_bls_1, plan) == []
+
+
+def test_a_dropped_practice_takes_its_seats_and_the_runs_they_leave_too_small(norwich: Scenario) -> None:
+    """Dropping D82008 left a BLS run with no seats, which the checker refused, so there was no
+    repaired plan at all."""
+    from models import dump_scenario
+    from solvers.base import get_solver
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    edited = parse_scenario(apply_edits(dump_scenario(norwich), drops=("practices.D82008",)))
+    repaired = without_removed(edited, plan)
+    assert repaired is not None and check_plan(edited, repaired) == []
+    least = {c.id: c.min_group for c in norwich.courses}
+    kept = [r for r in plan.runs if sum(s.count for s in r.seats if s.practice != "D82008") >= least[r.course]]
+    assert len(kept) < len(plan.runs)  # some runs were D82008's mostly
+    assert [r.id for r in repaired.runs] == [r.id for r in kept]
+    assert all(s.practice != "D82008" for r in repaired.runs for s in r.seats)
+    assert all("D82008" not in w.practices for a in repaired.afternoons for w in a.waves)

@@ -632,9 +632,10 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
     if instance is None:
         for given in (options.hint, options.baseline):
             if given is not None:
-                starts.offer(_scored(scenario, given, options.baseline))
-        if options.baseline is not None and (repaired := without_removed(scenario, options.baseline)) is not None:
-            starts.offer(_scored(scenario, repaired, options.baseline, "the baseline less what the edits removed"))
+                starts.offer(scored := _scored(scenario, given, options.baseline))
+                if given is options.baseline and scored.solver.objective is None \
+                        and (repaired := without_removed(scenario, given)) is not None:  # it breaks a rule now
+                    starts.offer(_scored(scenario, repaired, given, "the baseline less what the edits removed"))
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
