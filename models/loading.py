@@ -55,6 +55,7 @@ def yaml_problem(exc: Exception, what_it_is: str = "") -> str:
     problem = getattr(exc, "problem", None) or str(exc)
     return f"{where}{what_it_is} ({problem})" if what_it_is else where + problem
 
+
 def reading_fix(exc: Exception) -> str:
     """The fix for a YAML file that could not be read, by what went wrong."""
     if isinstance(exc, UnicodeDecodeError):

@@ -124,12 +124,6 @@ class SolverReport(_Plain):
 
 class Plan(_Plain):
     schema_version: str = PLAN_SCHEMA_VERSION
-
-    @field_validator("schema_version")
-    @classmethod
-    def _readable(cls, value: str) -> str:
-        return readable_version(value, PLAN_SCHEMA_VERSION, "solve or re-plan it with this plt-scheduler")
-
     scenario_name: str
     scenario_digest: str
     revision: int = 1
@@ -139,6 +133,11 @@ class Plan(_Plain):
     cover: list[Cover] = Field(default_factory=list)
     score: Score | None = None
     solver: SolverReport
+
+    @field_validator("schema_version")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        return readable_version(value, PLAN_SCHEMA_VERSION, "solve or re-plan it with this plt-scheduler")
 
     def session_date(self, event: str, wave: int) -> dt.date | None:
         for afternoon in self.afternoons:

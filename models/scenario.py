@@ -422,12 +422,6 @@ class Pin(Strict):
 
 class Scenario(Strict):
     schema_version: str = SCHEMA_VERSION
-
-    @field_validator("schema_version")
-    @classmethod
-    def _readable(cls, value: str) -> str:
-        return readable_version(value, SCHEMA_VERSION, "write it in this version's schema (plt-scheduler schema)")
-
     name: str
     period: Period
     calendar: CalendarRules
@@ -441,6 +435,11 @@ class Scenario(Strict):
     demand: Demand = Field(default_factory=Demand)
     policy: Policy = Field(default_factory=Policy)
     pins: list[Pin] = Field(default_factory=list)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        return readable_version(value, SCHEMA_VERSION, "write it in this version's schema (plt-scheduler schema)")
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Scenario:

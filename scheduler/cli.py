@@ -114,6 +114,8 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
 
     Example: plt-scheduler validate examples/norwich/scenario.yaml --set cover_providers.ooh.cost_per_afternoon=3000
     """
+    from models.consistency import listed
+
     s = read_scenario(scenario, sets, drops, patch)
     demand = compute_demand(s)
     networks = len({p.network for p in s.practices})
@@ -135,8 +137,6 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
                f"{s.programme.internal_afternoons} internal")
     click.echo(f"  candidate afternoons {len(candidate_dates(s))}")
     click.echo(f"  training demand      {sum(demand.values()):,} seats")
-    from models.consistency import listed
-
     needed = {c.needed_skill for c in s.courses}
     for t in s.trainers:  # valid (a trainer may also teach what this scenario does not hold), but often a typo
         unused = [skill for skill in t.skills if skill not in needed]
@@ -459,7 +459,7 @@ def _out_folder(out_dir: str, publishing: str, *states: Path) -> Path:
 
 
 def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = False,
-             state_from: Path | None = None) -> list[Path]:
+             state_from: Path | None = None) -> None:
     """The feeds, tables and report (and, `with_plan`, plan.json) written together (io.staged):
     all of them, or, when one cannot be written, none, and the folder keeps what it had.
     `state_from`: the published feeds' state.json to continue, when not the folder's own."""
@@ -485,7 +485,6 @@ def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = Fa
     if with_plan:
         click.echo(f"wrote {out_dir / 'plan.json'}")
     click.echo(f"wrote {len(written)} files under {out_dir} (feeds/, csv/, report.html)")
-    return written
 
 
 def _rescued(plan: Plan) -> str:

@@ -160,15 +160,16 @@ def run_interruptibly(work: Callable[[], None], stop: Callable[[], None],
 # same seed gives the same plan whatever the machine's load. Its safety net, for a solve whose
 # deterministic time stalls, is NET_FACTOR x its seconds + NET_SLACK seconds of this process's CPU
 # time, not of the clock: a process that waits for a core uses none. On the clock, a Ray worker
-# (which Ray starts at a low priority) beside six busy loops took 30-50 s a part for 1.5
-# deterministic seconds, its searches met the clock's net, and the join differed (1,561,108
-# against 1,558,648).
+# (which Ray starts at niceness 15) beside six busy loops took 44-53 s a part for 1.5
+# deterministic seconds (2.1-2.7 s on a quiet machine), its searches met the clock's net, and the
+# join differed (1,561,108 against 1,558,648).
 # The CPU time is the process's, all its threads': a solve alone in its process (as one worker
 # solves) is measured, and a helper thread that spins only brings the stop nearer.
 NET_FACTOR, NET_SLACK = 4.0, 10.0
 NET_POLL = 0.1  # seconds between the net's looks at the CPU time
 # HiGHS hears the net only at its MIP's interrupt checks, not in presolve or an LP: for those, a
-# last stop on the clock far beyond any load seen (a starved part ran 30-50 times slower).
+# last stop on the clock far beyond any load seen (starved parts ran 20-100 times slower: 44-284 s
+# against 2.1-2.7 s).
 BACKSTOP_FACTOR, BACKSTOP_SLACK = 50.0, 600.0
 
 

@@ -36,9 +36,9 @@ def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
             runs.append(run.model_copy(update={"seats": seats}))
     on_site = [o for o in plan.on_site if o.trainer in trainers and o.course in courses and o.practice in practices]
     cover = [c for c in plan.cover if c.provider in providers and c.practice in practices]
-    afternoons = [a.model_copy(update={"waves": [w.model_copy(update={"practices": [p for p in w.practices
-                                                                                     if p in practices]})
-                                                 for w in a.waves]})
-                  for a in plan.afternoons]
+    afternoons = []
+    for a in plan.afternoons:
+        waves = [w.model_copy(update={"practices": [p for p in w.practices if p in practices]}) for w in a.waves]
+        afternoons.append(a.model_copy(update={"waves": waves}))
     repaired = plan.model_copy(update={"runs": runs, "on_site": on_site, "cover": cover, "afternoons": afternoons})
     return None if repaired == plan else repaired

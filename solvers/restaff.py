@@ -114,9 +114,10 @@ def restaff(scenario: Scenario, plan: Plan, seconds: float, workers: int = 2,
             proven, skipped = False, skipped + 1
             after += old
             continue
-        # one worker: each part's share of the whole time, whatever the clock says (its net)
-        share = (max(0.0, left) if workers > 1 else seconds) * sizes[k] / max(1, sum(sizes[k:] if workers > 1
-                                                                                    else sizes))
+        if workers > 1:  # what the clock leaves, shared by the parts left
+            share = max(0.0, left) * sizes[k] / max(1, sum(sizes[k:]))
+        else:  # the whole time, shared by every part: the clock does not decide, not even the net's size
+            share = seconds * sizes[k] / max(1, sum(sizes))
         chosen, optimal = _solve(part, dates, weight, share, workers, stop)
         proven &= optimal
         if chosen is not None:

@@ -119,8 +119,8 @@ def _hint_from_copy(m: PltModel, copy: cp_model.CpModel, seconds: float, workers
     and return the solve's status (None: no plan).
 
     One worker stops on deterministic time, so that the same plan comes back on any machine load
-    (the nearest plan is often not proven within it), with wall-clock time only as a safety net;
-    more workers stop on wall-clock time. The values go onto the hint in one call (at 430
+    (the nearest plan is often not proven within it), with CPU time only as a safety net
+    (`_completion_solver`); more workers stop on wall-clock time. The values go onto the hint in one call (at 430
     practices, reading and hinting them one variable at a time took 3.4 s)."""
     solver, net = _completion_solver(seconds, workers)
     status = _solve(solver, copy, net)
