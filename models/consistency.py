@@ -275,48 +275,57 @@ def _check_roles_and_courses(s: Scenario) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class Obstacle:
+    """What stops a course running, as a field, its value, the reason and the fix."""
+
+    path: str
+    value: Any
+    reason: str
+    fix: str
+
+    def problem(self, consequence: str) -> Problem:
+        return Problem(self.path, self.value, f"{self.reason}, so {consequence}")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a course can run with the scenario's trainers and rooms, and if nowhere, why."""
+
+    external: bool  # at external afternoons: a trainer with the skill and, face to face, a room that fits
+    on_site: bool  # at practices' internal afternoons: a trainer with the skill who delivers on site
+    why: Obstacle | None  # the first thing that stops it running at external afternoons (or on site)
+
+
+def reach(s: Scenario, i: int) -> Reach:
+    course = s.courses[i]
+    skill = course.needed_skill
+    trainers = [t for t in s.trainers if skill in t.skills]
+    on_site = course.runs_on_site and any(t.on_site for t in trainers)
+    why = None
+    if not trainers or (course.delivery.value == "on_site" and not on_site):
+        who = " who delivers on site" if course.delivery.value == "on_site" else ""
+        why = Obstacle(f"courses[{i}].skill" if course.skill else f"courses[{i}].id", skill,
+                       f"no trainer{who} has skill {skill!r}", "add the skill to a trainer or remove the course")
+    elif course.delivery.value == "face_to_face" and not any(
+            set(course.room_features) <= set(r.features) and r.capacity >= course.min_group for _, r in s.all_rooms()):
+        need = f" with features {course.room_features}" if course.room_features else ""
+        why = Obstacle(f"courses[{i}].room_features", course.room_features,
+                       f"no room{need} holds the minimum group of {course.min_group}",
+                       "add such a room, lower min_group or change the features")
+    return Reach(course.external and why is None, on_site, why)
+
+
 def _check_teachable(s: Scenario) -> list[Problem]:
-    """Every course needs a trainer with its skill and, face to face, a room that can host it."""
+    """A course no trainer or room lets run is an error only where its mandatory demand must be
+    met (policy.mandatory hard): otherwise its demand counts as unmet (`untaught`)."""
     problems: list[Problem] = []
-    rooms = s.all_rooms()
     for i, course in enumerate(s.courses):
-        skill = course.needed_skill
-        trainers = [t for t in s.trainers if skill in t.skills]
-        if course.delivery.value == "on_site":
-            trainers = [t for t in trainers if t.on_site]
-        if not trainers:
-            where = " who delivers on site" if course.delivery.value == "on_site" else ""
-            problems.append(
-                Problem(
-                    f"courses[{i}].skill" if course.skill else f"courses[{i}].id",
-                    skill,
-                    f"no trainer{where} has skill {skill!r}, so course {course.id} can never run; "
-                    "add the skill to a trainer or remove the course",
-                )
-            )
-        if course.on_site and course.delivery.value != "on_site" and not any(t.on_site for t in trainers):
-            problems.append(
-                Problem(
-                    f"courses[{i}].on_site",
-                    True,
-                    f"no trainer with skill {skill!r} delivers on site; set on_site: true on such a trainer "
-                    "or set the course's on_site to false",
-                )
-            )
-        if course.delivery.value == "face_to_face":
-            fitting = [
-                r for _, r in rooms if set(course.room_features) <= set(r.features) and r.capacity >= course.min_group
-            ]
-            if not fitting:
-                need = f" with features {course.room_features}" if course.room_features else ""
-                problems.append(
-                    Problem(
-                        f"courses[{i}].room_features",
-                        course.room_features,
-                        f"no room{need} holds the minimum group of {course.min_group}, so course {course.id} "
-                        "can never run; add such a room, lower min_group or change the features",
-                    )
-                )
+        where = reach(s, i)
+        if not (where.external or where.on_site) and course.mandatory and s.policy.mandatory == "hard":
+            problems.append(where.why.problem(
+                f"mandatory course {course.id} can never run; {where.why.fix}, or make mandatory training soft "
+                "(policy.mandatory: soft) to count its demand as unmet"))
         if course.blocks > len(s.calendar.blocks):
             problems.append(
                 Problem(
@@ -326,6 +335,32 @@ def _check_teachable(s: Scenario) -> list[Problem]:
                 )
             )
     return problems
+
+
+def untaught(s: Scenario) -> list[Problem]:
+    """A note on each course that cannot run, or not in every way the scenario offers it (valid:
+    a trainer may have left). A course that cannot run under hard mandatory training is an error
+    instead (`_check_teachable`)."""
+    from .demand import compute_demand  # lazily: demand reads scenarios, which cross-check here
+
+    notes: list[Problem] = []
+    demand: dict[tuple[str, str, str], int] | None = None
+    for i, course in enumerate(s.courses):
+        where = reach(s, i)
+        if not (where.external or where.on_site):
+            if not (course.mandatory and s.policy.mandatory == "hard"):
+                demand = compute_demand(s) if demand is None else demand
+                seats = sum(n for (_, _, c), n in demand.items() if c == course.id)
+                notes.append(where.why.problem(
+                    f"course {course.id} cannot run and its demand ({seats:,} seats this year) counts as unmet; "
+                    f"if that is not meant, {where.why.fix}"))
+        elif course.external and course.on_site and not where.on_site:
+            notes.append(Problem(f"courses[{i}].on_site", True, (
+                f"no trainer with skill {course.needed_skill!r} delivers on site, so course {course.id} runs at "
+                "external afternoons only; set on_site: true on such a trainer, or the course's on_site to false")))
+        elif course.external and not where.external:
+            notes.append(where.why.problem(f"course {course.id} runs on site only; {where.why.fix}"))
+    return notes
 
 
 def _check_dates(s: Scenario) -> list[Problem]:

@@ -133,8 +133,8 @@ def _changes(plan: Plan, baseline: Plan) -> int:
     changed += sum(waves[0].get(k) != waves[1].get(k) for k in waves[0].keys() | waves[1].keys())
     runs = [Counter((r.event, r.wave, r.course, tuple(r.blocks), r.room) for r in p.runs) for p in (plan, baseline)]
     changed += counted_apart(*runs)
-    visits = [{(o.event, o.practice, o.course) for o in p.on_site} for p in (plan, baseline)]
-    changed += len(visits[0] ^ visits[1])
+    visits = [{(o.event, o.practice, o.course): o.trainer for o in p.on_site} for p in (plan, baseline)]
+    changed += sum(visits[0].get(k) != visits[1].get(k) for k in visits[0].keys() | visits[1].keys())
     return changed
 
 

@@ -74,6 +74,15 @@ def read_scenario(path: str, sets: tuple[str, ...] = (), drops: tuple[str, ...] 
         raise InputError(f"{path}: {exc}") from None
 
 
+def note_untaught(s: Scenario) -> None:
+    """Say on stderr which courses cannot run (a trainer dropped in a what-if, say), or not in
+    every way the scenario offers them."""
+    from models.consistency import untaught
+
+    for note in untaught(s):
+        click.echo(f"note: {note}", err=True)
+
+
 def scenario_edits(command):
     """--set, --drop and --patch for commands that read a scenario."""
     command = click.option("--patch", type=click.Path(dir_okay=False, exists=True),
@@ -118,6 +127,7 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
 
     s = read_scenario(scenario, sets, drops, patch)
     demand = compute_demand(s)
+    note_untaught(s)
     networks = len({p.network for p in s.practices})
     roles = Counter()
     for p in s.practices:
@@ -344,6 +354,7 @@ def solve(scenario: str, out_dir: str, solver_name: str, time_limit: float, work
     from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
+    note_untaught(s)
     _out_folder(out_dir, s.name)
     decomposed = solver_name == "cpsat" and chooses_decomposition(s, strategy)
     if strategy == "decomposed" and solver_name != "cpsat":
@@ -594,6 +605,7 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     from .progress import solve_progress
 
     s = read_scenario(scenario, sets, drops, patch)
+    note_untaught(s)
     weights = s.policy.weights
     weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
@@ -653,6 +665,7 @@ def explain(scenario: str, time_limit: float, sets: tuple[str, ...], drops: tupl
         click.echo("The scenario cannot be planned as written:")  # explained: the rules it breaks
         click.echo(exc.message)
         sys.exit(1)
+    note_untaught(s)
     conflicts = find_conflicts(s, time_limit)
     if conflicts is None:
         click.echo(f"No plan was found and no conflict proven within {time_limit:g} s; raise --time-limit.")
@@ -685,6 +698,7 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: 
 
     Example: plt-scheduler suggest examples/norwich/scenario.yaml out/plan.json --add afternoon=internal
     """
+    from models.consistency import reach
     from models.scenario import EventKind
     from solvers.cpsat.suggest import suggest_afternoons, suggest_runs
 
@@ -697,6 +711,15 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: 
     plan = read_plan(plan_file)
     _require_plan_of(s, plan, plan_file, scenario)
     _require_checked(s, plan, plan_file, scenario, "used")
+    if kind == "run":
+        where = reach(s, next(i for i, c in enumerate(s.courses) if c.id == what))
+        if not s.course(what).external:
+            raise InputError(f"--add {addition!r}: {what} is delivered on site at practices' internal afternoons, "
+                             "not in runs; name a face-to-face or virtual course")
+        if not where.external:
+            click.echo(f"No place fits one more run of {what}: {where.why.reason} ({where.why.path}); "
+                       f"{where.why.fix}.")
+            return
     try:
         if kind == "run":
             options = suggest_runs(s, plan, what, time_limit)

@@ -10,11 +10,13 @@ from click.testing import CliRunner
 from scheduler.cli import main
 
 PLANTED = [
-    (["--drop", "trainers.t-bls-1", "--drop", "trainers.t-bls-2"], ["no trainer", "'bls'"]),
+    (["--drop", "trainers.t-bls-1", "--drop", "trainers.t-bls-2", "--set", "policy.mandatory=hard"],
+     ["no trainer", "'bls'"]),
     (["--set", "cover_providers.ooh.capacity=15000"], ["no cover provider can take", "Uea Medical Centre"]),
     (["--set", "calendar.blackouts=[{name: Whole year, start: 2027-04-01, end: 2028-03-31}]"],
      ["No date can hold a PLT afternoon", "Whole year"]),
-    (["--set", "courses.bls.min_group=20", "--set", "courses.bls.max_group=24"], ["no room", "minimum group of 20"]),
+    (["--set", "courses.bls.min_group=20", "--set", "courses.bls.max_group=24", "--set", "courses.bls.on_site=false",
+      "--set", "policy.mandatory=hard"], ["no room", "minimum group of 20"]),
     (["--set", "calendar.min_weeks_between=10"], ["needs 6 afternoons at least 10 weeks apart", "hold only"]),
     (["--set", "policy.mandatory=hard"], ["is mandatory for", "at most"]),
 ]

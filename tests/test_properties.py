@@ -18,15 +18,21 @@ from solvers.base import SolveOptions, get_solver, solver_names
 
 
 def small_area(practices: int, seed: int, courses: int, days: int, spacing: int, external: int, internal: int,
-               mandatory: str = "soft") -> Scenario:
+               mandatory: str = "soft", untaught: bool = False) -> Scenario:
     """A generated area cut down to a few practices, courses and afternoons in a short period
-    from 1 September 2027, with every date-bound item inside it and no venue closures."""
+    from 1 September 2027, with every date-bound item inside it and no venue closures.
+    `untaught`: no trainer has the first course's skill (soft mandatory training: its demand
+    counts as unmet)."""
     doc = generate_scenario(practices, 1, seed).model_dump(mode="json")
     doc["courses"] = doc["courses"][:courses]
     kept = {c["id"] for c in doc["courses"]}
     doc["demand"]["development_targets"] = [t for t in doc["demand"]["development_targets"] if t["course"] in kept]
     skills = {c.get("skill") or c["id"] for c in doc["courses"]}
     doc["trainers"] = [t for t in doc["trainers"] if set(t["skills"]) & skills]
+    if untaught:
+        first = doc["courses"][0].get("skill") or doc["courses"][0]["id"]
+        doc["trainers"] = [{**t, "skills": [s for s in t["skills"] if s != first]} for t in doc["trainers"]
+                           if set(t["skills"]) & (skills - {first})]
     start = dt.date(2027, 9, 1)
     doc["period"] = {"start": start.isoformat(), "end": (start + dt.timedelta(days=days)).isoformat(),
                      "timezone": "Europe/London"}
@@ -47,11 +53,12 @@ def small_area(practices: int, seed: int, courses: int, days: int, spacing: int,
 @st.composite
 def small_scenarios(draw: st.DrawFn) -> Scenario:
     external = draw(st.integers(0, 2))
+    untaught = draw(st.integers(0, 4)) == 0  # one area in five: a course no trainer can teach
     return small_area(practices=draw(st.integers(1, 4)), seed=draw(st.integers(0, 10_000)),
                       courses=draw(st.integers(2, 5)), days=draw(st.integers(40, 120)),
                       spacing=draw(st.integers(1, 4)), external=external,
                       internal=draw(st.integers(1 if external == 0 else 0, 1)),
-                      mandatory=draw(st.sampled_from(["soft", "hard"])))
+                      mandatory="soft" if untaught else draw(st.sampled_from(["soft", "hard"])), untaught=untaught)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -76,12 +83,41 @@ def test_every_back_end_returns_a_checked_plan_or_infeasible(scenario: Scenario)
         assert "cpsat" in scores
 
 
-EDITS = ("drop a practice", "add an afternoon", "drop an afternoon", "drop a trainer", "halve the cover")
+def test_a_course_no_trainer_can_teach_goes_unmet_on_every_back_end() -> None:
+    """Valid under soft mandatory training (a trainer may have left): every back end, and the
+    decomposition, plans the rest; the course never runs, and its demand is scored unmet."""
+    from models.demand import compute_demand
+    from solvers.decompose import solve_decomposed
+
+    scenario = small_area(practices=3, seed=0, courses=4, days=90, spacing=2, external=2, internal=1, untaught=True)
+    skill = scenario.courses[0].needed_skill
+    untaught = {c.id for c in scenario.courses if c.needed_skill == skill}
+    assert not any(skill in t.skills for t in scenario.trainers) and len(untaught) == 2
+    demand = compute_demand(scenario)
+    wanted = {c: sum(n for (_, _, course), n in demand.items() if course == c) for c in untaught}
+    assert all(wanted.values())
+    options = SolveOptions(time_limit=5, workers=1, seed=0)
+    plans = {name: get_solver(name).solve(scenario, options) for name in solver_names()}
+    plans["decomposed"] = solve_decomposed(scenario, options, part_practices=1)
+    for name, plan in plans.items():
+        assert plan.solver.status in ("OPTIMAL", "FEASIBLE"), name
+        assert check_plan(scenario, plan) == [], name
+        assert not {r.course for r in plan.runs} & untaught and not {o.course for o in plan.on_site} & untaught
+        assert plan.runs or plan.on_site, name  # the other courses still run
+        score = score_plan(scenario, plan)
+        for course in untaught:
+            assert (score.by_course[course].met, score.by_course[course].unmet) == (0, wanted[course]), name
+        assert name in ("greedy", "decomposed") or plan.solver.objective == score.total, name
+
+
+EDITS = ("drop a practice", "add an afternoon", "drop an afternoon", "drop a trainer", "halve the cover",
+         "drop a course's trainers")
 
 
 def _edited(scenario: Scenario, edit: str) -> Scenario | None:
     """The scenario after one what-if edit, as `whatif` applies it; None where it does not apply
-    or leaves no valid scenario (the last trainer of a skill dropped: `whatif` says so)."""
+    or leaves no valid scenario (the last trainer of a mandatory course's skill dropped under hard
+    mandatory training: `whatif` says so)."""
     from models.loading import ScenarioError
 
     try:
@@ -105,6 +141,10 @@ def _edit(scenario: Scenario, edit: str) -> Scenario | None:
         return parse_scenario(apply_edits(doc, sets=(f"programme.{kind}={programme[kind] - 1}",)))
     if edit == "drop a trainer" and len(doc["trainers"]) > 1:
         return parse_scenario(apply_edits(doc, drops=(f"trainers.{doc['trainers'][0]['id']}",)))
+    if edit == "drop a course's trainers" and doc["trainers"]:  # "what if our only BLS trainer leaves?"
+        skill = doc["trainers"][0]["skills"][0]
+        return parse_scenario(apply_edits(doc, drops=tuple(f"trainers.{t['id']}" for t in doc["trainers"]
+                                                           if skill in t["skills"])))
     if edit == "halve the cover":
         provider = doc["cover_providers"][0]
         largest = max(p["list_size"] for p in doc["practices"])  # every practice still has cover

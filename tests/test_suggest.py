@@ -130,3 +130,22 @@ def test_an_afternoon_fits_only_where_the_spacing_leaves_room(
         scenario_file.write_text(json.dumps(doc))
         result = CliRunner().invoke(main, ["suggest", str(scenario_file), str(plan_file), "--add", "afternoon=external"])
         assert result.exit_code == 0 and "No place fits one more external afternoon" in result.output
+
+
+def test_a_run_of_a_course_nobody_can_teach_or_an_on_site_course_is_answered_in_words(
+        norwich_path: Path, norwich_plan: Plan, tmp_path: Path) -> None:
+    """Not "every suitable room, trainer or group is taken": the course's trainer left (the
+    what-if that leaves it untaught is valid), or the course never runs as a run at all."""
+    plan_file, without = tmp_path / "plan.json", tmp_path / "without.json"
+    plan_file.write_text(norwich_plan.model_dump_json())
+    kept = norwich_plan.model_copy(deep=True)
+    kept.runs = [r for r in kept.runs if r.trainer != "t-conflict"]
+    without.write_text(kept.model_dump_json())
+    gone = CliRunner().invoke(main, ["suggest", str(norwich_path), str(without), "--drop", "trainers.t-conflict",
+                                     "--add", "run=conflict-resolution"])
+    assert gone.exit_code == 0, gone.output
+    assert ("No place fits one more run of conflict-resolution: no trainer has skill 'conflict-resolution' "
+            "(courses[3].id); add the skill to a trainer") in gone.output
+    on_site = CliRunner().invoke(main, ["suggest", str(norwich_path), str(plan_file), "--add", "run=fire-safety"])
+    assert on_site.exit_code == 2
+    assert "fire-safety is delivered on site at practices' internal afternoons, not in runs" in on_site.output

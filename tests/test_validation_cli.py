@@ -83,18 +83,23 @@ def duplicate_practice_id(doc: Doc) -> Expect:
 
 
 def no_trainer_for_skill(doc: Doc) -> Expect:
-    i = index_of(doc["courses"], "excel")
-    doc["courses"][i]["skill"] = "spreadsheets"
+    """Mandatory training hard: the course's demand must be met and never can be (soft, its
+    demand counts as unmet: `test_a_course_no_trainer_can_teach_is_noted_under_soft_mandatory_training`)."""
+    doc["policy"]["mandatory"] = "hard"
+    i = index_of(doc["courses"], "conflict-resolution")
+    doc["courses"][i]["skill"] = "conflict"
     return Expect(
         doc,
         f"courses[{i}].skill",
-        "'spreadsheets'",
-        "add the skill to a trainer or remove the course",
+        "'conflict'",
+        "so mandatory course conflict-resolution can never run; add the skill to a trainer or remove the course, "
+        "or make mandatory training soft",
     )
 
 
 def room_features_nobody_has(doc: Doc) -> Expect:
-    i = index_of(doc["courses"], "excel")
+    doc["policy"]["mandatory"] = "hard"
+    i = index_of(doc["courses"], "conflict-resolution")
     doc["courses"][i]["room_features"] = ["projector"]
     return Expect(
         doc, f"courses[{i}].room_features", "['projector']", "add such a room, lower min_group"
@@ -342,6 +347,34 @@ def test_validate_notes_a_trainer_skill_that_no_course_needs(norwich_path: Path)
     assert typo.exit_code == 0  # valid: a trainer may also teach what this scenario does not hold
     assert "note: trainer t-bls-1's skill(s) 'blz' match no course's skill here" in typo.output
     assert "note:" not in invoke("validate", str(norwich_path)).output
+
+
+@pytest.mark.parametrize(("edits", "words"), [
+    (["--drop", "trainers.t-conflict"],  # mandatory, but soft in Norwich
+     [("courses[3].id = 'conflict-resolution': no trainer has skill 'conflict-resolution', so course "
+      "conflict-resolution cannot run and its demand (374 seats this year) counts as unmet")]),
+    (["--set", "courses.excel.skill=spreadsheets"],  # a typo: the two notes name both ends of it
+     ["courses[7].skill = 'spreadsheets': no trainer has skill 'spreadsheets', so course excel cannot run",
+      "trainer t-it's skill(s) 'excel' match no course's skill"]),
+    (["--drop", "trainers.t-fire-1", "--drop", "trainers.t-fire-2"],
+     ["no trainer who delivers on site has skill 'fire-safety', so course fire-safety cannot run"]),
+    (["--set", "courses.bls.min_group=20", "--set", "courses.bls.max_group=24"],
+     ["holds the minimum group of 20, so course bls runs on site only"]),
+    (["--set", "trainers.t-bls-1.on_site=false", "--set", "trainers.t-bls-2.on_site=false"],
+     [("courses[0].on_site = True: no trainer with skill 'bls' delivers on site, so course bls runs at external "
+      "afternoons only")]),
+], ids=["trainer-left", "skill-typo", "no-on-site-trainer", "no-room", "not-on-site"])
+def test_a_course_no_trainer_can_teach_is_noted_under_soft_mandatory_training(
+        norwich_path: Path, edits: list[str], words: list[str]) -> None:
+    """Valid (a coordinator asks what if the trainer leaves): validate says which course cannot run,
+    or not everywhere, and how much demand goes unmet with it."""
+    result = invoke("validate", str(norwich_path), *edits)
+    assert result.exit_code == 0, result.output
+    assert "Norwich PLT 2027/28: valid" in result.output
+    notes = [line for line in result.output.splitlines() if line.startswith("note: ")]
+    for word in words:
+        assert any(word in line for line in notes), result.output
+    assert len([line for line in notes if line.startswith("note: courses[")]) == 1, notes
 
 
 def test_missing_file(tmp_path: Path) -> None:

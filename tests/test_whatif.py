@@ -184,3 +184,52 @@ def test_a_replan_that_drops_a_practice_or_an_afternoon_reports_the_objective_it
     score = score_plan(edited, plan, published)
     assert score.terms["stability"].raw > 0
     assert plan.solver.objective == score.total
+
+
+def test_dropping_a_course_s_only_trainer_counts_its_demand_unmet_and_keeps_the_rest(
+        norwich: Scenario, norwich_plan: Plan, norwich_path: Path, tmp_path: Path) -> None:
+    """"What if our conflict resolution trainer leaves?" was refused as an invalid scenario (the
+    course could never run). Under soft mandatory training it is a plan with the course's demand
+    unmet, and a note saying so; the visits, which the trainer never made, keep their trainers
+    (a visit's trainer was free to change: re-plans swapped the fire safety trainers' visits)."""
+    baseline = _publish(norwich_plan, tmp_path / "base")
+    result = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), "--drop",
+                                       "trainers.t-conflict", "--out", str(tmp_path / "new"), "--time-limit", "10",
+                                       "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert ("note: courses[3].id = 'conflict-resolution': no trainer has skill 'conflict-resolution', so course "
+            "conflict-resolution cannot run and its demand (374 seats this year) counts as unmet") in result.output
+    new = Plan.model_validate_json((tmp_path / "new" / "plan.json").read_text())
+    edited = norwich.model_copy(deep=True)
+    edited.trainers = [t for t in edited.trainers if t.id != "t-conflict"]
+    assert check_plan(edited, new) == []
+    assert not [r for r in new.runs if r.course == "conflict-resolution"]
+    assert new.score is not None and new.score.by_course["conflict-resolution"].met == 0
+    assert new.score.by_course["conflict-resolution"].demand == 374
+    assert {(o.event, o.practice, o.course): o.trainer for o in new.on_site} == \
+        {(o.event, o.practice, o.course): o.trainer for o in norwich_plan.on_site}
+    assert ", 0 visits" in result.output
+
+
+def test_a_visit_s_trainer_is_a_decision_a_re_plan_keeps(norwich: Scenario, norwich_plan: Plan) -> None:
+    """The trainer of an on-site visit counts as a change, in the score and in the model: a
+    re-plan kept the practice's on-site course but handed it to whichever trainer suited, and
+    two trainers' and a practice's calendars changed for nothing the score saw. Here the
+    published visit is by a new trainer who costs 100 more than the one free again; moving it
+    back saves 100 and costs one change (200), so the re-plan keeps it."""
+    from models.score import score_plan
+    from solvers.base import SolveOptions, get_solver
+
+    scenario = norwich.model_copy(deep=True)
+    old = next(t for t in scenario.trainers if t.id == "t-fire-2")
+    scenario.trainers.append(old.model_copy(update={"id": "t-fire-3", "name": "Third fire trainer",
+                                                    "cost_per_run": old.cost_per_run + 100}))
+    baseline = norwich_plan.model_copy(deep=True)
+    visit = next(o for o in baseline.on_site if o.trainer == "t-fire-2")
+    visit.trainer = "t-fire-3"
+    assert check_plan(scenario, baseline) == []
+    assert score_plan(scenario, baseline, norwich_plan).terms["stability"].raw == 1
+    plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=10, workers=1, seed=0, baseline=baseline))
+    assert check_plan(scenario, plan) == []
+    again = [o for o in plan.on_site if (o.event, o.practice, o.course) == (visit.event, visit.practice, visit.course)]
+    assert [o.trainer for o in again] == ["t-fire-3"]

@@ -1,6 +1,6 @@
 """Soft: stability when re-planning. Each decision changed against the baseline costs, a moved
 published date three times (as `models.score` counts them): afternoons, practices' waves, runs per
-(afternoon, wave, course, start block, room class), and on-site courses. The score counts runs
+(afternoon, wave, course, start block, room class), and on-site courses with their trainers. The score counts runs
 per room: extraction keeps baseline rooms first, and where kept runs of a class sit in rooms the
 model cannot see, the plan's score is reported (`solvers.cpsat._complete`)."""
 
@@ -67,9 +67,16 @@ def _changed_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
 
 
 def _changed_on_site(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
-    before = {(o.event, o.practice, o.course) for o in baseline.on_site}
+    """Per on-site course (event, practice, course): 1 unless the baseline's trainer visits for
+    it again (another trainer is a change for both trainers and the practice), or it was not
+    there and is not now."""
+    before = {(o.event, o.practice, o.course): o.trainer for o in baseline.on_site}
     chosen: dict[tuple[str, str, str], list] = {}
     for (e, w, p, c), var in m.on_site.items():
         chosen.setdefault((e, p, c), []).append(var)
-    terms = [(1 - sum(vs)) if key in before else sum(vs) for key, vs in chosen.items()]
+    same: dict[tuple[str, str, str], list] = {}
+    for (e, w, p, c, t), var in m.visits.items():
+        if before.get((e, p, c)) == t:
+            same.setdefault((e, p, c), []).append(var)
+    terms = [(1 - sum(same.get(key, []))) if key in before else sum(vs) for key, vs in chosen.items()]
     return sum(terms) + sum(1 for key in before if key not in chosen)
