@@ -126,12 +126,35 @@ def _targets(sizes_min: int, caps: list[int], total: int) -> list[int]:
     return sizes
 
 
+def _paired(slots: list[tuple[str | None, int]], teachers: list[str],
+            before: list[tuple[str | None, str]]) -> list[str]:
+    """The teachers in the order of the slots (rooms; None for a virtual run): a run the
+    baseline had in a room keeps its trainer there where that trainer still teaches at this
+    start, a virtual run likewise, and the rest go in order. Paired blindly, two trainers of one
+    course and block could swap rooms, a change in both their feeds that nothing asked for."""
+    if len(teachers) != len(slots):
+        raise RuntimeError(f"{len(teachers)} trainers for {len(slots)} runs; the model should have prevented this")
+    free = list(teachers)
+    paired: list[str | None] = [None] * len(slots)
+    for i, (room, _) in enumerate(slots):
+        trainer = next((t for r, t in before if r == room and t in free), None)
+        if trainer is not None:
+            paired[i] = trainer
+            free.remove(trainer)
+            before = [(r, t) for r, t in before if (r, t) != (room, trainer)]
+    rest = iter(free)
+    return [t if t is not None else next(rest) for t in paired]
+
+
 def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
     inst = m.instance
     classes = {k.index: k for k in inst.room_classes}
     runs_of = grouped(m.runs, lambda k: k[:4])
     teachers_of = grouped(m.teaches, lambda k: (k[0], k[1], k[3], k[4]))
     seats_of = grouped(m.seats, lambda k: (k[0], k[1], k[4], k[5]))
+    taught: dict[tuple[str, int, str, str], list[tuple[str | None, str]]] = {}  # the baseline's (room, trainer)
+    for run in m.baseline.runs if m.baseline is not None else []:
+        taught.setdefault((run.event, run.wave, run.course, run.blocks[0]), []).append((run.room, run.trainer))
     out: list[CourseRun] = []
     for event, wave in m.sessions("external"):
         rooms = _assign_rooms(m, value, event, wave)
@@ -148,7 +171,8 @@ def course_runs(m: PltModel, value: Value) -> list[CourseRun]:
                         slots += [(room, cap) for room in rooms.get((course.id, b, cls), [])]
                 if not slots:
                     continue
-                teachers = sorted(k[2] for k, var in teachers_of.get(here, {}).items() if value(var))
+                teachers = _paired(slots, sorted(k[2] for k, var in teachers_of.get(here, {}).items() if value(var)),
+                                   taught.get((event, wave, course.id, inst.blocks[b]), []))
                 seats = [(k[2], k[3], value(var)) for k, var in seats_of.get(here, {}).items() if value(var)]
                 sizes = _targets(course.min_group, [cap for _, cap in slots], sum(n for _, _, n in seats))
                 block_ids = inst.blocks[b:b + course.blocks]
