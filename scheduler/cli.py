@@ -274,6 +274,10 @@ def print_summary(plan) -> None:
     if rep.stats.get("interrupted"):
         click.echo("stopped    by Ctrl-C: the best plan so far is kept")
     pooled = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)
+    if "kept_start" in rep.stats:  # what the plan is when no search, or a worse one, came after it
+        click.echo(f"kept       {rep.stats['kept_start']}")
+    elif search.startswith("none: ") and not pooled and "start" in rep.stats:
+        click.echo(f"kept       the start plan, {rep.stats['start']}")
     if pooled:  # solvers/cpsat/pooled.py
         click.echo(f"proof      {pooled}")
     if (note := model_note(rep)) is not None:  # the model's objective is not the plan's score

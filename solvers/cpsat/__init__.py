@@ -16,6 +16,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 from ortools.sat.python import cp_model_helper as cmh
 
+from models.checker import check_plan
 from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
@@ -31,7 +32,7 @@ from ..base import (
 )
 from ..cheaper_cover import with_cheaper_cover
 from ..instance import Instance, build_instance
-from ..repair import without_removed
+from ..repair import repaired
 from . import extract, pooled
 from .build import build_model
 from .hints import (
@@ -590,7 +591,7 @@ class StartPlans:
         if best is None or (report.objective is not None and report.objective <= best.solver.objective):
             return
         found = f"the search's {report.objective:,.0f}" if report.objective is not None else f"no plan ({report.status})"
-        report.stats["kept_start"] = f"the start plan ({best.solver.objective:,.0f} against {found})"
+        report.stats["kept_start"] = f"the start plan, {_start_label(best)} ({best.solver.objective:,.0f} against {found})"
         for stale in ("model_terms", "above_model", "found_by", "trainers_again", "seats_again", "mip_objective"):
             report.stats.pop(stale, None)
         plan.afternoons, plan.runs, plan.on_site, plan.cover = best.afternoons, best.runs, best.on_site, best.cover
@@ -632,10 +633,11 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
     if instance is None:
         for given in (options.hint, options.baseline):
             if given is not None:
-                starts.offer(scored := _scored(scenario, given, options.baseline))
-                if given is options.baseline and scored.solver.objective is None \
-                        and (repaired := without_removed(scenario, given)) is not None:  # it breaks a rule now
-                    starts.offer(_scored(scenario, repaired, given, "the baseline less what the edits removed"))
+                found = check_plan(scenario, given)
+                starts.offer(_scored(scenario, given, options.baseline, keeps=not found))
+                if given is options.baseline and found \
+                        and (mended := repaired(scenario, given, found)) is not None:  # it breaks a rule now
+                    starts.offer(_scored(scenario, mended[0], given, keeps=True, label=mended[1]))
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
@@ -717,17 +719,16 @@ def _large_area_start(scenario: Scenario, greedy: Plan, options: SolveOptions, s
     return greedy
 
 
-def _scored(scenario: Scenario, given: Plan, baseline: Plan | None, label: str | None = None) -> Plan:
+def _scored(scenario: Scenario, given: Plan, baseline: Plan | None, keeps: bool, label: str | None = None) -> Plan:
     """A given plan (the hint, or the baseline when re-planning, or the baseline repaired:
-    solvers/repair.py) as a start plan: scored against the baseline when it keeps every rule of
-    the scenario, else with no objective (never kept). A re-plan whose limit is spent building
-    keeps the published plan where it still fits, rather than greedy's re-plan, which pays
-    stability for every change."""
-    from models.checker import check_plan
+    solvers/repair.py) as a start plan: scored against the baseline when it `keeps` every rule
+    of the scenario, else with no objective (never kept). A re-plan whose limit is spent
+    building keeps the published plan where it still fits, rather than greedy's re-plan, which
+    pays stability for every change."""
     from models.score import score_plan
 
     report = SolverReport(name="given", status="UNKNOWN")
-    if not check_plan(scenario, given):
+    if keeps:
         report.status, report.objective = "FEASIBLE", score_plan(scenario, given, baseline).total
         report.stats["start_given"] = label or ("the hint" if given is not baseline else "the baseline")
     return given.model_copy(update={"solver": report})
