@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from models.consistency import Reach, reach
 from models.plan import (
     Attainment,
     CourseRun,
@@ -51,6 +52,7 @@ h2{margin:36px 0 8px;padding-bottom:4px;border-bottom:2px solid var(--line);font
 h3{margin:22px 0 6px;font-size:17px}
 p.lead{color:var(--muted);margin:4px 0 12px;max-width:900px}
 .warning{background:#ffebee;border-left:4px solid var(--bad);padding:8px 12px}
+small.warn{color:var(--bad);font-weight:600}
 table{border-collapse:collapse;margin:6px 0 14px;font-size:13.5px}
 caption{text-align:left;color:var(--muted);padding:4px 0;font-size:13px}
 th,td{border:1px solid var(--line);padding:4px 8px;vertical-align:top;text-align:left}
@@ -397,13 +399,25 @@ def _delivery(course: Course) -> str:
     return text + (", also on site" if also else "")
 
 
-def _course_row(course: Course, roles: dict[str, str], runs: int, met: Attainment | None) -> str:
+def _limit(course: Course, where: Reach) -> str:
+    """Why a course cannot run, or not in every way it is offered (models.consistency.untaught)."""
+    if not (where.external or where.on_site):
+        return f"cannot run: {where.why.reason}"
+    if course.external and not where.external:
+        return f"on site only: {where.why.reason}"
+    if course.external and course.on_site and not where.on_site:
+        return "not on site: no trainer with its skill visits practices"
+    return ""
+
+
+def _course_row(course: Course, roles: dict[str, str], runs: int, met: Attainment | None, limit: str) -> str:
     c = course
     shown = f"{met.met:,} of {met.demand:,}" if met and met.demand else "—"
     refresh = f"every {c.refresh_months} months" if c.refresh_months else "not mandatory"
+    limit = f"<br><small class=warn>{_e(limit)}</small>" if limit else ""
     return (f'<tr{_data(course=c.id)}><th scope="row">{_e(c.name)}<br><small>{_e(c.id)}</small>'
             f'</th><td>{_e(", ".join(roles.get(r, r) for r in c.audience))}</td>'
-            f"<td>{_e(_delivery(c))}</td>"
+            f"<td>{_e(_delivery(c))}{limit}</td>"
             f'<td class=num>{c.blocks} block{"s" if c.blocks > 1 else ""}</td>'
             f"<td class=num>{c.min_group}–{c.max_group}</td><td>{_e(refresh)}</td>"
             f"<td class=num>{c.priority}</td><td>{_e(', '.join(c.room_features) or '—')}</td>"
@@ -413,7 +427,8 @@ def _course_row(course: Course, roles: dict[str, str], runs: int, met: Attainmen
 def _catalogue(scenario: Scenario, plan: Plan, score: Score) -> str:
     roles = {r.id: r.name for r in scenario.roles}
     runs = Counter(r.course for r in plan.runs) + Counter(o.course for o in plan.on_site)
-    rows = [_course_row(c, roles, runs[c.id], score.by_course.get(c.id)) for c in scenario.courses]
+    rows = [_course_row(c, roles, runs[c.id], score.by_course.get(c.id), _limit(c, reach(scenario, i)))
+            for i, c in enumerate(scenario.courses)]
     head = ["Course", "Audience", "Delivery", "Length", "Group size", "Mandatory refresh",
             "Priority", "Room needs", "Runs and visits", "Demand met"]
     lead = "Everything on offer this year in one place; priority 10 matters most."

@@ -241,3 +241,18 @@ def test_a_bound_given_the_waves_says_so_in_the_header(norwich: Scenario, plan: 
     assert page.by_id("bound")["data-given"] == "the waves of the greedy plan and their cover"
     assert "for plans with the waves of the greedy plan and their cover" in render_report(norwich, given)
     assert Page(render_report(norwich, plan)).by_id("bound")["data-given"] == ""
+
+
+def test_the_catalogue_says_which_course_cannot_run_and_why(norwich: Scenario) -> None:
+    """A course whose only trainer left is in the catalogue with its demand unmet and the reason."""
+    import re
+
+    edited = norwich.model_copy(deep=True)
+    edited.trainers = [t for t in edited.trainers if t.id not in ("t-conflict", "t-fire-1", "t-fire-2")]
+    plan = _greedy(edited)
+    html = render_report(edited, plan)
+    rows = {m.group(1): m.group(0) for m in re.finditer(r'<tr data-course="([^"]+)".*?</tr>', html)}
+    assert "cannot run: no trainer has skill &#x27;conflict-resolution&#x27;" in rows["conflict-resolution"]
+    assert "cannot run: no trainer who delivers on site has skill &#x27;fire-safety&#x27;" in rows["fire-safety"]
+    assert "0 of 374" in rows["conflict-resolution"]
+    assert "class=warn" not in rows["bls"] and sum("class=warn" in row for row in rows.values()) == 2
