@@ -124,15 +124,29 @@ def counted_apart(now: Counter, before: Counter) -> int:
     return sum(((now - before) + (before - now)).values())
 
 
+def _restaffed(plan: Plan, baseline: Plan) -> int:
+    """Runs re-staffed: per (afternoon, wave, course, start block) the runs kept (the fewer of
+    then and now) less those taught by a trainer who taught one there then. A run moved, added or
+    taken out is counted as a run."""
+    taught: list[dict[tuple, set[str]]] = [{}, {}]
+    for side, p in zip(taught, (plan, baseline), strict=True):
+        for r in p.runs:
+            side.setdefault((r.event, r.wave, r.course, r.blocks[0]), set()).add(r.trainer)
+    return sum(min(len(now), len(then)) - len(now & then)
+               for key, then in taught[1].items() if (now := taught[0].get(key, set())))
+
+
 def _changes(plan: Plan, baseline: Plan) -> int:
-    """Decisions changed against the baseline; a moved published date counts three."""
-    firsts = [{a.event: first_wave_date(a) for a in p.afternoons} for p in (plan, baseline)]
-    changed = 3 * sum(firsts[0].get(e) != firsts[1].get(e) for e in firsts[0].keys() | firsts[1].keys())
+    """Decisions changed against the baseline; a moved published date (of any wave) counts three."""
+    dates = [{(a.event, w.number): w.date for a in p.afternoons for w in a.waves} for p in (plan, baseline)]
+    added = {a.event for a in plan.afternoons} - {a.event for a in baseline.afternoons}
+    changed = 3 * (sum(dates[0].get(k) != d for k, d in dates[1].items()) + len(added))
     waves = [{(a.event, pid): w.number for a in p.afternoons for w in reversed(a.waves) for pid in w.practices}
              for p in (plan, baseline)]
     changed += sum(waves[0].get(k) != waves[1].get(k) for k in waves[0].keys() | waves[1].keys())
     runs = [Counter((r.event, r.wave, r.course, tuple(r.blocks), r.room) for r in p.runs) for p in (plan, baseline)]
     changed += counted_apart(*runs)
+    changed += _restaffed(plan, baseline)
     visits = [{(o.event, o.practice, o.course): o.trainer for o in p.on_site} for p in (plan, baseline)]
     changed += sum(visits[0].get(k) != visits[1].get(k) for k in visits[0].keys() | visits[1].keys())
     return changed

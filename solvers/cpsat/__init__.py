@@ -233,8 +233,8 @@ class CpSatSolver:
             if math.isfinite(bound):
                 report.bound = bound
                 report.gap = _gap(report.objective, bound)
-            if lns is not None and report.status == "FEASIBLE" and not interrupted:
-                _restaffed(scenario, plan, options)
+            if lns is not None and report.status == "FEASIBLE" and not interrupted and options.baseline is None:
+                _restaffed(scenario, plan, options)  # not re-planning: it does not count the trainers it changes
         starts.keep_if_better(plan)
         if instance is None and m.instance.fixed_waves is not None:
             _given_the_waves(report)
@@ -629,15 +629,15 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
     `sessions`: a large area's start plan has its external sessions laid out again by CP-SAT
     (`_large_area_start`; the CP-SAT back end with its structured steps only)."""
     starts = starts if starts is not None else StartPlans()
-    greedy = None
+    greedy = mended = None
     if instance is None:
         for given in (options.hint, options.baseline):
             if given is not None:
                 found = check_plan(scenario, given)
                 starts.offer(_scored(scenario, given, options.baseline, keeps=not found))
                 if given is options.baseline and found \
-                        and (mended := repaired(scenario, given, found)) is not None:  # it breaks a rule now
-                    starts.offer(_scored(scenario, mended[0], given, keeps=True, label=mended[1]))
+                        and (fixed := repaired(scenario, given, found)) is not None:  # it breaks a rule now
+                    starts.offer(mended := _scored(scenario, fixed[0], given, keeps=True, label=fixed[1]))
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
@@ -649,7 +649,7 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
     if cuts:
         m.unmet_floor = add_unmet_floor(m, terms["unmet"][1])
     starts.check()
-    _first_solution(m, terms, options, greedy, starts)
+    _first_solution(m, terms, options, greedy, starts, mended)
     starts.check()  # past the limit: the start plan, without reading the model's back (1.2 s at 430)
     return m, terms
 
@@ -751,7 +751,7 @@ def _start_label(plan: Plan) -> str:
 
 
 def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Plan | None,
-                    starts: StartPlans | None = None) -> None:
+                    starts: StartPlans | None = None, mended: Plan | None = None) -> None:
     """Hint a complete first solution: the given hint, or the baseline, when it fits the model;
     else the greedy plan, which when re-planning keeps the baseline's dates, waves and cover where
     they fit; and when the baseline no longer fits, the plan nearest to it, searched from there.
@@ -778,7 +778,7 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
     completion at 8.5 s and ended at 11.4 s, the completion's 2 s past the limit included."""
     starts = starts if starts is not None else StartPlans()
     fitted = None
-    for start in (options.hint, options.baseline, greedy):
+    for start in (options.hint, options.baseline, mended, greedy):
         if start is not None:
             add_hints(m, start)
             starts.check()
@@ -787,8 +787,8 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
                 break
             starts.check()  # stopped by the deadline, not a hint that does not fit
             m.model.clear_hints()
-    if fitted is not None and fitted is greedy:
-        m.start = _start_label(greedy)
+    if fitted is not None and fitted in (greedy, mended):
+        m.start = _start_label(fitted)
     if (fitted is not None and fitted is not greedy) or options.baseline is None \
             or m.instance.fixed_waves is not None:
         return

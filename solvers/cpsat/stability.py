@@ -1,8 +1,9 @@
 """Soft: stability when re-planning. Each decision changed against the baseline costs, a moved
-published date three times (as `models.score` counts them): afternoons, practices' waves, runs per
-(afternoon, wave, course, start block, room class), and on-site courses with their trainers. The score counts runs
-per room: extraction keeps baseline rooms first, and where kept runs of a class sit in rooms the
-model cannot see, the plan's score is reported (`solvers.cpsat._complete`)."""
+published date (of any wave) three times, as `models.score` counts them: afternoons, practices'
+waves, runs per (afternoon, wave, course, start block, room class), runs re-staffed, and on-site
+courses with their trainers. The score counts runs per room: extraction keeps baseline rooms first, and where
+kept runs of a class sit in rooms the model cannot see, the plan's score is reported
+(`solvers.cpsat._complete`)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,17 @@ def changes_against(m: PltModel, baseline: Plan | None) -> cp_model.LinearExpr:
     if baseline is None:
         return 0
     return 3 * _moved_dates(m, baseline) + _moved_waves(m, baseline) + _changed_runs(m, baseline) + \
-        _changed_on_site(m, baseline)
+        _trainers_given_runs(m, baseline) + _changed_on_site(m, baseline)
 
 
 def _moved_dates(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
-    first = {a.event: a.waves[0].date for a in baseline.afternoons if a.waves}
-    events = {e for e, _ in m.instance.events}
-    terms = [1 - m.on_date[e, 1, first[e]] if (e, 1, first.get(e)) in m.on_date else 1 for e in events]
-    return sum(terms) + sum(1 for e in first if e not in events)
+    """Per published wave date (event, wave): 1 unless that wave keeps it (its practices and their
+    cover were told that date; counting only the first wave's let a re-plan move later waves for a
+    few points); per afternoon the baseline did not have, 1."""
+    was = {(a.event, w.number): w.date for a in baseline.afternoons for w in a.waves}
+    published = {a.event for a in baseline.afternoons}
+    terms = [1 - m.on_date[e, w, d] if (e, w, d) in m.on_date else 1 for (e, w), d in sorted(was.items())]
+    return sum(terms) + sum(1 for e, _ in m.instance.events if e not in published)
 
 
 def _moved_waves(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
@@ -63,6 +67,36 @@ def _changed_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
         m.model.add(dev >= now - before[key])
         m.model.add(dev >= before[key] - now)
         terms.append(dev)
+    return sum(terms)
+
+
+def _trainers_given_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+    """Per (afternoon, wave, course, start block) the baseline ran: its runs kept, the fewer of
+    then and now, less those kept by a trainer who taught one there then, i.e. runs re-staffed
+    (a change in the feeds of both trainers; a run moved, added or taken out is counted apart,
+    `_changed_runs`). Before, a re-plan handed 13 of Norfolk and Waveney's runs to other
+    trainers, or to their own at other blocks, for nothing. The fewer of the two counts takes a
+    Boolean where there can be more runs now than then (`min(now, then)` has no linear form)."""
+    block = {b: i for i, b in enumerate(m.instance.blocks)}
+    before: dict[tuple[str, int, str, int], set[str]] = {}
+    for r in baseline.runs:
+        before.setdefault((r.event, r.wave, r.course, block.get(r.blocks[0], -1)), set()).add(r.trainer)
+    now: dict[tuple[str, int, str, int], dict[str, cp_model.IntVar]] = {}
+    for (e, w, t, c, b), var in m.teaches.items():
+        now.setdefault((e, w, c, b), {})[t] = var
+    terms = []
+    for key, had in sorted(before.items()):
+        teach = now.get(key, {})
+        runs, kept = sum(teach.values()), sum(var for t, var in teach.items() if t in had)
+        if len(teach) <= len(had):  # never more runs than then: the fewer is now's
+            terms.append(runs - kept)
+            continue
+        fewer = m.model.new_int_var(0, len(had), f"runs_kept{key}")
+        more_now = m.model.new_bool_var(f"more_runs_now{key}")
+        most = len(teach)
+        m.model.add(fewer >= runs - most * (1 - more_now))  # minimised: the fewer of the two
+        m.model.add(fewer >= len(had) - most * more_now)
+        terms.append(fewer - kept)
     return sum(terms)
 
 
