@@ -10,18 +10,27 @@ all but that trainer's runs and visits.
 
 An edit can also make a published date wrong while taking nothing out: a trainer or a room
 unavailable that afternoon, a blackout over it, a practice that cannot close then. The plan is
-then repaired by moving that afternoon, every wave by the same days, with all its decisions, to
-the nearest date where the checker finds nothing wrong with it (`with_dates_moved`): a moved
-published date is one decision (three changes), against greedy's re-plan of many. Measured with
-`whatif --time-limit 5` on Norwich (the model and its first plan took 3.9-4.8 s, no search ran),
-from a CP-SAT plan of 610,694: a BLS trainer unavailable on plt-1's date, the clinical skills
-room unavailable on plt-3's, a blackout over plt-3, a practice unable to close on plt-4's
-ended at 2,129,354 / 2,140,134 / 2,142,876 / 1,848,660 (greedy's re-plan, 6-43 runs changed)
-and now at 670,746 / 670,744 / 670,784 / 670,694 (the afternoon moved, nothing else), which is
-where a 15 s re-plan's search ends too (670,694-670,738). Each date tried is one check of the
-afternoon's own decisions: 10 checks took 0.6 s at 430 generated practices and 3.3 s at 1,500,
-where no date within reach suited every trainer and provider of a two-wave afternoon (moving
-trainers as well is not tried)."""
+then repaired by moving the waves named, with all their decisions, to the nearest date where the
+checker finds nothing wrong with the afternoon, or failing that the whole afternoon, every wave
+by the same days (`with_dates_moved`): a moved published date is three changes a wave, against
+greedy's re-plan of many. Each date tried is one check of the afternoon's own decisions: 10
+checks took 0.6 s at 430 generated practices and 3.3 s at 1,500, where no date within reach
+suited every trainer and provider of a two-wave afternoon (moving trainers as well is not tried).
+
+Measured with `whatif --time-limit 5` on Norwich (the model and its first plan took 3.9-4.8 s,
+no search ran), from a CP-SAT plan of 610,694: a BLS trainer unavailable on plt-1's date, the
+clinical skills room unavailable on plt-3's, a blackout over plt-3, a practice unable to close
+on plt-4's ended at 2,129,354 / 2,140,134 / 2,142,876 / 1,848,660 (greedy's re-plan, 6-43 runs
+changed) and now at 670,746 / 670,744 / 670,784 / 670,694 (the afternoon moved, nothing else),
+where a 15 s re-plan's search ends too (670,694-670,738).
+
+The repaired plan is also the search's first hint, before greedy's (`_first_solution`). One
+worker, 10 s, Norwich: dropping t-bls-1 1,053,194 either way; dropping t-safeguarding-1 (the
+published plan still fits) the same; the three dates above 670,684 / 670,718 / 670,702 against
+670,746 / 670,744 / 670,740 without the hint. Norfolk and Waveney (three waves), two workers,
+20 s, blackouts over plt-3's first wave, plt-4's second and plt-1's first: 1,516,264 /
+1,516,034 / 1,395,924 against 1,516,434 / 1,516,434 / 1,516,428, where the search from greedy's
+plan ended above the repaired start and kept it; the last is plt-1's first wave moved alone."""
 
 from __future__ import annotations
 
@@ -82,45 +91,71 @@ def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
     return None if repaired == plan else repaired
 
 
-def _events_in(found: list[Violation], plan: Plan) -> list[str]:
-    """The afternoons the violations name: an event id, a session or run id that starts with one,
-    or the date of one of its waves (a trainer unavailable names the trainer and the date)."""
-    events = {a.event for a in plan.afternoons}
-    on = {w.date.isoformat(): a.event for a in plan.afternoons for w in a.waves}
-    named = {entity.split("/")[0] if entity.split("/")[0] in events else on.get(entity)
-             for v in found for entity in v.entities}
-    return sorted(named & events)
+def _waves_in(found: list[Violation], plan: Plan) -> dict[str, set[int]]:
+    """The waves the violations name, by afternoon: a session or run id ("plt-3/w2/..."), or the
+    date of a wave (a trainer unavailable names the trainer and the date); an afternoon named
+    by its id alone (wave 0) has every wave named."""
+    events = {a.event: a for a in plan.afternoons}
+    on = {w.date.isoformat(): (a.event, w.number) for a in plan.afternoons for w in a.waves}
+    named: dict[str, set[int]] = {}
+    for entity in (entity for v in found for entity in v.entities):
+        parts = entity.split("/")
+        if parts[0] in events:
+            wave = int(parts[1][1:]) if len(parts) > 1 and parts[1][:1] == "w" and parts[1][1:].isdigit() else 0
+            named.setdefault(parts[0], set()).update(
+                [wave] if wave else [w.number for w in events[parts[0]].waves])
+        elif entity in on:
+            named.setdefault(on[entity][0], set()).add(on[entity][1])
+    return named
+
+
+def _moved(plan: Plan, event: str, waves: set[int], shift: dt.timedelta) -> Plan:
+    afternoons = [a.model_copy(update={"waves": [w.model_copy(update={"date": w.date + shift}) if w.number in waves
+                                                 else w for w in a.waves]}) if a.event == event else a
+                  for a in plan.afternoons]
+    return plan.model_copy(update={"afternoons": afternoons})
 
 
 def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Plan, list[str]] | None:
-    """The plan with each afternoon that the violations `found` name moved to the nearest date
-    (of DATES_TRIED candidates) where its own decisions break no rule, and the moved afternoons;
-    None unless the whole plan then keeps every rule (what a move cannot mend: a trainer's
-    afternoons per year, cover over capacity on every date)."""
+    """The plan with the waves that the violations `found` name moved to the nearest date (of
+    DATES_TRIED candidates) where the afternoon's own decisions break no rule, or failing that the
+    whole afternoon (every wave by the same days), and what was moved; None unless the whole plan
+    then keeps every rule (what a move cannot mend: a trainer's afternoons per year, cover over
+    capacity on every date). A wave moved alone is three changes; an afternoon of three waves,
+    nine."""
     allowed = set(candidate_dates(scenario))
-    broken = _events_in(found, plan)
+    broken = _waves_in(found, plan)
     if not broken:
         return None
-    for event in broken:
+    done = []
+    for event, named in sorted(broken.items()):
         afternoon = next(a for a in plan.afternoons if a.event == event)
-        if not afternoon.waves:
+        every = {w.number for w in afternoon.waves}
+        if not every:
             return None
-        first = afternoon.waves[0].date
-        nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
-        for day in nearest[:DATES_TRIED]:
-            shift = dt.timedelta(days=(day - first).days)
-            if any(w.date + shift not in allowed for w in afternoon.waves):
-                continue
-            moved = afternoon.model_copy(update={"waves": [w.model_copy(update={"date": w.date + shift})
-                                                           for w in afternoon.waves]})
-            trial = plan.model_copy(update={"afternoons": [moved if a.event == event else a for a in plan.afternoons]})
-            alone = trial.model_copy(update={  # this afternoon's decisions only: a check in milliseconds
-                "runs": [r for r in trial.runs if r.event == event],
-                "on_site": [o for o in trial.on_site if o.event == event],
-                "cover": [c for c in trial.cover if c.event == event]})
-            if event not in _events_in(check_plan(scenario, alone), alone):
+        for waves in ([named & every, every] if named & every != every else [every]):
+            first = min(w.date for w in afternoon.waves if w.number in waves)
+            nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
+            trial = next((t for t in (_moved(plan, event, waves, dt.timedelta(days=(day - first).days))
+                                      for day in nearest[:DATES_TRIED]) if _fits(scenario, t, event, allowed)), None)
+            if trial is not None:
                 plan = trial
+                done.append(event if waves == every else
+                            f"{event} wave{'s' if len(waves) > 1 else ''} {', '.join(map(str, sorted(waves)))}")
                 break
         else:
             return None
-    return (plan, broken) if not check_plan(scenario, plan) else None
+    return (plan, done) if not check_plan(scenario, plan) else None
+
+
+def _fits(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -> bool:
+    """The afternoon's waves are on dates the calendar allows, and its own decisions (checked
+    alone: milliseconds on Norwich) break no rule."""
+    afternoon = next(a for a in plan.afternoons if a.event == event)
+    if any(w.date not in allowed for w in afternoon.waves):
+        return False
+    alone = plan.model_copy(update={
+        "runs": [r for r in plan.runs if r.event == event],
+        "on_site": [o for o in plan.on_site if o.event == event],
+        "cover": [c for c in plan.cover if c.event == event]})
+    return event not in _waves_in(check_plan(scenario, alone), alone)

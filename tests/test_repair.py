@@ -133,3 +133,29 @@ def test_a_re_plan_with_no_time_for_its_search_keeps_the_afternoon_moved(
     assert check_plan(edited, again) == [] and again.runs == norwich_plan.runs
     assert again.solver.objective == score_plan(edited, again, norwich_plan).total
     assert score_plan(edited, again, norwich_plan).terms["stability"].raw == 3
+
+
+def test_a_wave_whose_date_an_edit_rules_out_is_moved_alone() -> None:
+    """Norfolk and Waveney closes in three waves: a blackout over the first wave of plt-1 moves
+    that wave (three changes), where moving the whole afternoon is nine."""
+    from pathlib import Path
+
+    from models.loading import load_scenario
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = load_scenario(Path(__file__).resolve().parent.parent / "examples" / "norfolk-waveney" / "scenario.yaml")
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    waves = plan.afternoons[0].waves
+    assert len(waves) == 3
+    day = waves[0].date.isoformat()
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(
+        f"calendar.blackouts=[{{name: Strike, start: {day}, end: {day}}}]",)))
+    found = check_plan(edited, plan)
+    mended, label = repaired(edited, plan, found)
+    assert label == f"the baseline with {plan.afternoons[0].event} wave 1 moved"
+    assert check_plan(edited, mended) == []
+    dates = [[w.date for w in a.waves] for a in mended.afternoons]
+    assert dates[0][0] != waves[0].date and dates[0][1:] == [w.date for w in waves[1:]]
+    assert dates[1:] == [[w.date for w in a.waves] for a in plan.afternoons[1:]]
+    assert score_plan(edited, mended, plan).terms["stability"].raw == 3

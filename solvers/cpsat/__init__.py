@@ -787,7 +787,7 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
                 break
             starts.check()  # stopped by the deadline, not a hint that does not fit
             m.model.clear_hints()
-    if fitted is not None and fitted in (greedy, mended):
+    if fitted is not None and (fitted is greedy or fitted is mended):
         m.start = _start_label(fitted)
     if (fitted is not None and fitted is not greedy) or options.baseline is None \
             or m.instance.fixed_waves is not None:
