@@ -310,8 +310,9 @@ def reach(s: Scenario, i: int) -> Reach:
     elif course.delivery.value == "face_to_face" and not any(
             set(course.room_features) <= set(r.features) and r.capacity >= course.min_group for _, r in s.all_rooms()):
         need = f" with features {course.room_features}" if course.room_features else ""
+        visits = " and no trainer with its skill delivers on site" if course.on_site and not on_site else ""
         why = Obstacle(f"courses[{i}].room_features", course.room_features,
-                       f"no room{need} holds the minimum group of {course.min_group}",
+                       f"no room{need} holds the minimum group of {course.min_group}{visits}",
                        "add such a room, lower min_group or change the features")
     return Reach(course.external and why is None, on_site, why)
 

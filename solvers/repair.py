@@ -35,6 +35,7 @@ plan ended above the repaired start and kept it; the last is plt-1's first wave 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from models.calendar import candidate_dates
 from models.checker import Violation, check_plan
@@ -91,21 +92,37 @@ def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
     return None if repaired == plan else repaired
 
 
-def _waves_in(found: list[Violation], plan: Plan) -> dict[str, set[int]]:
-    """The waves the violations name, by afternoon: a session or run id ("plt-3/w2/..."), or the
-    date of a wave (a trainer unavailable names the trainer and the date); an afternoon named
-    by its id alone (wave 0) has every wave named."""
-    events = {a.event: a for a in plan.afternoons}
+# What moving a date can mend: the calendar, spacing, and whoever or whatever is unavailable then.
+# Other rules (a trainer's runs per afternoon, seats over headcount) name sessions too, and would
+# only spend checks (5.5 s at 1,500 practices) on dates that cannot help.
+MOVABLE = {"afternoon_outside_period", "afternoon_before_earliest", "afternoon_after_latest",
+           "afternoon_on_disallowed_weekday", "afternoon_on_bank_holiday", "afternoon_in_blackout_month",
+           "afternoon_in_blackout", "afternoon_date_not_allowed", "afternoons_too_close", "practice_cannot_close",
+           "provider_unavailable", "room_unavailable", "venue_unavailable", "trainer_unavailable"}
+
+
+def _waves_in(found: list[Violation], plan: Plan, codes: set[str] | None = None) -> dict[str, set[int]]:
+    """The waves the violations (of `codes`, or all) name, by afternoon: a session id ("plt-3/w2"),
+    a run's id (its own afternoon and wave), or the date of a wave (a trainer unavailable names the
+    trainer and the date); an afternoon named by its id alone has every wave named."""
+    waves = {a.event: {w.number for w in a.waves} for a in plan.afternoons}
     on = {w.date.isoformat(): (a.event, w.number) for a in plan.afternoons for w in a.waves}
+    runs = {r.id: (r.event, r.wave) for r in plan.runs}
     named: dict[str, set[int]] = {}
-    for entity in (entity for v in found for entity in v.entities):
-        parts = entity.split("/")
-        if parts[0] in events:
-            wave = int(parts[1][1:]) if len(parts) > 1 and parts[1][:1] == "w" and parts[1][1:].isdigit() else 0
-            named.setdefault(parts[0], set()).update(
-                [wave] if wave else [w.number for w in events[parts[0]].waves])
+    for entity in (entity for v in found if codes is None or v.code in codes for entity in v.entities):
+        event, _, wave = entity.partition("/")
+        number = re.fullmatch(r"w(\d+)", wave, re.ASCII)
+        if entity in runs:
+            event, number = runs[entity][0], runs[entity][1]
         elif entity in on:
-            named.setdefault(on[entity][0], set()).add(on[entity][1])
+            event, number = on[entity]
+        elif event in waves:
+            number = int(number.group(1)) if number else None
+        else:
+            continue
+        if event in waves:
+            named.setdefault(event, set()).update(
+                {number} & waves[event] if number in waves[event] else waves[event])
     return named
 
 
@@ -121,20 +138,17 @@ def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> 
     DATES_TRIED candidates) where the afternoon's own decisions break no rule, or failing that the
     whole afternoon (every wave by the same days), and what was moved; None unless the whole plan
     then keeps every rule (what a move cannot mend: a trainer's afternoons per year, cover over
-    capacity on every date). A wave moved alone is three changes; an afternoon of three waves,
-    nine."""
+    capacity on every date). An afternoon that fits where it is by then (two too close: moving one
+    mends both) stays. A wave moved alone is three changes; an afternoon of three waves, nine."""
     allowed = set(candidate_dates(scenario))
-    broken = _waves_in(found, plan)
-    if not broken:
-        return None
+    broken = _waves_in(found, plan, MOVABLE)
     done = []
     for event, named in sorted(broken.items()):
-        afternoon = next(a for a in plan.afternoons if a.event == event)
-        every = {w.number for w in afternoon.waves}
-        if not every:
-            return None
-        for waves in ([named & every, every] if named & every != every else [every]):
-            first = min(w.date for w in afternoon.waves if w.number in waves)
+        if _fits(scenario, plan, event, allowed):
+            continue
+        every = {w.number for a in plan.afternoons if a.event == event for w in a.waves}
+        for waves in ([named, every] if named != every else [every]):
+            first = min(w.date for a in plan.afternoons if a.event == event for w in a.waves if w.number in waves)
             nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
             trial = next((t for t in (_moved(plan, event, waves, dt.timedelta(days=(day - first).days))
                                       for day in nearest[:DATES_TRIED]) if _fits(scenario, t, event, allowed)), None)
@@ -143,19 +157,16 @@ def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> 
                 done.append(event if waves == every else
                             f"{event} wave{'s' if len(waves) > 1 else ''} {', '.join(map(str, sorted(waves)))}")
                 break
-        else:
-            return None
-    return (plan, done) if not check_plan(scenario, plan) else None
+    return (plan, done) if done and not check_plan(scenario, plan) else None
 
 
 def _fits(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -> bool:
     """The afternoon's waves are on dates the calendar allows, and its own decisions (checked
-    alone: milliseconds on Norwich) break no rule."""
+    alone, with every afternoon's cover: milliseconds on Norwich) break no rule."""
     afternoon = next(a for a in plan.afternoons if a.event == event)
     if any(w.date not in allowed for w in afternoon.waves):
         return False
     alone = plan.model_copy(update={
         "runs": [r for r in plan.runs if r.event == event],
-        "on_site": [o for o in plan.on_site if o.event == event],
-        "cover": [c for c in plan.cover if c.event == event]})
+        "on_site": [o for o in plan.on_site if o.event == event]})
     return event not in _waves_in(check_plan(scenario, alone), alone)

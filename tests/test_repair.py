@@ -159,3 +159,22 @@ def test_a_wave_whose_date_an_edit_rules_out_is_moved_alone() -> None:
     assert dates[0][0] != waves[0].date and dates[0][1:] == [w.date for w in waves[1:]]
     assert dates[1:] == [[w.date for w in a.waves] for a in plan.afternoons[1:]]
     assert score_plan(edited, mended, plan).terms["stability"].raw == 3
+
+
+def test_of_two_afternoons_too_close_only_one_moves(norwich: Scenario) -> None:
+    """Both afternoons are named by the spacing rule; moving the first mends it, so the second
+    stays (both moved: six changes where three do)."""
+    import datetime as dt
+
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    edited = parse_scenario(apply_edits(dump_scenario(norwich), sets=("calendar.min_weeks_between=4",)))
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    plan.afternoons[2].waves[0].date = plan.afternoons[1].waves[0].date + dt.timedelta(days=21)
+    found = check_plan(edited, plan)
+    assert [v.code for v in found] == ["afternoons_too_close"]
+    mended, label = repaired(edited, plan, found)
+    assert label == f"the baseline with {plan.afternoons[1].event} moved"
+    assert check_plan(edited, mended) == []
+    assert score_plan(edited, mended, plan).terms["stability"].raw == 3

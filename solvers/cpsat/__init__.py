@@ -753,8 +753,9 @@ def _start_label(plan: Plan) -> str:
 def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Plan | None,
                     starts: StartPlans | None = None, mended: Plan | None = None) -> None:
     """Hint a complete first solution: the given hint, or the baseline, when it fits the model;
-    else the greedy plan, which when re-planning keeps the baseline's dates, waves and cover where
-    they fit; and when the baseline no longer fits, the plan nearest to it, searched from there.
+    else the baseline repaired (`mended`, solvers/repair.py); else the greedy plan, which when
+    re-planning keeps the baseline's dates, waves and cover where they fit; and when the baseline
+    no longer fits, the plan nearest to it, searched from there.
 
     The nearest plan has NEAREST_SHARE of the time limit (deterministic time with one worker),
     which `m.start_seconds` takes from the search. Before, the search alone had the whole limit:
@@ -779,7 +780,7 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
     starts = starts if starts is not None else StartPlans()
     fitted = None
     for start in (options.hint, options.baseline, mended, greedy):
-        if start is not None:
+        if start is not None and not (start is options.baseline and mended is not None):  # it breaks a rule
             add_hints(m, start)
             starts.check()
             if complete_hints(m, clock=starts.seconds_left()):
@@ -798,7 +799,9 @@ def _first_solution(m: PltModel, terms: dict, options: SolveOptions, greedy: Pla
     started = time.perf_counter()
     found = nearest_to_hint(m, terms["stability"][1], seconds, options.workers)
     m.start_seconds = seconds if options.workers == 1 else min(seconds, time.perf_counter() - started)
-    if not found and fitted is None:
+    if found:
+        m.start = "the plan nearest the baseline"
+    elif fitted is None:
         m.model.clear_hints()  # the baseline's partial hint, which no plan completes
 
 

@@ -37,7 +37,7 @@ def _moved_dates(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
 def _moved_waves(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
     """Per (event, practice) now, 1 unless it keeps its wave; plus one per baseline pair whose
     event or practice the scenario no longer has (an edit dropped it: that change is certain)."""
-    was = {(a.event, p): w.number for a in baseline.afternoons for w in a.waves for p in w.practices}
+    was = {(a.event, p): w.number for a in baseline.afternoons for w in reversed(a.waves) for p in w.practices}
     events = [e for e, _ in m.instance.events]
     practices = [p.id for p in m.instance.scenario.practices]
     terms = []
@@ -91,11 +91,11 @@ def _trainers_given_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
         if len(teach) <= len(had):  # never more runs than then: the fewer is now's
             terms.append(runs - kept)
             continue
-        fewer = m.model.new_int_var(0, len(had), f"runs_kept{key}")
-        more_now = m.model.new_bool_var(f"more_runs_now{key}")
-        most = len(teach)
-        m.model.add(fewer >= runs - most * (1 - more_now))  # minimised: the fewer of the two
-        m.model.add(fewer >= len(had) - most * more_now)
+        fewer = m.model.new_int_var(0, len(had), f"runs_kept{key}")  # minimised: the fewer of the two
+        now_fewer = m.model.new_bool_var(f"fewer_runs_now{key}")
+        m.model.add(fewer >= runs - (len(teach) - len(had)) * (1 - now_fewer))
+        m.model.add(fewer >= len(had) * (1 - now_fewer))
+        m.model.add(fewer >= kept)  # always so; it keeps the LP from counting less than nothing
         terms.append(fewer - kept)
     return sum(terms)
 
