@@ -296,6 +296,10 @@ class Reach:
     on_site: bool  # at practices' internal afternoons: a trainer with the skill who delivers on site
     why: Obstacle | None  # the first thing that stops it running at external afternoons (or on site)
 
+    @property
+    def anywhere(self) -> bool:
+        return self.external or self.on_site
+
 
 def reach(s: Scenario, i: int) -> Reach:
     course = s.courses[i]
@@ -323,7 +327,7 @@ def _check_teachable(s: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     for i, course in enumerate(s.courses):
         where = reach(s, i)
-        if not (where.external or where.on_site) and course.mandatory and s.policy.mandatory == "hard":
+        if not where.anywhere and course.mandatory and s.policy.mandatory == "hard":
             problems.append(where.why.problem(
                 f"mandatory course {course.id} can never run; {where.why.fix}, or make mandatory training soft "
                 "(policy.mandatory: soft) to count its demand as unmet"))
@@ -348,7 +352,7 @@ def untaught(s: Scenario) -> list[Problem]:
     demand: dict[tuple[str, str, str], int] | None = None
     for i, course in enumerate(s.courses):
         where = reach(s, i)
-        if not (where.external or where.on_site):
+        if not where.anywhere:
             if not (course.mandatory and s.policy.mandatory == "hard"):
                 demand = compute_demand(s) if demand is None else demand
                 seats = sum(n for (_, _, c), n in demand.items() if c == course.id)

@@ -401,7 +401,7 @@ def _delivery(course: Course) -> str:
 
 def _limit(course: Course, where: Reach) -> str:
     """Why a course cannot run, or not in every way it is offered (models.consistency.untaught)."""
-    if not (where.external or where.on_site):
+    if not where.anywhere:
         return f"cannot run: {where.why.reason}"
     if course.external and not where.external:
         return f"on site only: {where.why.reason}"

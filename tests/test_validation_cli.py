@@ -306,28 +306,25 @@ def test_unknown_bank_holiday_region_is_an_input_error(
     assert repr(subdivision if country == "GB" else country) in line
 
 
-def test_yaml_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
-    source = tmp_path / "bad.yaml"
-    source.write_text("name: x\nperiod: {start: 2027-04-01\n", encoding="utf-8")
-    output = assert_input_error(invoke("validate", str(source)), source)
+@pytest.mark.parametrize(("name", "text", "wanted", "unwanted"), [
     # The unclosed flow mapping opens on line 2; the parser notices at the end of the text.
-    assert re.search(r"line 3, column \d+ \(in the item from line 2, column 9\): not valid YAML", output)
-
-
-def test_a_key_without_its_colon_is_placed_on_its_own_line(tmp_path: Path) -> None:
-    """PyYAML finds it wanting on the next line, and that line alone was named."""
-    source = tmp_path / "bad.yaml"
-    source.write_text("name: x\ncalendar:\n  months: [1]\n  min_weeks_between 6\nroles: []\n", encoding="utf-8")
+    ("bad.yaml", "name: x\nperiod: {start: 2027-04-01\n",
+     r"line 3, column \d+ \(in the item from line 2, column 9\): not valid YAML", None),
+    # PyYAML finds a key without its colon wanting on the next line, and that line alone was named.
+    ("bad.yaml", "name: x\ncalendar:\n  months: [1]\n  min_weeks_between 6\nroles: []\n",
+     r"line 5, column 1 \(in the item from line 4, column 3\): not valid YAML", None),
+    # A table of practices given as the scenario: it said 'the document is a str'.
+    ("practices.csv", "ods_code,name,list_size\nD82008,Adelaide Street Surgery,9000\n",
+     r"the document is plain text, not a mapping of fields", " str"),
+    ("bad.json", '{"name": "x",\n "period": }\n', r"line 2, column \d+.*not valid JSON", None),
+], ids=["yaml-unclosed", "yaml-key-without-colon", "csv-table", "json"])
+def test_a_file_that_is_no_scenario_document_says_where_and_why(
+        tmp_path: Path, name: str, text: str, wanted: str, unwanted: str | None) -> None:
+    source = tmp_path / name
+    source.write_text(text, encoding="utf-8")
     output = assert_input_error(invoke("validate", str(source)), source)
-    assert "line 5, column 1 (in the item from line 4, column 3): not valid YAML" in output
-
-
-def test_a_table_of_practices_is_named_as_not_a_scenario(tmp_path: Path) -> None:
-    """It said 'the document is a str'."""
-    source = tmp_path / "practices.csv"
-    source.write_text("ods_code,name,list_size\nD82008,Adelaide Street Surgery,9000\n", encoding="utf-8")
-    output = assert_input_error(invoke("validate", str(source)), source)
-    assert "the document is plain text, not a mapping of fields" in output and " str" not in output
+    assert re.search(wanted, output), output
+    assert unwanted is None or unwanted not in output
 
 
 def test_an_unknown_id_s_list_of_valid_ones_says_how_many_it_leaves_out(norwich_path: Path) -> None:
@@ -386,13 +383,6 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_folder_without_scenario(tmp_path: Path) -> None:
     output = assert_input_error(invoke("validate", str(tmp_path)), tmp_path)
     assert "folder without scenario.yaml" in output
-
-
-def test_json_syntax_error_gives_line_and_column(tmp_path: Path) -> None:
-    source = tmp_path / "bad.json"
-    source.write_text('{"name": "x",\n "period": }\n', encoding="utf-8")
-    output = assert_input_error(invoke("validate", str(source)), source)
-    assert "line 2, column" in output and "not valid JSON" in output
 
 
 def test_every_problem_is_reported_not_only_the_first(

@@ -135,13 +135,12 @@ def _paired(slots: list[tuple[str | None, int]], teachers: list[str],
     if len(teachers) != len(slots):
         raise RuntimeError(f"{len(teachers)} trainers for {len(slots)} runs; the model should have prevented this")
     free = list(teachers)
-    paired: list[str | None] = [None] * len(slots)
-    for i, (room, _) in enumerate(slots):
+    paired: list[str | None] = []
+    for room, _ in slots:
         trainer = next((t for r, t in before if r == room and t in free), None)
         if trainer is not None:
-            paired[i] = trainer
             free.remove(trainer)
-            before = [(r, t) for r, t in before if (r, t) != (room, trainer)]
+        paired.append(trainer)
     rest = iter(free)
     return [t if t is not None else next(rest) for t in paired]
 

@@ -1,9 +1,9 @@
 """Soft: stability when re-planning. Each decision changed against the baseline costs, a moved
 published date (of any wave) three times, as `models.score` counts them: afternoons, practices'
 waves, runs per (afternoon, wave, course, start block, room class), runs re-staffed, and on-site
-courses with their trainers. The score counts runs per room: extraction keeps baseline rooms first, and where
-kept runs of a class sit in rooms the model cannot see, the plan's score is reported
-(`solvers.cpsat._complete`)."""
+courses with their trainers. The score counts runs per room: extraction keeps baseline rooms
+first, and where kept runs of a class sit in rooms the model cannot see, the plan's score is
+reported (`solvers.cpsat._complete`)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from ortools.sat.python import cp_model
 from models.plan import Plan
 
 from .external import VIRTUAL
-from .model import PltModel
+from .model import PltModel, grouped
 
 
 def changes_against(m: PltModel, baseline: Plan | None) -> cp_model.LinearExpr:
     if baseline is None:
         return 0
     return 3 * _moved_dates(m, baseline) + _moved_waves(m, baseline) + _changed_runs(m, baseline) + \
-        _trainers_given_runs(m, baseline) + _changed_on_site(m, baseline)
+        _restaffed_runs(m, baseline) + _changed_on_site(m, baseline)
 
 
 def _moved_dates(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
@@ -70,7 +70,7 @@ def _changed_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
     return sum(terms)
 
 
-def _trainers_given_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
+def _restaffed_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
     """Per (afternoon, wave, course, start block) the baseline ran: its runs kept, the fewer of
     then and now, less those kept by a trainer who taught one there then, i.e. runs re-staffed
     (a change in the feeds of both trainers; a run moved, added or taken out is counted apart,
@@ -81,12 +81,10 @@ def _trainers_given_runs(m: PltModel, baseline: Plan) -> cp_model.LinearExpr:
     before: dict[tuple[str, int, str, int], set[str]] = {}
     for r in baseline.runs:
         before.setdefault((r.event, r.wave, r.course, block.get(r.blocks[0], -1)), set()).add(r.trainer)
-    now: dict[tuple[str, int, str, int], dict[str, cp_model.IntVar]] = {}
-    for (e, w, t, c, b), var in m.teaches.items():
-        now.setdefault((e, w, c, b), {})[t] = var
+    now = grouped(m.teaches, lambda k: (k[0], k[1], k[3], k[4]))  # (event, wave, course, block)
     terms = []
     for key, had in sorted(before.items()):
-        teach = now.get(key, {})
+        teach = {k[2]: var for k, var in now.get(key, {}).items()}  # by trainer
         runs, kept = sum(teach.values()), sum(var for t, var in teach.items() if t in had)
         if len(teach) <= len(had):  # never more runs than then: the fewer is now's
             terms.append(runs - kept)
