@@ -1,6 +1,15 @@
-"""A published plan repaired for an edited scenario by taking out what the edits removed: the runs
-and on-site visits of a dropped trainer, course or room, the seats, waves and cover of a dropped
-practice or role, the cover of a dropped provider. Everything else stays where it was.
+"""A published plan repaired for an edited scenario, by the fewest changes this module knows.
+
+- The runs and on-site visits of a trainer the edits dropped go to a trainer free to take them
+  (`handed_over`: one change each); what nobody can take is taken out with the rest of what
+  the edits removed: the runs and visits of a dropped course or room, the seats, waves and cover
+  of a dropped practice or role, the cover of a dropped provider (`without_removed`).
+- An afternoon whose date an edit rules out while taking nothing out (a trainer or room
+  unavailable that day, a blackout over it, a practice that cannot close then) is mended where
+  it is by handing the runs of unavailable trainers over, or by moving the waves named (three
+  changes a wave) or the whole afternoon (every wave by the same days) to one of the nearest
+  dates, its runs there handed over from trainers unavailable then: whichever changes least
+  and leaves the afternoon's own decisions breaking no rule (`with_dates_moved`).
 
 When a re-plan's limit is spent before its search (`whatif --time-limit 5` on Norwich: the model
 and its first plan took 4 s of 5), the solve keeps its best start plan. The published plan
@@ -8,21 +17,20 @@ itself breaks a rule once a trainer is dropped, so greedy's plan was kept: 2,341
 changes against the published 610,364, after dropping one BLS trainer. The repaired plan keeps
 all but that trainer's runs and visits.
 
-An edit can also make a published date wrong while taking nothing out: a trainer or a room
-unavailable that afternoon, a blackout over it, a practice that cannot close then. The plan is
-then repaired by moving the waves named, with all their decisions, to the nearest date where the
-checker finds nothing wrong with the afternoon, or failing that the whole afternoon, every wave
-by the same days (`with_dates_moved`): a moved published date is three changes a wave, against
-greedy's re-plan of many. Each date tried is one check of the afternoon's own decisions: 10
-checks took 0.6 s at 430 generated practices and 3.3 s at 1,500, where no date within reach
-suited every trainer and provider of a two-wave afternoon (moving trainers as well is not tried).
-
 Measured with `whatif --time-limit 5` on Norwich (the model and its first plan took 3.9-4.8 s,
 no search ran), from a CP-SAT plan of 610,694: a BLS trainer unavailable on plt-1's date, the
 clinical skills room unavailable on plt-3's, a blackout over plt-3, a practice unable to close
 on plt-4's ended at 2,129,354 / 2,140,134 / 2,142,876 / 1,848,660 (greedy's re-plan, 6-43 runs
 changed) and now at 670,746 / 670,744 / 670,784 / 670,694 (the afternoon moved, nothing else),
 where a 15 s re-plan's search ends too (670,694-670,738).
+
+At 430 generated practices (two waves) moving dates alone mended a blackout over 3 of the 12
+waves: at every date within reach some trainer of the afternoon was away. Handing their runs
+over mends 7 of 12, in 0.2-0.5 s each (`/work/prof15/rep430.py`); `whatif --time-limit 15`
+with a blackout over plt-1's first wave kept greedy's re-plan (9,318,356, 37 changes) and now
+starts from the repaired plan (8,797,486: the wave moved 12 days, 8 runs handed over). The
+rest fail on the spacing between afternoons (moving one afternoon is all this tries), on a
+practice that cannot close or on a cover provider away on every date near enough.
 
 The repaired plan is also the search's first hint, before greedy's (`_first_solution`). One
 worker, 10 s, Norwich: dropping t-bls-1 1,053,194 either way; dropping t-safeguarding-1 (the
@@ -36,9 +44,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter, defaultdict
 
 from models.calendar import candidate_dates
-from models.checker import Violation, check_plan
+from models.checker import (
+    Violation,
+    afternoons_too_close,
+    check_plan,
+    practice_closes_on_blocked_date,
+    provider_unavailable,
+    waves_in_order_within_window,
+)
+from models.checker_rules import room_unavailable, trainer_unavailable
+from models.checker_view import PlanView, Session
 from models.plan import Plan
 from models.scenario import Scenario
 
@@ -50,16 +68,82 @@ DATES_TRIED = 30
 def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Plan, str] | None:
     """The published plan mended for the edited scenario, checked, with what was done to it; None
     when these repairs do not make it keep every rule. `found`: what the plan breaks now."""
+    done = []
+    handed, count = handed_over(scenario, plan, away=False)
+    if _handed(count):
+        plan = handed
+        done.append(f"with {_teaching(count)} of dropped trainers handed to others")
     less = without_removed(scenario, plan)
-    mended, done = (less, ["less what the edits removed"]) if less is not None else (plan, [])
-    found = check_plan(scenario, mended) if less is not None else found
+    if less is not None:
+        plan = less
+        done.append("less what the edits removed")
+    found = check_plan(scenario, plan) if done else found
     if found:
-        moved = with_dates_moved(scenario, mended, found)
+        moved = with_dates_moved(scenario, plan, found)
         if moved is None:
             return None
-        mended, events = moved
-        done.append(f"with {', '.join(events)} moved")
-    return (mended, "the baseline " + " and ".join(done)) if done else None
+        plan, events = moved
+        done.append(f"with {' and '.join(events)}")
+    return (plan, "the baseline " + " and ".join(done)) if done else None
+
+
+def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, gone: bool = True,
+                away: bool = True) -> tuple[Plan, Counter[str]]:
+    """The plan with the runs and on-site visits (of `events`, or every afternoon) whose trainer
+    has left the scenario (`gone`) or is unavailable on their wave's date (`away`) handed to another
+    trainer who may take them: the skill (and on site, for a visit), free that day, in no other
+    place in those blocks, within their runs per afternoon and afternoons per year; the cheapest
+    first (cost per run, then a weekday they prefer), then by id. Returns the plan and how many
+    were handed over, as `Counter(runs=, visits=)`, and, as `left`, how many nobody could take:
+    those keep their trainer. Runs and visits are handed over in the plan's order."""
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    trainers = {t.id: t for t in scenario.trainers}
+    skill = {c.id: c.needed_skill for c in scenario.courses}
+    every = frozenset(b.id for b in scenario.calendar.blocks)
+    work = [("runs", i, (r.event, r.wave), r.course, frozenset(r.blocks), r.trainer) for i, r in enumerate(plan.runs)]
+    work += [("visits", i, (o.event, o.wave), o.course, every, o.trainer) for i, o in enumerate(plan.on_site)]
+    busy: dict[tuple[str, Session], set[str]] = defaultdict(set)
+    taught: Counter[tuple[str, Session]] = Counter()
+    days: dict[str, set[dt.date | None]] = defaultdict(set)
+    for _, _, session, _, blocks, tid in work:
+        busy[tid, session] |= blocks
+        taught[tid, session] += 1
+        days[tid].add(dates.get(session))
+    weights = scenario.policy.weights
+    items = {"runs": list(plan.runs), "visits": list(plan.on_site)}
+    count: Counter[str] = Counter()
+    for kind, i, session, course, blocks, tid in work:
+        day, trainer = dates.get(session), trainers.get(tid)
+        leaves = (gone and trainer is None) or (away and trainer is not None and day in trainer.unavailable)
+        if not leaves or day is None or course not in skill or (events is not None and session[0] not in events):
+            continue
+        free = [t for t in scenario.trainers if skill[course] in t.skills and (t.on_site or kind == "runs")
+                and day not in t.unavailable and not busy[t.id, session] & blocks
+                and taught[t.id, session] < t.max_runs_per_afternoon
+                and (day in days[t.id] or len(days[t.id]) < t.max_afternoons_per_year)]
+        if not free:
+            count["left"] += 1
+            continue
+        best = min(free, key=lambda t: (weights.cost * t.cost_per_run
+                                        + weights.preferences * (not taught[t.id, session] and t.breaks_weekday(day)),
+                                        t.id))
+        busy[best.id, session] |= blocks
+        taught[best.id, session] += 1
+        days[best.id].add(day)
+        items[kind][i] = items[kind][i].model_copy(update={"trainer": best.id})
+        count[kind] += 1
+    if not _handed(count):
+        return plan, count
+    return plan.model_copy(update={"runs": items["runs"], "on_site": items["visits"]}), count
+
+
+def _handed(count: Counter[str]) -> int:
+    return count["runs"] + count["visits"]
+
+
+def _teaching(count: Counter[str]) -> str:
+    """'2 runs', '1 visit', '2 runs and 1 visit'."""
+    return " and ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("runs", "visits") if (n := count[kind]))
 
 
 def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
@@ -101,6 +185,11 @@ MOVABLE = {"afternoon_outside_period", "afternoon_before_earliest", "afternoon_a
            "provider_unavailable", "room_unavailable", "venue_unavailable", "trainer_unavailable"}
 
 
+# The checker's rules a date breaks most often, read before the whole checker (`_fits`).
+ON_THE_DATE = (practice_closes_on_blocked_date, provider_unavailable, room_unavailable, trainer_unavailable,
+               afternoons_too_close, waves_in_order_within_window)
+
+
 def _waves_in(found: list[Violation], plan: Plan, codes: set[str] | None = None) -> dict[str, set[int]]:
     """The waves the violations (of `codes`, or all) name, by afternoon: a session id ("plt-3/w2"),
     a run's id (its own afternoon and wave), or the date of a wave (a trainer unavailable names the
@@ -134,39 +223,70 @@ def _moved(plan: Plan, event: str, waves: set[int], shift: dt.timedelta) -> Plan
 
 
 def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Plan, list[str]] | None:
-    """The plan with the waves that the violations `found` name moved to the nearest date (of
-    DATES_TRIED candidates) where the afternoon's own decisions break no rule, or failing that the
-    whole afternoon (every wave by the same days), and what was moved; None unless the whole plan
-    then keeps every rule (what a move cannot mend: a trainer's afternoons per year, cover over
-    capacity on every date). An afternoon that fits where it is by then (two too close: moving one
-    mends both) stays. A wave moved alone is three changes; an afternoon of three waves, nine."""
+    """The plan with each afternoon that the violations `found` name mended by the fewest changes
+    among: its runs and visits of trainers unavailable that day handed to others where it is
+    (one change each), the waves named moved to one of the DATES_TRIED nearest dates, or every
+    wave moved by the same days (three changes a wave, plus the runs and visits handed over on
+    the new date); of equal changes the nearest date. A candidate counts only when the
+    afternoon's own decisions then break no rule; 2 x DATES_TRIED are checked at most. Returns
+    the plan and what was done, or None unless the whole plan then keeps every rule (what these
+    cannot mend: a trainer's afternoons per year, cover over capacity on every date). An
+    afternoon that fits where it is by then (two too close: moving one mends both) stays."""
     allowed = set(candidate_dates(scenario))
     broken = _waves_in(found, plan, MOVABLE)
     done = []
     for event, named in sorted(broken.items()):
         if _fits(scenario, plan, event, allowed):
             continue
-        every = {w.number for a in plan.afternoons if a.event == event for w in a.waves}
-        for waves in ([named, every] if named != every else [every]):
-            first = min(w.date for a in plan.afternoons if a.event == event for w in a.waves if w.number in waves)
-            nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
-            trial = next((t for t in (_moved(plan, event, waves, dt.timedelta(days=(day - first).days))
-                                      for day in nearest[:DATES_TRIED]) if _fits(scenario, t, event, allowed)), None)
-            if trial is not None:
-                plan = trial
-                done.append(event if waves == every else
-                            f"{event} wave{'s' if len(waves) > 1 else ''} {', '.join(map(str, sorted(waves)))}")
-                break
+        mended = _nearest_fit(scenario, plan, event, named, allowed)
+        if mended is not None:
+            plan, what = mended
+            done.append(what)
     return (plan, done) if done and not check_plan(scenario, plan) else None
+
+
+def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
+                 allowed: set[dt.date]) -> tuple[Plan, str] | None:
+    """The afternoon mended by the fewest changes (see `with_dates_moved`), and what was done."""
+    dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
+    every = set(dates)
+    tries: list[tuple[set[int], int]] = [(set(), 0)]  # in place: trainers handed over only
+    for waves in ([named, every] if named != every else [every]):
+        first = min(dates[n] for n in waves)
+        nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
+        tries += [(waves, (day - first).days) for day in nearest[:DATES_TRIED]]
+    ranked = []
+    for order, (waves, shift) in enumerate(tries):
+        moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
+        staffed, count = handed_over(scenario, moved, {event}, gone=False)
+        if count["left"] or not (waves or _handed(count)):
+            continue
+        ranked.append((3 * len(waves) + _handed(count), abs(shift), order, staffed, waves, count))
+    ranked.sort(key=lambda r: r[:3])
+    for _, _, _, staffed, waves, count in ranked[:2 * DATES_TRIED]:
+        if _fits(scenario, staffed, event, allowed):
+            what = event if waves == every else f"{event} wave{'s' if len(waves) > 1 else ''} " \
+                                                 f"{', '.join(map(str, sorted(waves)))}"
+            handed = _teaching(count)
+            if not waves:
+                return staffed, f"{handed} of {event} handed to trainers free that day"
+            return staffed, f"{what} moved" + (f" ({handed} handed to trainers free then)" if handed else "")
+    return None
 
 
 def _fits(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -> bool:
     """The afternoon's waves are on dates the calendar allows, and its own decisions (checked
-    alone, with every afternoon's cover: milliseconds on Norwich) break no rule."""
+    alone, with every afternoon's cover: milliseconds on Norwich) break no rule. The rules a date
+    breaks most often are read first, and the whole checker only when they find nothing: at 430
+    generated practices a check is 0.2 s and most dates tried fail on a practice that cannot
+    close, a provider, a room or the spacing."""
     afternoon = next(a for a in plan.afternoons if a.event == event)
     if any(w.date not in allowed for w in afternoon.waves):
         return False
     alone = plan.model_copy(update={
         "runs": [r for r in plan.runs if r.event == event],
         "on_site": [o for o in plan.on_site if o.event == event]})
+    view = PlanView(scenario, alone)
+    if any(event in _waves_in(rule(view), alone) for rule in ON_THE_DATE):
+        return False
     return event not in _waves_in(check_plan(scenario, alone), alone)

@@ -3,6 +3,7 @@ is taken out, the rest stays, and a re-plan whose limit is spent before its sear
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -178,3 +179,100 @@ def test_of_two_afternoons_too_close_only_one_moves(norwich: Scenario) -> None:
     assert label == f"the baseline with {plan.afternoons[1].event} moved"
     assert check_plan(edited, mended) == []
     assert score_plan(edited, mended, plan).terms["stability"].raw == 3
+
+
+def _with_spare(doc: dict[str, Any], like: str, unavailable: list[str] | None = None) -> dict[str, Any]:
+    """The document with a spare trainer who has the skills of trainer `like`, costs 10 more a
+    run and has room for every afternoon."""
+    model = next(t for t in doc["trainers"] if t["id"] == like)
+    doc["trainers"].append({**model, "id": "t-spare", "name": "Spare trainer", "email": None,
+                            "cost_per_run": model["cost_per_run"] + 10, "max_runs_per_afternoon": 3,
+                            "max_afternoons_per_year": 6, "unavailable": unavailable or []})
+    return doc
+
+
+def _changes(edited: Scenario, mended: Plan, plan: Plan) -> int:
+    return score_plan(edited, mended, plan).terms["stability"].raw
+
+
+def test_a_dropped_trainer_s_runs_and_visits_go_to_a_trainer_free_to_take_them(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """With a spare BLS trainer, dropping t-bls-1 hands their runs and visits over (one change
+    each) where they were taken out before (their seats unmet)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    runs = [r.id for r in plan.runs if r.trainer == "t-bls-1"]
+    visits = [(o.event, o.practice) for o in plan.on_site if o.trainer == "t-bls-1"]
+    theirs = runs + visits
+    assert runs and visits
+    edited = parse_scenario(apply_edits(_with_spare(norwich_doc(), "t-bls-1"), drops=("trainers.t-bls-1",)))
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert label == f"the baseline with {len(runs)} runs and {len(visits)} visits of dropped trainers handed to others"
+    assert [r.id for r in mended.runs] == [r.id for r in plan.runs]  # nothing taken out
+    assert [(o.event, o.practice) for o in mended.on_site] == [(o.event, o.practice) for o in plan.on_site]
+    now = {r.id: r.trainer for r in mended.runs} | {(o.event, o.practice): o.trainer for o in mended.on_site}
+    assert all(now[k] == "t-spare" for k in theirs)
+    assert _changes(edited, mended, plan) == len(theirs)
+
+
+def test_a_trainer_unavailable_on_a_published_date_hands_the_afternoon_s_runs_over_in_place(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """Handing a trainer's runs of one afternoon to a spare trainer is one change each, fewer
+    than moving the afternoon's date (three), so the date stays."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    external = next(a for a in plan.afternoons if a.kind.value == "external")
+    counts = Counter(r.trainer for r in plan.runs if r.event == external.event)
+    trainer = min(sorted(counts), key=lambda t: counts[t])  # the fewest runs there: at most three
+    assert counts[trainer] <= 3
+    day = external.waves[0].date.isoformat()
+    doc = _with_spare(norwich_doc(), trainer)
+    edited = parse_scenario(apply_edits(doc, sets=(f"trainers.{trainer}.unavailable=[{day}]",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"trainer_unavailable"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert mended.afternoons == plan.afternoons  # no date moved
+    handed = [r for r in mended.runs if r.event == external.event and r.trainer != trainer
+              and r.id in {p.id for p in plan.runs if p.trainer == trainer}]
+    assert len(handed) == counts[trainer]
+    assert all(r.trainer == "t-spare" for r in handed), "the only other trainer with the skill who is free"
+    assert label == f"the baseline with {counts[trainer]} run{'s' if counts[trainer] > 1 else ''} of " \
+        f"{external.event} handed to trainers free that day"
+    assert _changes(edited, mended, plan) == counts[trainer]
+
+
+def test_a_moved_afternoon_hands_over_the_runs_of_a_trainer_away_on_its_new_date(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """A blackout over an afternoon whose trainer is away on every other date: moving it alone
+    cannot mend it; moving it and handing that trainer's runs there to a spare trainer can."""
+    from models.calendar import all_days
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    external = next(a for a in plan.afternoons if a.kind.value == "external")
+    trainer = min(sorted({r.trainer for r in plan.runs if r.event == external.event}))
+    published = {w.date for a in plan.afternoons for w in a.waves}
+    away = [d.isoformat() for d in all_days(norwich) if d not in published]
+    day = external.waves[0].date.isoformat()
+    doc = _with_spare(norwich_doc(), trainer)
+    doc["trainers"] = [t | {"unavailable": away} if t["id"] == trainer else t for t in doc["trainers"]]
+    edited = parse_scenario(apply_edits(doc, sets=(f"calendar.blackouts=[{{name: Strike, start: {day}, end: {day}}}]",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"afternoon_in_blackout"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    theirs = {r.id for r in plan.runs if r.event == external.event and r.trainer == trainer}
+    assert label == f"the baseline with {external.event} moved ({len(theirs)} run{'s' if len(theirs) > 1 else ''} " \
+        "handed to trainers free then)"
+    assert all(r.trainer != trainer for r in mended.runs if r.id in theirs)
+    assert [r.id for r in mended.runs] == [r.id for r in plan.runs]
+    assert {a.event: a.waves for a in mended.afternoons if a.event != external.event} == \
+        {a.event: a.waves for a in plan.afternoons if a.event != external.event}
+    assert _changes(edited, mended, plan) == 3 + len(theirs)
