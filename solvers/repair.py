@@ -26,11 +26,14 @@ where a 15 s re-plan's search ends too (670,694-670,738).
 
 At 430 generated practices (two waves) moving dates alone mended a blackout over 3 of the 12
 waves: at every date within reach some trainer of the afternoon was away. Handing their runs
-over mends 7 of 12, in 0.2-0.5 s each (`/work/prof15/rep430.py`); `whatif --time-limit 15`
+over mends 7 of 12, in 0.1-0.4 s each (`/work/prof15/rep430.py`); `whatif --time-limit 15`
 with a blackout over plt-1's first wave kept greedy's re-plan (9,318,356, 37 changes) and now
-starts from the repaired plan (8,797,486: the wave moved 12 days, 8 runs handed over). The
-rest fail on the spacing between afternoons (moving one afternoon is all this tries), on a
-practice that cannot close or on a cover provider away on every date near enough.
+starts from the repaired plan (8,797,486: the wave moved 12 days, 8 runs handed over). At 1,500
+practices (three waves) 9 of 18 against 1 of 18, in 0.7-2.6 s each, most of it handing over
+(every date tried is staffed and covered before the fewest changes are checked); six of the nine
+also move the cover of 7-23 practices. The rest fail on the spacing between afternoons (moving
+one afternoon is all this tries), on the window of an afternoon's waves, or on a practice that
+cannot close on any date near enough.
 
 The repaired plan is also the search's first hint, before greedy's (`_first_solution`). One
 worker, 10 s, Norwich: dropping t-bls-1 1,053,194 either way; dropping t-safeguarding-1 (the
@@ -58,7 +61,7 @@ from models.checker import (
 from models.checker_rules import room_unavailable, trainer_unavailable
 from models.checker_view import PlanView, Session
 from models.plan import Plan
-from models.scenario import Scenario
+from models.scenario import Scenario, Trainer
 
 # Dates tried for each afternoon to move, nearest first: each is one check of that afternoon's
 # decisions (Norwich: a few milliseconds), and a move far from the published date is a poor repair.
@@ -88,28 +91,39 @@ def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Pl
 
 
 def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, gone: bool = True,
-                away: bool = True) -> tuple[Plan, Counter[str]]:
+                away: bool = True, elsewhere: dict[str, set[dt.date]] | None = None) -> tuple[Plan, Counter[str]]:
     """The plan with the runs and on-site visits (of `events`, or every afternoon) whose trainer
     has left the scenario (`gone`) or is unavailable on their wave's date (`away`) handed to another
     trainer who may take them: the skill (and on site, for a visit), free that day, in no other
     place in those blocks, within their runs per afternoon and afternoons per year; the cheapest
     first (cost per run, then a weekday they prefer), then by id. Returns the plan and how many
     were handed over, as `Counter(runs=, visits=)`, and, as `left`, how many nobody could take:
-    those keep their trainer. Runs and visits are handed over in the plan's order."""
+    those keep their trainer. Runs and visits are handed over in the plan's order.
+    `elsewhere`: the dates each trainer works outside `events` (`days_worked`), when the caller
+    tries many dates for one afternoon: the rest of the plan is then not read again."""
     dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
     trainers = {t.id: t for t in scenario.trainers}
     skill = {c.id: c.needed_skill for c in scenario.courses}
     every = frozenset(b.id for b in scenario.calendar.blocks)
-    work = [("runs", i, (r.event, r.wave), r.course, frozenset(r.blocks), r.trainer) for i, r in enumerate(plan.runs)]
-    work += [("visits", i, (o.event, o.wave), o.course, every, o.trainer) for i, o in enumerate(plan.on_site)]
+    ours = elsewhere is not None and events is not None
+    work = [("runs", i, (r.event, r.wave), r.course, frozenset(r.blocks), r.trainer) for i, r in enumerate(plan.runs)
+            if not ours or r.event in events]
+    work += [("visits", i, (o.event, o.wave), o.course, every, o.trainer) for i, o in enumerate(plan.on_site)
+             if not ours or o.event in events]
     busy: dict[tuple[str, Session], set[str]] = defaultdict(set)
     taught: Counter[tuple[str, Session]] = Counter()
     days: dict[str, set[dt.date | None]] = defaultdict(set)
+    for tid, worked in (elsewhere.items() if ours else ()):
+        days[tid] = set(worked)
     for _, _, session, _, blocks, tid in work:
         busy[tid, session] |= blocks
         taught[tid, session] += 1
         days[tid].add(dates.get(session))
     weights = scenario.policy.weights
+    able: dict[str, list[tuple[Trainer, set[dt.date]]]] = defaultdict(list)  # by skill, with their days away
+    for t in scenario.trainers:
+        for held in t.skills:
+            able[held].append((t, set(t.unavailable)))
     items = {"runs": list(plan.runs), "visits": list(plan.on_site)}
     count: Counter[str] = Counter()
     for kind, i, session, course, blocks, tid in work:
@@ -117,8 +131,8 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
         leaves = (gone and trainer is None) or (away and trainer is not None and day in trainer.unavailable)
         if not leaves or day is None or course not in skill or (events is not None and session[0] not in events):
             continue
-        free = [t for t in scenario.trainers if skill[course] in t.skills and (t.on_site or kind == "runs")
-                and day not in t.unavailable and not busy[t.id, session] & blocks
+        free = [t for t, off in able[skill[course]] if (t.on_site or kind == "runs")
+                and day not in off and not busy[t.id, session] & blocks
                 and taught[t.id, session] < t.max_runs_per_afternoon
                 and (day in days[t.id] or len(days[t.id]) < t.max_afternoons_per_year)]
         if not free:
@@ -137,6 +151,17 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
     return plan.model_copy(update={"runs": items["runs"], "on_site": items["visits"]}), count
 
 
+def days_worked(plan: Plan, but: str) -> dict[str, set[dt.date]]:
+    """The dates each trainer works, at every afternoon but `but`."""
+    dates = {(a.event, w.number): w.date for a in plan.afternoons if a.event != but for w in a.waves}
+    worked: dict[str, set[dt.date]] = defaultdict(set)
+    for tid, session in [(r.trainer, (r.event, r.wave)) for r in plan.runs if r.event != but] + \
+            [(o.trainer, (o.event, o.wave)) for o in plan.on_site if o.event != but]:
+        if session in dates:
+            worked[tid].add(dates[session])
+    return worked
+
+
 def _handed(count: Counter[str]) -> int:
     return count["runs"] + count["visits"]
 
@@ -144,6 +169,39 @@ def _handed(count: Counter[str]) -> int:
 def _teaching(count: Counter[str]) -> str:
     """'2 runs', '1 visit', '2 runs and 1 visit'."""
     return " and ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("runs", "visits") if (n := count[kind]))
+
+
+def covered_again(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan, int, int]:
+    """The plan with the practices of `event` covered by a provider unavailable on their wave's
+    date handed to providers available then, within their capacity in that wave: the largest
+    practice first, to a provider already covering in the wave before a new one, then the
+    cheapest for it, then by id. Returns the plan, how many practices changed provider and how
+    many no provider could take (they keep theirs)."""
+    dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
+    providers = {c.id: c for c in scenario.cover_providers}
+    sizes = {p.id: p.list_size for p in scenario.practices}
+    load: Counter[tuple[int, str]] = Counter()
+    for c in plan.cover:
+        if c.event == event:
+            load[c.wave, c.provider] += sizes.get(c.practice, 0)
+    away = [(i, c) for i, c in enumerate(plan.cover) if c.event == event and c.provider in providers
+            and dates.get(c.wave) in providers[c.provider].unavailable]
+    cover, moved, left = list(plan.cover), 0, 0
+    for i, c in sorted(away, key=lambda item: (-sizes.get(item[1].practice, 0), item[0])):
+        size, day = sizes.get(c.practice, 0), dates[c.wave]
+        free = [p for p in scenario.cover_providers if day not in p.unavailable
+                and load[c.wave, p.id] + size <= p.capacity]
+        if not free:
+            left += 1
+            continue
+        best = min(free, key=lambda p: (not load[c.wave, p.id],
+                                        (size * p.cost_per_1000_patients + 500) // 1000
+                                        + (0 if load[c.wave, p.id] else p.cost_per_afternoon), p.id))
+        load[c.wave, c.provider] -= size
+        load[c.wave, best.id] += size
+        cover[i] = c.model_copy(update={"provider": best.id})
+        moved += 1
+    return (plan.model_copy(update={"cover": cover}) if moved else plan), moved, left
 
 
 def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
@@ -227,7 +285,8 @@ def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> 
     among: its runs and visits of trainers unavailable that day handed to others where it is
     (one change each), the waves named moved to one of the DATES_TRIED nearest dates, or every
     wave moved by the same days (three changes a wave, plus the runs and visits handed over on
-    the new date); of equal changes the nearest date. A candidate counts only when the
+    the new date); of equal changes the nearest date. The cover of a provider unavailable on the
+    date goes to providers available then (`covered_again`; no change the score counts). A candidate counts only when the
     afternoon's own decisions then break no rule; 2 x DATES_TRIED are checked at most. Returns
     the plan and what was done, or None unless the whole plan then keeps every rule (what these
     cannot mend: a trainer's afternoons per year, cover over capacity on every date). An
@@ -250,27 +309,31 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
     """The afternoon mended by the fewest changes (see `with_dates_moved`), and what was done."""
     dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
     every = set(dates)
-    tries: list[tuple[set[int], int]] = [(set(), 0)]  # in place: trainers handed over only
+    tries: list[tuple[set[int], int]] = [(set(), 0)]  # in place: trainers and cover handed over only
     for waves in ([named, every] if named != every else [every]):
         first = min(dates[n] for n in waves)
         nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
         tries += [(waves, (day - first).days) for day in nearest[:DATES_TRIED]]
     ranked = []
+    elsewhere = days_worked(plan, event)  # the same for every date tried
     for order, (waves, shift) in enumerate(tries):
         moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
-        staffed, count = handed_over(scenario, moved, {event}, gone=False)
-        if count["left"] or not (waves or _handed(count)):
+        staffed, count = handed_over(scenario, moved, {event}, gone=False, elsewhere=elsewhere)
+        staffed, covers, uncovered = covered_again(scenario, staffed, event)
+        if count["left"] or uncovered or not (waves or _handed(count) or covers):
             continue
-        ranked.append((3 * len(waves) + _handed(count), abs(shift), order, staffed, waves, count))
-    ranked.sort(key=lambda r: r[:3])
-    for _, _, _, staffed, waves, count in ranked[:2 * DATES_TRIED]:
+        ranked.append((3 * len(waves) + _handed(count), covers, abs(shift), order, staffed, waves, count))
+    ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
+    for _, covers, _, _, staffed, waves, count in ranked[:2 * DATES_TRIED]:
         if _fits(scenario, staffed, event, allowed):
             what = event if waves == every else f"{event} wave{'s' if len(waves) > 1 else ''} " \
                                                  f"{', '.join(map(str, sorted(waves)))}"
-            handed = _teaching(count)
+            when = "then" if waves else "that day"
+            also = ([f"{_teaching(count)} handed to trainers free {when}"] if _handed(count) else []) + \
+                ([f"the cover of {covers} practice{'s' if covers > 1 else ''} to providers free {when}"] if covers else [])
             if not waves:
-                return staffed, f"{handed} of {event} handed to trainers free that day"
-            return staffed, f"{what} moved" + (f" ({handed} handed to trainers free then)" if handed else "")
+                return staffed, f"{event} kept ({' and '.join(also)})"
+            return staffed, f"{what} moved" + (f" ({' and '.join(also)})" if also else "")
     return None
 
 

@@ -242,8 +242,8 @@ def test_a_trainer_unavailable_on_a_published_date_hands_the_afternoon_s_runs_ov
               and r.id in {p.id for p in plan.runs if p.trainer == trainer}]
     assert len(handed) == counts[trainer]
     assert all(r.trainer == "t-spare" for r in handed), "the only other trainer with the skill who is free"
-    assert label == f"the baseline with {counts[trainer]} run{'s' if counts[trainer] > 1 else ''} of " \
-        f"{external.event} handed to trainers free that day"
+    assert label == f"the baseline with {external.event} kept ({counts[trainer]} run{'s' if counts[trainer] > 1 else ''} " \
+        "handed to trainers free that day)"
     assert _changes(edited, mended, plan) == counts[trainer]
 
 
@@ -276,3 +276,37 @@ def test_a_moved_afternoon_hands_over_the_runs_of_a_trainer_away_on_its_new_date
     assert {a.event: a.waves for a in mended.afternoons if a.event != external.event} == \
         {a.event: a.waves for a in plan.afternoons if a.event != external.event}
     assert _changes(edited, mended, plan) == 3 + len(theirs)
+
+
+@pytest.mark.parametrize("room", ["for every practice", "for half of them"])
+def test_the_cover_of_a_provider_away_on_a_published_date_goes_to_a_provider_free_then(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]], room: str) -> None:
+    """A second provider who can cover every practice takes the afternoon's cover where it is
+    (no change the score counts); one with room for half of them cannot, so the date moves."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    afternoon = [a for a in plan.afternoons if a.kind.value == "external"][1]  # one that can move
+    day = afternoon.waves[0].date.isoformat()
+    patients = sum(p.list_size for p in norwich.practices)
+    doc = norwich_doc()
+    doc["cover_providers"].append({"id": "ooh-2", "name": "Second provider", "cost_per_afternoon": 2000,
+                                   "capacity": patients if room == "for every practice" else patients // 2})
+    edited = parse_scenario(apply_edits(doc, sets=(f"cover_providers.ooh.unavailable=[{day}]",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"provider_unavailable"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert mended.runs == plan.runs and mended.on_site == plan.on_site
+    if room == "for every practice":
+        assert label == f"the baseline with {afternoon.event} kept (the cover of 21 practices to providers free that day)"
+        assert mended.afternoons == plan.afternoons
+        assert {c.provider for c in mended.cover if c.event == afternoon.event} == {"ooh-2"}
+        assert [c for c in mended.cover if c.event != afternoon.event] == \
+            [c for c in plan.cover if c.event != afternoon.event]
+        assert _changes(edited, mended, plan) == 0
+    else:
+        assert label == f"the baseline with {afternoon.event} moved"
+        assert mended.cover == plan.cover
+        assert _changes(edited, mended, plan) == 3
