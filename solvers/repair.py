@@ -4,12 +4,15 @@
   (`handed_over`: one change each); what nobody can take is taken out with the rest of what
   the edits removed: the runs and visits of a dropped course or room, the seats, waves and cover
   of a dropped practice or role, the cover of a dropped provider (`without_removed`).
-- An afternoon whose date an edit rules out while taking nothing out (a trainer or room
-  unavailable that day, a blackout over it, a practice that cannot close then) is mended where
-  it is by handing the runs of unavailable trainers over, or by moving the waves named (three
-  changes a wave) or the whole afternoon (every wave by the same days) to one of the nearest
-  dates, its runs there handed over from trainers unavailable then: whichever changes least
-  and leaves the afternoon's own decisions breaking no rule (`with_dates_moved`).
+- An afternoon whose date an edit rules out while taking nothing out (a trainer, room or cover
+  provider unavailable that day, a blackout over it, a practice that cannot close then) is
+  mended where it is, or by moving the waves named (three changes a wave) or the whole
+  afternoon (every wave by the same days) to one of the nearest dates; either way a practice
+  that cannot close on its wave's date moves to another wave of the afternoon
+  (`closing_elsewhere`), the runs of trainers away that day go to trainers free then
+  (`handed_over`) and the cover of providers away to providers with room (`covered_again`):
+  whichever changes least and leaves the afternoon's own decisions breaking no rule
+  (`with_dates_moved`).
 
 When a re-plan's limit is spent before its search (`whatif --time-limit 5` on Norwich: the model
 and its first plan took 4 s of 5), the solve keeps its best start plan. The published plan
@@ -25,15 +28,14 @@ changed) and now at 670,746 / 670,744 / 670,784 / 670,694 (the afternoon moved, 
 where a 15 s re-plan's search ends too (670,694-670,738).
 
 At 430 generated practices (two waves) moving dates alone mended a blackout over 3 of the 12
-waves: at every date within reach some trainer of the afternoon was away. Handing their runs
-over mends 7 of 12, in 0.1-0.4 s each (`/work/prof15/rep430.py`); `whatif --time-limit 15`
-with a blackout over plt-1's first wave kept greedy's re-plan (9,318,356, 37 changes) and now
-starts from the repaired plan (8,797,486: the wave moved 12 days, 8 runs handed over). At 1,500
-practices (three waves) 9 of 18 against 1 of 18, in 0.7-2.6 s each, most of it handing over
-(every date tried is staffed and covered before the fewest changes are checked); six of the nine
-also move the cover of 7-23 practices. The rest fail on the spacing between afternoons (moving
-one afternoon is all this tries), on the window of an afternoon's waves, or on a practice that
-cannot close on any date near enough.
+waves: at every date within reach some trainer of the afternoon was away, a provider or a
+practice. With the runs, cover and practices handed over it mends 8 of 12, in 0.2-0.6 s each
+(`/work/prof15/rep430.py`); `whatif --time-limit 15` with a blackout over plt-1's first wave
+kept greedy's re-plan (9,318,356, 37 changes) and now starts from the repaired plan. At 1,500
+practices (three waves) 10 of 18 against 1 of 18, in 1.4-3.4 s each, most of it handing over
+(every date tried is staffed and covered before the fewest changes are checked). The rest fail
+on the spacing between afternoons (moving one afternoon is all this tries) or on the window of
+an afternoon's waves.
 
 The repaired plan is also the search's first hint, before greedy's (`_first_solution`). One
 worker, 10 s, Norwich: dropping t-bls-1 1,053,194 either way; dropping t-safeguarding-1 (the
@@ -60,8 +62,8 @@ from models.checker import (
 )
 from models.checker_rules import room_unavailable, trainer_unavailable
 from models.checker_view import PlanView, Session
-from models.plan import Plan
-from models.scenario import Scenario, Trainer
+from models.plan import Cover, Plan
+from models.scenario import CoverProvider, Scenario, Trainer
 
 # Dates tried for each afternoon to move, nearest first: each is one check of that afternoon's
 # decisions (Norwich: a few milliseconds), and a move far from the published date is a poor repair.
@@ -166,6 +168,10 @@ def _handed(count: Counter[str]) -> int:
     return count["runs"] + count["visits"]
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def _teaching(count: Counter[str]) -> str:
     """'2 runs', '1 visit', '2 runs and 1 visit'."""
     return " and ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("runs", "visits") if (n := count[kind]))
@@ -173,35 +179,116 @@ def _teaching(count: Counter[str]) -> str:
 
 def covered_again(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan, int, int]:
     """The plan with the practices of `event` covered by a provider unavailable on their wave's
-    date handed to providers available then, within their capacity in that wave: the largest
-    practice first, to a provider already covering in the wave before a new one, then the
-    cheapest for it, then by id. Returns the plan, how many practices changed provider and how
+    date handed to providers available then, within their capacity in that wave (`_with_room`),
+    the largest practice first. Returns the plan, how many practices changed provider and how
     many no provider could take (they keep theirs)."""
     dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
     providers = {c.id: c for c in scenario.cover_providers}
     sizes = {p.id: p.list_size for p in scenario.practices}
-    load: Counter[tuple[int, str]] = Counter()
-    for c in plan.cover:
-        if c.event == event:
-            load[c.wave, c.provider] += sizes.get(c.practice, 0)
+    load = _loads(plan, event, sizes)
     away = [(i, c) for i, c in enumerate(plan.cover) if c.event == event and c.provider in providers
             and dates.get(c.wave) in providers[c.provider].unavailable]
     cover, moved, left = list(plan.cover), 0, 0
     for i, c in sorted(away, key=lambda item: (-sizes.get(item[1].practice, 0), item[0])):
-        size, day = sizes.get(c.practice, 0), dates[c.wave]
-        free = [p for p in scenario.cover_providers if day not in p.unavailable
-                and load[c.wave, p.id] + size <= p.capacity]
-        if not free:
+        size = sizes.get(c.practice, 0)
+        best = _with_room(scenario, load, c.wave, dates[c.wave], size)
+        if best is None:
             left += 1
             continue
-        best = min(free, key=lambda p: (not load[c.wave, p.id],
-                                        (size * p.cost_per_1000_patients + 500) // 1000
-                                        + (0 if load[c.wave, p.id] else p.cost_per_afternoon), p.id))
         load[c.wave, c.provider] -= size
         load[c.wave, best.id] += size
         cover[i] = c.model_copy(update={"provider": best.id})
         moved += 1
     return (plan.model_copy(update={"cover": cover}) if moved else plan), moved, left
+
+
+def _loads(plan: Plan, event: str, sizes: dict[str, int]) -> Counter[tuple[int, str]]:
+    """Patients each provider covers in each wave of `event`."""
+    load: Counter[tuple[int, str]] = Counter()
+    for c in plan.cover:
+        if c.event == event:
+            load[c.wave, c.provider] += sizes.get(c.practice, 0)
+    return load
+
+
+def _with_room(scenario: Scenario, load: Counter[tuple[int, str]], wave: int, day: dt.date,
+               size: int) -> CoverProvider | None:
+    """A provider available on `day` with room for `size` more patients in the wave: one already
+    covering there before a new one, then the cheapest for it, then by id; None if none has."""
+    free = [p for p in scenario.cover_providers if day not in p.unavailable and load[wave, p.id] + size <= p.capacity]
+    return min(free, default=None, key=lambda p: (not load[wave, p.id], (size * p.cost_per_1000_patients + 500) // 1000
+                                                  + (0 if load[wave, p.id] else p.cost_per_afternoon), p.id))
+
+
+def closing_elsewhere(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan, Counter[str]]:
+    """The plan with each practice of `event` that cannot close on its wave's date moved to the
+    nearest other wave of the afternoon it can close in (a change), covered there by its provider
+    if that one is available with room, else as `_with_room` chooses. Its seats in the old wave's
+    runs are taken out, and a run left below its course's minimum group with them (a change); its
+    on-site visit goes with it, or is taken out (a change) when its trainer teaches in the new
+    wave. Returns the plan and `Counter(practices=, dropped=, left=)`: practices moved, runs and
+    visits taken out, practices no wave could take (they stay)."""
+    count: Counter[str] = Counter()
+    afternoon = next(a for a in plan.afternoons if a.event == event)
+    practices = {p.id: p for p in scenario.practices}
+    dates = {w.number: w.date for w in afternoon.waves}
+    blocked = [(w.number, pid) for w in afternoon.waves for pid in w.practices
+               if pid in practices and w.date in practices[pid].cannot_close]
+    if not blocked:
+        return plan, count
+    providers = {c.id: c for c in scenario.cover_providers}
+    load = _loads(plan, event, {p.id: p.list_size for p in scenario.practices})
+    covering = {(c.wave, c.practice): i for i, c in enumerate(plan.cover) if c.event == event}
+    cover, to = list(plan.cover), {}
+    for number, pid in blocked:
+        size, i = practices[pid].list_size, covering.get((number, pid))
+        now = providers.get(cover[i].provider) if i is not None else None
+        for other in sorted(dates, key=lambda n: (abs((dates[n] - dates[number]).days), n)):
+            if other == number or dates[other] in practices[pid].cannot_close:
+                continue
+            keeps = now is not None and dates[other] not in now.unavailable and load[other, now.id] + size <= now.capacity
+            provider = now if keeps else _with_room(scenario, load, other, dates[other], size)
+            if provider is None:
+                continue
+            if now is not None:
+                load[number, now.id] -= size
+            load[other, provider.id] += size
+            if i is None:  # not covered where it was (the checker says so too): covered where it goes
+                cover.append(Cover(event=event, wave=other, practice=pid, provider=provider.id))
+            else:
+                cover[i] = cover[i].model_copy(update={"wave": other, "provider": provider.id})
+            to[pid] = other
+            break
+        else:
+            count["left"] += 1
+    if not to:
+        return plan, count
+    count["practices"] = len(to)
+    waves = [w.model_copy(update={"practices": [p for p in w.practices if to.get(p, w.number) == w.number]
+                                  + [p for p in to if to[p] == w.number]}) for w in afternoon.waves]
+    afternoons = [a.model_copy(update={"waves": waves}) if a.event == event else a for a in plan.afternoons]
+    least = {c.id: c.min_group for c in scenario.courses}
+    runs = []
+    for run in plan.runs:
+        seats = [s for s in run.seats if run.event != event or s.practice not in to]
+        if len(seats) == len(run.seats):
+            runs.append(run)
+        elif sum(s.count for s in seats) >= least.get(run.course, 1):
+            runs.append(run.model_copy(update={"seats": seats}))
+        else:
+            count["dropped"] += 1
+    busy = {(r.trainer, r.wave) for r in runs if r.event == event} | \
+        {(o.trainer, o.wave) for o in plan.on_site if o.event == event and o.practice not in to}
+    on_site = []
+    for visit in plan.on_site:
+        if visit.event != event or visit.practice not in to:
+            on_site.append(visit)
+        elif (visit.trainer, to[visit.practice]) in busy:
+            count["dropped"] += 1
+        else:
+            busy.add((visit.trainer, to[visit.practice]))
+            on_site.append(visit.model_copy(update={"wave": to[visit.practice]}))
+    return plan.model_copy(update={"afternoons": afternoons, "cover": cover, "runs": runs, "on_site": on_site}), count
 
 
 def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
@@ -318,19 +405,25 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
     elsewhere = days_worked(plan, event)  # the same for every date tried
     for order, (waves, shift) in enumerate(tries):
         moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
+        moved, closing = closing_elsewhere(scenario, moved, event)
         staffed, count = handed_over(scenario, moved, {event}, gone=False, elsewhere=elsewhere)
         staffed, covers, uncovered = covered_again(scenario, staffed, event)
-        if count["left"] or uncovered or not (waves or _handed(count) or covers):
+        if closing["left"] or count["left"] or uncovered or not (waves or closing["practices"] or _handed(count) or covers):
             continue
-        ranked.append((3 * len(waves) + _handed(count), covers, abs(shift), order, staffed, waves, count))
+        changes = 3 * len(waves) + closing["practices"] + closing["dropped"] + _handed(count)
+        ranked.append((changes, covers, abs(shift), order, staffed, waves, count, closing))
     ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
-    for _, covers, _, _, staffed, waves, count in ranked[:2 * DATES_TRIED]:
+    for _, covers, _, _, staffed, waves, count, closing in ranked[:2 * DATES_TRIED]:
         if _fits(scenario, staffed, event, allowed):
             what = event if waves == every else f"{event} wave{'s' if len(waves) > 1 else ''} " \
                                                  f"{', '.join(map(str, sorted(waves)))}"
             when = "then" if waves else "that day"
-            also = ([f"{_teaching(count)} handed to trainers free {when}"] if _handed(count) else []) + \
-                ([f"the cover of {covers} practice{'s' if covers > 1 else ''} to providers free {when}"] if covers else [])
+            also = ([f"{_count(closing['practices'], 'practice')} moved to a wave "
+                     f"{'it' if closing['practices'] == 1 else 'they'} can close in"
+                     + (f", taking {_count(closing['dropped'], 'run or visit', 'runs or visits')} out"
+                        if closing["dropped"] else "")] if closing["practices"] else []) + \
+                ([f"{_teaching(count)} handed to trainers free {when}"] if _handed(count) else []) + \
+                ([f"the cover of {_count(covers, 'practice')} to providers free {when}"] if covers else [])
             if not waves:
                 return staffed, f"{event} kept ({' and '.join(also)})"
             return staffed, f"{what} moved" + (f" ({' and '.join(also)})" if also else "")

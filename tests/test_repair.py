@@ -310,3 +310,37 @@ def test_the_cover_of_a_provider_away_on_a_published_date_goes_to_a_provider_fre
         assert label == f"the baseline with {afternoon.event} moved"
         assert mended.cover == plan.cover
         assert _changes(edited, mended, plan) == 3
+
+
+def test_a_practice_that_cannot_close_on_its_wave_s_date_moves_to_another_wave_of_the_afternoon() -> None:
+    """Norfolk and Waveney closes in three waves: a practice that can no longer close on its
+    wave's date closes in another wave (one change, and its runs left too small taken out), where
+    moving the wave's date is three changes and would move every practice in it."""
+    from pathlib import Path
+
+    from models.loading import load_scenario
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = load_scenario(Path(__file__).resolve().parent.parent / "examples" / "norfolk-waveney" / "scenario.yaml")
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    afternoon = plan.afternoons[0]
+    practice = afternoon.waves[0].practices[0]
+    day = afternoon.waves[0].date.isoformat()
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"practices.{practice}.cannot_close=[{day}]",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"practice_cannot_close"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert label.startswith(f"the baseline with {afternoon.event} kept (1 practice moved to a wave it can close in")
+    now = {p: w.number for w in mended.afternoons[0].waves for p in w.practices}
+    assert now[practice] != 1
+    assert {p: w for p, w in now.items() if p != practice} == \
+        {p: w.number for w in afternoon.waves for p in w.practices if p != practice}
+    assert [[w.date for w in a.waves] for a in mended.afternoons] == [[w.date for w in a.waves] for a in plan.afternoons]
+    assert {(c.wave, c.practice) for c in mended.cover if c.event == afternoon.event} == \
+        {(w, p) for p, w in now.items()}
+    assert all(s.practice != practice for r in mended.runs if r.event == afternoon.event for s in r.seats)
+    dropped = len(plan.runs) - len(mended.runs) + len(plan.on_site) - len(mended.on_site)
+    assert (", taking" in label) == (dropped > 0)
+    assert _changes(edited, mended, plan) == 1 + dropped
