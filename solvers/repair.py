@@ -126,15 +126,32 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
     for t in scenario.trainers:
         for held in t.skills:
             able[held].append((t, set(t.unavailable)))
+    rooms = {room.id for _, room in scenario.all_rooms()}
+    practices = {p.id for p in scenario.practices}
     items = {"runs": list(plan.runs), "visits": list(plan.on_site)}
+
+    def kept(kind: str, i: int) -> bool:  # not taken out with a dropped room or practice anyway
+        item = items[kind][i]
+        return item.room is None or item.room in rooms if kind == "runs" else item.practice in practices
+
+    def leaves(tid: str, day: dt.date | None) -> bool:
+        trainer = trainers.get(tid)
+        return (gone and trainer is None) or (away and trainer is not None and day in trainer.unavailable)
+
+    def able_for(kind: str, course: str, day: dt.date) -> list[Trainer]:
+        return [t for t, off in able[skill[course]] if (t.on_site or kind == "runs") and day not in off]
+
+    # the items with the fewest trainers able to take them first: one trainer with two skills
+    # taking the runs of the skill others have too can leave the other skill's runs to nobody
+    leaving = [(kind, i, session, course, blocks, tid) for kind, i, session, course, blocks, tid in work
+               if (events is None or session[0] in events) and course in skill and dates.get(session) is not None
+               and leaves(tid, dates[session]) and kept(kind, i)]
+    leaving.sort(key=lambda w: len(able_for(w[0], w[3], dates[w[2]])))  # stable: the plan's order among equals
     count: Counter[str] = Counter()
-    for kind, i, session, course, blocks, tid in work:
-        day, trainer = dates.get(session), trainers.get(tid)
-        leaves = (gone and trainer is None) or (away and trainer is not None and day in trainer.unavailable)
-        if not leaves or day is None or course not in skill or (events is not None and session[0] not in events):
-            continue
-        free = [t for t, off in able[skill[course]] if (t.on_site or kind == "runs")
-                and day not in off and not busy[t.id, session] & blocks
+    for kind, i, session, course, blocks, _ in leaving:
+        day = dates[session]
+        free = [t for t in able_for(kind, course, day)
+                if not busy[t.id, session] & blocks
                 and taught[t.id, session] < t.max_runs_per_afternoon
                 and (day in days[t.id] or len(days[t.id]) < t.max_afternoons_per_year)]
         if not free:
@@ -180,25 +197,31 @@ def _teaching(count: Counter[str]) -> str:
 def covered_again(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan, int, int]:
     """The plan with the practices of `event` covered by a provider unavailable on their wave's
     date handed to providers available then, within their capacity in that wave (`_with_room`),
-    the largest practice first. Returns the plan, how many practices changed provider and how
-    many no provider could take (they keep theirs)."""
+    the largest practice first; should that leave one without, again packing each into the
+    provider it fills most (two providers with room for all but the largest and for the largest
+    alone). Returns the plan, how many practices changed provider and how many no provider could
+    take (they keep theirs)."""
     dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
     providers = {c.id: c for c in scenario.cover_providers}
     sizes = {p.id: p.list_size for p in scenario.practices}
-    load = _loads(plan, event, sizes)
     away = [(i, c) for i, c in enumerate(plan.cover) if c.event == event and c.provider in providers
             and dates.get(c.wave) in providers[c.provider].unavailable]
-    cover, moved, left = list(plan.cover), 0, 0
-    for i, c in sorted(away, key=lambda item: (-sizes.get(item[1].practice, 0), item[0])):
-        size = sizes.get(c.practice, 0)
-        best = _with_room(scenario, load, c.wave, dates[c.wave], size)
-        if best is None:
-            left += 1
-            continue
-        load[c.wave, c.provider] -= size
-        load[c.wave, best.id] += size
-        cover[i] = c.model_copy(update={"provider": best.id})
-        moved += 1
+    away.sort(key=lambda item: (-sizes.get(item[1].practice, 0), item[0]))
+    for tight in (False, True):
+        load = _loads(plan, event, sizes)
+        cover, moved, left = list(plan.cover), 0, 0
+        for i, c in away:
+            size = sizes.get(c.practice, 0)
+            best = _with_room(scenario, load, c.wave, dates[c.wave], size, tight)
+            if best is None:
+                left += 1
+                continue
+            load[c.wave, c.provider] -= size
+            load[c.wave, best.id] += size
+            cover[i] = c.model_copy(update={"provider": best.id})
+            moved += 1
+        if not left:
+            break
     return (plan.model_copy(update={"cover": cover}) if moved else plan), moved, left
 
 
@@ -212,10 +235,13 @@ def _loads(plan: Plan, event: str, sizes: dict[str, int]) -> Counter[tuple[int, 
 
 
 def _with_room(scenario: Scenario, load: Counter[tuple[int, str]], wave: int, day: dt.date,
-               size: int) -> CoverProvider | None:
+               size: int, tight: bool = False) -> CoverProvider | None:
     """A provider available on `day` with room for `size` more patients in the wave: one already
-    covering there before a new one, then the cheapest for it, then by id; None if none has."""
+    covering there before a new one, then the cheapest for it, then by id; `tight`: the one left
+    with the least room, then by id. None if none has room."""
     free = [p for p in scenario.cover_providers if day not in p.unavailable and load[wave, p.id] + size <= p.capacity]
+    if tight:
+        return min(free, default=None, key=lambda p: (p.capacity - load[wave, p.id] - size, p.id))
     return min(free, default=None, key=lambda p: (not load[wave, p.id], (size * p.cost_per_1000_patients + 500) // 1000
                                                   + (0 if load[wave, p.id] else p.cost_per_afternoon), p.id))
 
@@ -398,6 +424,8 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
     every = set(dates)
     tries: list[tuple[set[int], int]] = [(set(), 0)]  # in place: trainers and cover handed over only
     for waves in ([named, every] if named != every else [every]):
+        if not waves:  # an afternoon listed twice, once without waves: the checker says so
+            continue
         first = min(dates[n] for n in waves)
         nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
         tries += [(waves, (day - first).days) for day in nearest[:DATES_TRIED]]

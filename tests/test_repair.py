@@ -3,6 +3,7 @@ is taken out, the rest stays, and a re-plan whose limit is spent before its sear
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -344,3 +345,97 @@ def test_a_practice_that_cannot_close_on_its_wave_s_date_moves_to_another_wave_o
     dropped = len(plan.runs) - len(mended.runs) + len(plan.on_site) - len(mended.on_site)
     assert (", taking" in label) == (dropped > 0)
     assert _changes(edited, mended, plan) == 1 + dropped
+
+
+def test_runs_go_first_to_the_skill_fewest_trainers_have(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """t-conflict and t-ig leave; t-x has both skills (and is cheaper), t-y conflict resolution
+    only. Handed over in the plan's order, t-x took the conflict resolution runs and the
+    information governance runs went to nobody (6 of 58 taken out)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    doc = norwich_doc()
+    model = next(t for t in doc["trainers"] if t["id"] == "t-conflict")
+    for tid, skills, cost in (("t-x", ["conflict-resolution", "information-governance"], 100),
+                              ("t-y", ["conflict-resolution"], 500)):
+        doc["trainers"].append({**model, "id": tid, "name": tid, "email": None, "skills": skills, "cost_per_run": cost,
+                                "unavailable": [], "max_runs_per_afternoon": 3, "max_afternoons_per_year": 6})
+    edited = parse_scenario(apply_edits(doc, drops=("trainers.t-conflict", "trainers.t-ig")))
+    leaving = [r.id for r in plan.runs if r.trainer in ("t-conflict", "t-ig")]
+    assert {r.trainer for r in plan.runs if r.id in leaving} == {"t-conflict", "t-ig"}
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert [r.id for r in mended.runs] == [r.id for r in plan.runs]  # none taken out
+    assert label == f"the baseline with {len(leaving)} runs of dropped trainers handed to others"
+    assert _changes(edited, mended, plan) == len(leaving)
+
+
+def test_a_visit_goes_only_to_a_trainer_who_delivers_on_site(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """A spare BLS trainer who does not deliver on site takes t-bls-1's runs, not their visits;
+    and runs in a room the edits drop are not counted as handed over."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    doc = _with_spare(norwich_doc(), "t-bls-1")
+    doc["trainers"][-1]["on_site"] = False
+    edited = parse_scenario(apply_edits(copy.deepcopy(doc), drops=("trainers.t-bls-1",)))
+    runs = [r.id for r in plan.runs if r.trainer == "t-bls-1"]
+    visits = [(o.event, o.practice) for o in plan.on_site if o.trainer == "t-bls-1"]
+    assert runs and visits
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert label == f"the baseline with {len(runs)} runs of dropped trainers handed to others and less what the " \
+        "edits removed"
+    assert {r.trainer for r in mended.runs if r.id in runs} == {"t-spare"}
+    assert not {(o.event, o.practice) for o in mended.on_site} & set(visits)
+    room = next(r.room for r in plan.runs if r.trainer == "t-bls-1")
+    in_room = [r for r in runs if next(p for p in plan.runs if p.id == r).room == room]
+    edited = parse_scenario(apply_edits(doc, drops=("trainers.t-bls-1", f"venues.0.rooms.{room}")))
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    if len(in_room) < len(runs):
+        assert label.startswith(f"the baseline with {len(runs) - len(in_room)} run")
+    else:
+        assert label == "the baseline less what the edits removed"
+
+
+def test_the_cover_of_a_provider_away_is_packed_again_when_the_first_try_leaves_a_practice_out(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """Two providers, one with room for all but the largest practice and one for the largest
+    alone: the largest first into the cheaper one left a practice without cover, and the date
+    moved (three changes) where the cover alone could change (none)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    afternoon = [a for a in plan.afternoons if a.kind.value == "external"][1]
+    sizes = sorted((p.list_size for p in norwich.practices), reverse=True)
+    doc = norwich_doc()
+    doc["cover_providers"] += [{"id": "b", "name": "B", "capacity": sum(sizes) - sizes[0], "cost_per_afternoon": 100},
+                               {"id": "c", "name": "C", "capacity": sizes[0], "cost_per_afternoon": 200}]
+    edited = parse_scenario(apply_edits(doc, sets=(f"cover_providers.ooh.unavailable=[{afternoon.waves[0].date}]",)))
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert label == f"the baseline with {afternoon.event} kept (the cover of 21 practices to providers free that day)"
+    assert mended.afternoons == plan.afternoons and _changes(edited, mended, plan) == 0
+
+
+def test_an_afternoon_listed_twice_once_without_waves_gives_no_repair_and_no_crash(norwich: Scenario) -> None:
+    """A hand-edited plan: _nearest_fit took the earliest of no dates (ValueError), and the
+    whole what-if fell with it."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    third = plan.afternoons[2]
+    plan.afternoons.append(third.model_copy(update={"waves": []}))  # listed last, its (no) waves are read last
+    day = third.waves[0].date.isoformat()
+    edited = parse_scenario(apply_edits(dump_scenario(norwich), sets=(
+        f"calendar.blackouts=[{{name: Strike, start: {day}, end: {day}}}]",)))
+    found = check_plan(edited, plan)
+    assert {"duplicate_afternoon", "afternoon_in_blackout"} <= {v.code for v in found}
+    assert repaired(edited, plan, found) is None
