@@ -73,7 +73,7 @@ DATES_TRIED = 30
 def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Plan, str] | None:
     """The published plan mended for the edited scenario, checked, with what was done to it; None
     when these repairs do not make it keep every rule. `found`: what the plan breaks now."""
-    done = []
+    done, published = [], plan
     handed, count = handed_over(scenario, plan, away=False)
     if _handed(count):
         plan = handed
@@ -84,7 +84,7 @@ def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Pl
         done.append("less what the edits removed")
     found = check_plan(scenario, plan) if done else found
     if found:
-        moved = with_dates_moved(scenario, plan, found)
+        moved = with_dates_moved(scenario, plan, found, published)
         if moved is None:
             return None
         plan, events = moved
@@ -393,7 +393,8 @@ def _moved(plan: Plan, event: str, waves: set[int], shift: dt.timedelta) -> Plan
     return plan.model_copy(update={"afternoons": afternoons})
 
 
-def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Plan, list[str]] | None:
+def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation],
+                     published: Plan | None = None) -> tuple[Plan, list[str]] | None:
     """The plan with each afternoon that the violations `found` name mended by the fewest changes
     among: its runs and visits of trainers unavailable that day handed to others where it is
     (one change each), the waves named moved to one of the DATES_TRIED nearest dates, or every
@@ -410,16 +411,20 @@ def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation]) -> 
     for event, named in sorted(broken.items()):
         if _fits(scenario, plan, event, allowed):
             continue
-        mended = _nearest_fit(scenario, plan, event, named, allowed)
+        mended = _nearest_fit(scenario, plan, event, named, allowed, published or plan)
         if mended is not None:
             plan, what = mended
             done.append(what)
     return (plan, done) if done and not check_plan(scenario, plan) else None
 
 
-def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
-                 allowed: set[dt.date]) -> tuple[Plan, str] | None:
-    """The afternoon mended by the fewest changes (see `with_dates_moved`), and what was done."""
+def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], allowed: set[dt.date],
+                 published: Plan) -> tuple[Plan, str] | None:
+    """The afternoon mended by the fewest changes (see `with_dates_moved`), and what was done. A
+    run or visit handed over counts as a change unless an earlier repair (a trainer who left) had
+    already handed it over: the score counts it once, against the `published` plan."""
+    taught = {r.id: r.trainer for r in published.runs if r.event == event} | \
+        {(o.practice, o.course): o.trainer for o in published.on_site if o.event == event}
     dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
     every = set(dates)
     tries: list[tuple[set[int], int]] = [(set(), 0)]  # in place: trainers and cover handed over only
@@ -438,7 +443,7 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
         staffed, covers, uncovered = covered_again(scenario, staffed, event)
         if closing["left"] or count["left"] or uncovered or not (waves or closing["practices"] or _handed(count) or covers):
             continue
-        changes = 3 * len(waves) + closing["practices"] + closing["dropped"] + _handed(count)
+        changes = 3 * len(waves) + closing["practices"] + closing["dropped"] + _first_handed(moved, staffed, event, taught)
         ranked.append((changes, covers, abs(shift), order, staffed, waves, count, closing))
     ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
     for _, covers, _, _, staffed, waves, count, closing in ranked[:2 * DATES_TRIED]:
@@ -456,6 +461,14 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int],
                 return staffed, f"{event} kept ({' and '.join(also)})"
             return staffed, f"{what} moved" + (f" ({' and '.join(also)})" if also else "")
     return None
+
+
+def _first_handed(before: Plan, after: Plan, event: str, taught: dict) -> int:
+    """Runs and visits of `event` whose trainer `after` changed and `before` still had as published."""
+    pairs = [(r.id, r.trainer, s.trainer) for r, s in zip(before.runs, after.runs, strict=True) if r.event == event]
+    pairs += [((o.practice, o.course), o.trainer, v.trainer) for o, v in zip(before.on_site, after.on_site, strict=True)
+              if o.event == event]
+    return sum(then != now and taught.get(key) == then for key, then, now in pairs)
 
 
 def _fits(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -> bool:

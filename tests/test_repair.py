@@ -439,3 +439,49 @@ def test_an_afternoon_listed_twice_once_without_waves_gives_no_repair_and_no_cra
     found = check_plan(edited, plan)
     assert {"duplicate_afternoon", "afternoon_in_blackout"} <= {v.code for v in found}
     assert repaired(edited, plan, found) is None
+
+
+def test_a_run_handed_over_twice_counts_once_when_the_repairs_are_ranked(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """t-bls-1 leaves and a blackout falls on plt-3. Their runs go to t-x, who is away on every
+    date but the published ones and the nearest candidate (the one date t-cancer is away). Moving
+    plt-3 hands t-x's runs over again, to t-z: one change in the score, since they were t-bls-1's,
+    but counted as a second one, so a date one change dearer was chosen (13 against 12)."""
+    import datetime as dt
+
+    from models.calendar import all_days, candidate_dates
+    from solvers.base import get_solver
+    from solvers.repair import _moved, covered_again, days_worked, handed_over, repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    published = {w.date for a in plan.afternoons for w in a.waves}
+    third = next(a for a in plan.afternoons if a.event == "plt-3")
+    day = third.waves[0].date
+    assert sum(r.trainer == "t-cancer" and r.event == "plt-3" for r in plan.runs) == 1
+    doc = norwich_doc()
+    doc["calendar"]["blackouts"] = [{"name": "Strike", "start": day.isoformat(), "end": day.isoformat()}]
+    nearest = sorted(candidate_dates(parse_scenario(copy.deepcopy(doc))), key=lambda d: (abs((d - day).days), d))
+    far = nearest[0]
+    bls = next(t for t in doc["trainers"] if t["id"] == "t-bls-1")
+    cancer = next(t for t in doc["trainers"] if t["id"] == "t-cancer")
+    doc["trainers"] += [
+        {**bls, "id": "t-x", "name": "X", "email": None, "cost_per_run": 100, "max_runs_per_afternoon": 3,
+         "max_afternoons_per_year": 6, "unavailable": [d.isoformat() for d in all_days(norwich)
+                                                       if d not in published and d != far]},
+        {**bls, "id": "t-z", "name": "Z", "email": None, "cost_per_run": 900, "max_runs_per_afternoon": 3,
+         "max_afternoons_per_year": 6, "unavailable": []},
+        {**cancer, "id": "t-c2", "name": "C2", "email": None, "unavailable": []}]
+    cancer["unavailable"] = [*cancer.get("unavailable", []), far.isoformat()]
+    edited = parse_scenario(apply_edits(doc, drops=("trainers.t-bls-1",)))
+    mended, _ = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    first, _ = handed_over(edited, plan, away=False)
+    others = []  # plt-3 moved to another near date, with its runs handed over there
+    for near in nearest[1:8]:
+        moved = _moved(first, "plt-3", {1}, dt.timedelta(days=(near - day).days))
+        staffed, count = handed_over(edited, moved, {"plt-3"}, gone=False, elsewhere=days_worked(first, "plt-3"))
+        staffed, _, uncovered = covered_again(edited, staffed, "plt-3")
+        if not count["left"] and not uncovered and not check_plan(edited, staffed):
+            others.append(_changes(edited, staffed, plan))
+    assert others, "the case needs another date that fits"
+    assert _changes(edited, mended, plan) <= min(others)
