@@ -301,7 +301,7 @@ def test_the_cover_of_a_provider_away_on_a_published_date_goes_to_a_provider_fre
     assert check_plan(edited, mended) == []
     assert mended.runs == plan.runs and mended.on_site == plan.on_site
     if room == "for every practice":
-        assert label == f"the baseline with {afternoon.event} kept (the cover of 21 practices to providers free that day)"
+        assert label == f"the baseline with {afternoon.event} kept (the cover of 21 practices to other providers)"
         assert mended.afternoons == plan.afternoons
         assert {c.provider for c in mended.cover if c.event == afternoon.event} == {"ooh-2"}
         assert [c for c in mended.cover if c.event != afternoon.event] == \
@@ -420,7 +420,7 @@ def test_the_cover_of_a_provider_away_is_packed_again_when_the_first_try_leaves_
     edited = parse_scenario(apply_edits(doc, sets=(f"cover_providers.ooh.unavailable=[{afternoon.waves[0].date}]",)))
     mended, label = repaired(edited, plan, check_plan(edited, plan))
     assert check_plan(edited, mended) == []
-    assert label == f"the baseline with {afternoon.event} kept (the cover of 21 practices to providers free that day)"
+    assert label == f"the baseline with {afternoon.event} kept (the cover of 21 practices to other providers)"
     assert mended.afternoons == plan.afternoons and _changes(edited, mended, plan) == 0
 
 
@@ -485,3 +485,31 @@ def test_a_run_handed_over_twice_counts_once_when_the_repairs_are_ranked(
             others.append(_changes(edited, staffed, plan))
     assert others, "the case needs another date that fits"
     assert _changes(edited, mended, plan) <= min(others)
+
+
+def test_a_provider_whose_capacity_is_lowered_hands_cover_to_one_with_room(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """ooh's capacity below what it covers in an afternoon: the cover of as few practices as
+    keeps it within goes to a second provider, in every afternoon, and nothing the score counts
+    changes (a what-if of this kind started from greedy's re-plan)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    patients = sum(p.list_size for p in norwich.practices)
+    doc = norwich_doc()
+    doc["cover_providers"].append({"id": "ooh-2", "name": "Second provider", "capacity": patients,
+                                   "cost_per_afternoon": 2000})
+    edited = parse_scenario(apply_edits(doc, sets=(f"cover_providers.ooh.capacity={patients * 3 // 4}",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"cover_over_capacity"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert (mended.afternoons, mended.runs, mended.on_site) == (plan.afternoons, plan.runs, plan.on_site)
+    assert _changes(edited, mended, plan) == 0
+    sizes = {p.id: p.list_size for p in norwich.practices}
+    for afternoon in plan.afternoons:
+        handed = [c.practice for c in mended.cover if c.event == afternoon.event and c.provider == "ooh-2"]
+        assert handed and f"{afternoon.event} kept (the cover of {len(handed)} practices" in label
+        # the largest first, and no more than needed: without the smallest of them ooh is over
+        assert sum(sizes[p] for p in handed) - min(sizes[p] for p in handed) < patients - patients * 3 // 4
