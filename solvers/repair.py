@@ -13,8 +13,9 @@
   (`handed_over`) and the cover of providers away, or over a capacity an edit lowered, to
   providers with room (`covered_again`): whichever changes least and leaves the afternoon's own
   decisions breaking no rule (`with_dates_moved`). At 430 generated practices, lowering one
-  provider's capacity from 109,000 to 80,000 (`whatif --time-limit 15`): greedy's re-plan, 9,180,144, was
-  kept; now the published plan with 11-12 practices' cover moved in every afternoon, 8,580,893.
+  provider's capacity from 109,000 to 80,000 (`whatif --time-limit 15`): greedy's re-plan,
+  9,180,144, was kept; now the published plan with 11-12 practices' cover moved in every
+  afternoon, 8,580,893.
 
 When a re-plan's limit is spent before its search (`whatif --time-limit 5` on Norwich: the model
 and its first plan took 4 s of 5), the solve keeps its best start plan. The published plan
