@@ -4,6 +4,8 @@
   (`handed_over`: one change each); what nobody can take is taken out with the rest of what
   the edits removed: the runs and visits of a dropped course or room, the seats, waves and cover
   of a dropped practice or role, the cover of a dropped provider (`without_removed`).
+- A trainer's runs per afternoon or afternoons per year an edit lowered: the runs and visits over
+  the limit go to trainers free to take them, or are taken out (`within_limits`).
 - An afternoon whose date an edit rules out while taking nothing out (a trainer, room or cover
   provider unavailable that day, a blackout over it, a practice that cannot close then) is
   mended where it is, or by moving the waves named (three changes a wave) or the whole
@@ -86,6 +88,13 @@ def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Pl
         plan = less
         done.append("less what the edits removed")
     found = check_plan(scenario, plan) if done else found
+    if any(v.code in OVER_LIMITS for v in found):
+        plan, count = within_limits(scenario, plan)
+        done.append(f"with {_teaching(count)} of trainers over a lowered limit handed to others"
+                    + (f", {_count(count['dropped'], 'run or visit', 'runs and visits')} taken out"
+                       if count["dropped"] else "") if _handed(count) else
+                    f"less {_count(count['dropped'], 'run or visit', 'runs and visits')} of trainers over a lowered limit")
+        found = check_plan(scenario, plan)
     if found:
         moved = with_dates_moved(scenario, plan, found, published)
         if moved is None:
@@ -96,7 +105,8 @@ def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Pl
 
 
 def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, gone: bool = True,
-                away: bool = True, elsewhere: dict[str, set[dt.date]] | None = None) -> tuple[Plan, Counter[str]]:
+                away: bool = True, elsewhere: dict[str, set[dt.date]] | None = None,
+                also: set[tuple[str, int]] = frozenset()) -> tuple[Plan, Counter[str]]:
     """The plan with the runs and on-site visits (of `events`, or every afternoon) whose trainer
     has left the scenario (`gone`) or is unavailable on their wave's date (`away`) handed to another
     trainer who may take them: the skill (and on site, for a visit), free that day, in no other
@@ -105,7 +115,8 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
     were handed over, as `Counter(runs=, visits=)`, and, as `left`, how many nobody could take:
     those keep their trainer. Runs and visits are handed over in the plan's order.
     `elsewhere`: the dates each trainer works outside `events` (`days_worked`), when the caller
-    tries many dates for one afternoon: the rest of the plan is then not read again."""
+    tries many dates for one afternoon: the rest of the plan is then not read again. `also`:
+    more to hand over, as ("runs", index) and ("visits", index) (`within_limits`)."""
     dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
     trainers = {t.id: t for t in scenario.trainers}
     skill = {c.id: c.needed_skill for c in scenario.courses}
@@ -148,7 +159,7 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
     # taking the runs of the skill others have too can leave the other skill's runs to nobody
     leaving = [(kind, i, session, course, blocks, tid) for kind, i, session, course, blocks, tid in work
                if (events is None or session[0] in events) and course in skill and dates.get(session) is not None
-               and leaves(tid, dates[session]) and kept(kind, i)]
+               and (leaves(tid, dates[session]) or (kind, i) in also) and kept(kind, i)]
     leaving.sort(key=lambda w: len(able_for(w[0], w[3], dates[w[2]])))  # stable: the plan's order among equals
     count: Counter[str] = Counter()
     for kind, i, session, course, blocks, _ in leaving:
@@ -323,6 +334,48 @@ def closing_elsewhere(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan,
             busy.add((visit.trainer, to[visit.practice]))
             on_site.append(visit.model_copy(update={"wave": to[visit.practice]}))
     return plan.model_copy(update={"afternoons": afternoons, "cover": cover, "runs": runs, "on_site": on_site}), count
+
+
+# A trainer's limits an edit lowered, mended by handing runs and visits over (`within_limits`).
+OVER_LIMITS = {"trainer_over_runs_per_afternoon", "trainer_over_afternoons_per_year"}
+
+
+def within_limits(scenario: Scenario, plan: Plan) -> tuple[Plan, Counter[str]]:
+    """The plan with each trainer back within their runs per afternoon and afternoons per year: the
+    runs and visits over the first (the last in the plan's order), and all of theirs on the dates
+    over the second (those where they teach least, then the latest), handed to trainers free to
+    take them (`handed_over`); what nobody can take is taken out. Returns the plan and
+    `Counter(runs=, visits=, dropped=)`."""
+    trainers = {t.id: t for t in scenario.trainers}
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    work = [("runs", i, r.trainer, (r.event, r.wave)) for i, r in enumerate(plan.runs)]
+    work += [("visits", i, o.trainer, (o.event, o.wave)) for i, o in enumerate(plan.on_site)]
+    by_session: dict[tuple[str, Session], list[tuple[str, int]]] = defaultdict(list)
+    by_date: dict[str, dict[dt.date, list[tuple[str, int]]]] = defaultdict(lambda: defaultdict(list))
+    for kind, i, tid, session in work:
+        if tid in trainers and session in dates:
+            by_session[tid, session].append((kind, i))
+            by_date[tid][dates[session]].append((kind, i))
+    over: set[tuple[str, int]] = set()
+    for (tid, _), items in by_session.items():
+        over.update(items[trainers[tid].max_runs_per_afternoon:])
+    for tid, worked in by_date.items():
+        extra = len(worked) - trainers[tid].max_afternoons_per_year
+        if extra > 0:
+            for day in sorted(worked, key=lambda d: (len(worked[d]), -d.toordinal()))[:extra]:
+                over.update(worked[day])
+    handed, count = handed_over(scenario, plan, gone=False, away=False, also=over)
+    def trainer(p: Plan, kind: str, i: int) -> str:
+        return (p.runs if kind == "runs" else p.on_site)[i].trainer
+
+    kept = {(kind, i) for kind, i in over if trainer(handed, kind, i) == trainer(plan, kind, i)}  # nobody took it
+    count["dropped"] = len(kept)
+    del count["left"]
+    if kept:
+        handed = handed.model_copy(update={
+            "runs": [r for i, r in enumerate(handed.runs) if ("runs", i) not in kept],
+            "on_site": [o for i, o in enumerate(handed.on_site) if ("visits", i) not in kept]})
+    return handed, count
 
 
 def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:

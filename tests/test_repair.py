@@ -106,18 +106,52 @@ def test_an_afternoon_whose_date_an_edit_rules_out_is_moved_with_all_its_decisio
     assert score_plan(edited, mended, plan).terms["stability"].raw == 3  # one published date moved
 
 
-def test_what_moving_a_date_cannot_mend_gives_no_repaired_plan(
+def test_what_the_repairs_cannot_mend_gives_no_repaired_plan(
         norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
-    """A trainer's afternoons per year below what the plan gives them: no date mends that."""
+    """Mandatory training made hard, which the plan leaves unmet: no date, trainer, cover or
+    practice moved mends that."""
     from solvers.base import get_solver
     from solvers.repair import repaired
 
     plan = get_solver("greedy").solve(norwich, SolveOptions())
-    busiest = max({r.trainer for r in plan.runs}, key=lambda t: len({r.event for r in plan.runs if r.trainer == t}))
-    edited = parse_scenario(apply_edits(norwich_doc(), sets=(f"trainers.{busiest}.max_afternoons_per_year=1",)))
+    edited = parse_scenario(apply_edits(norwich_doc(), sets=("policy.mandatory=hard",)))
     found = check_plan(edited, plan)
-    assert found
+    assert found and {v.code for v in found} == {"mandatory_training_unmet"}
     assert repaired(edited, plan, found) is None
+
+
+@pytest.mark.parametrize("spare", [False, True])
+def test_a_trainer_s_afternoons_per_year_lowered_hands_their_runs_on_the_afternoons_over_to_others(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]], spare: bool) -> None:
+    """Their busiest trainer may now work one afternoon: the runs and visits of the others go to a
+    trainer free to take them (one change each), or are taken out when nobody can (what-ifs of
+    this kind started from greedy's re-plan)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    busiest = max(sorted({r.trainer for r in plan.runs}),
+                  key=lambda t: len({r.event for r in plan.runs if r.trainer == t}))
+    doc = _with_spare(norwich_doc(), busiest) if spare else norwich_doc()
+    edited = parse_scenario(apply_edits(doc, sets=(f"trainers.{busiest}.max_afternoons_per_year=1",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"trainer_over_afternoons_per_year"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    theirs = [(r.event, r.id) for r in plan.runs if r.trainer == busiest] + \
+        [(o.event, (o.practice, o.course)) for o in plan.on_site if o.trainer == busiest]
+    now = {r.id: r.trainer for r in mended.runs} | {(o.practice, o.course): o.trainer for o in mended.on_site
+                                                    if o.trainer}
+    kept = {event for event, key in theirs if now.get(key) == busiest}
+    assert len(kept) == 1  # the afternoon where they teach most stays theirs
+    moved = [key for event, key in theirs if event not in kept]
+    if spare:
+        assert all(now[key] == "t-spare" for key in moved)
+        assert "of trainers over a lowered limit handed to others" in label
+        assert _changes(edited, mended, plan) == len(moved)
+    else:
+        assert all(now.get(key) != busiest for key in moved)
+        assert _changes(edited, mended, plan) >= 1 and "trainers over a lowered limit" in label
 
 
 def test_a_re_plan_with_no_time_for_its_search_keeps_the_afternoon_moved(
@@ -513,3 +547,25 @@ def test_a_provider_whose_capacity_is_lowered_hands_cover_to_one_with_room(
         assert handed and f"{afternoon.event} kept (the cover of {len(handed)} practices" in label
         # the largest first, and no more than needed: without the smallest of them ooh is over
         assert sum(sizes[p] for p in handed) - min(sizes[p] for p in handed) < patients - patients * 3 // 4
+
+
+def test_a_trainer_s_runs_per_afternoon_lowered_hands_the_runs_over_the_limit_to_a_spare(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    per = Counter((r.trainer, r.event) for r in plan.runs)
+    (trainer, _), most = max(sorted(per.items()), key=lambda item: item[1])
+    assert most >= 2
+    edited = parse_scenario(apply_edits(_with_spare(norwich_doc(), trainer),
+                                        sets=(f"trainers.{trainer}.max_runs_per_afternoon=1",)))
+    found = check_plan(edited, plan)
+    assert "trainer_over_runs_per_afternoon" in {v.code for v in found}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert [r.id for r in mended.runs] == [r.id for r in plan.runs]  # all kept, by the spare where needed
+    assert max(Counter((r.trainer, r.event) for r in mended.runs if r.trainer == trainer).values()) == 1
+    over = sum(n - 1 for (t, _), n in per.items() if t == trainer)
+    assert label == f"the baseline with {over} runs of trainers over a lowered limit handed to others"
+    assert _changes(edited, mended, plan) == over
