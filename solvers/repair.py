@@ -90,10 +90,12 @@ def repaired(scenario: Scenario, plan: Plan, found: list[Violation]) -> tuple[Pl
     found = check_plan(scenario, plan) if done else found
     if any(v.code in OVER_LIMITS for v in found):
         plan, count = within_limits(scenario, plan)
-        done.append(f"with {_teaching(count)} of trainers over a lowered limit handed to others"
-                    + (f", {_count(count['dropped'], 'run or visit', 'runs and visits')} taken out"
-                       if count["dropped"] else "") if _handed(count) else
-                    f"less {_count(count['dropped'], 'run or visit', 'runs and visits')} of trainers over a lowered limit")
+        out = _count(count["dropped"], "run or visit", "runs and visits")
+        if _handed(count):
+            done.append(f"with {_teaching(count)} of trainers over a lowered limit handed to others"
+                        + (f", {out} taken out" if count["dropped"] else ""))
+        else:
+            done.append(f"less {out} of trainers over a lowered limit")
         found = check_plan(scenario, plan)
     if found:
         moved = with_dates_moved(scenario, plan, found, published)
@@ -113,7 +115,7 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
     place in those blocks, within their runs per afternoon and afternoons per year; the cheapest
     first (cost per run, then a weekday they prefer), then by id. Returns the plan and how many
     were handed over, as `Counter(runs=, visits=)`, and, as `left`, how many nobody could take:
-    those keep their trainer. Runs and visits are handed over in the plan's order.
+    those keep their trainer. Those fewest trainers may take go first, then in the plan's order.
     `elsewhere`: the dates each trainer works outside `events` (`days_worked`), when the caller
     tries many dates for one afternoon: the rest of the plan is then not read again. `also`:
     more to hand over, as ("runs", index) and ("visits", index) (`within_limits`)."""
