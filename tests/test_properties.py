@@ -241,3 +241,53 @@ def test_every_back_end_re_plans_an_edited_scenario_to_a_checked_plan_scored_aga
             assert plan.solver.bound <= plan.solver.objective - above, name
         else:  # without an interruption the model never counts more than the plan scores
             assert "above_model" not in plan.solver.stats, (name, above, plan.solver.objective)
+
+
+REPAIRS = ["a trainer away", "a blackout", "a provider away", "a practice cannot close", "a trainer's afternoons",
+           "a trainer leaves"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(small_scenarios(), st.sampled_from(REPAIRS), st.integers(0, 99))
+def test_a_repaired_published_plan_keeps_every_rule_and_comes_out_the_same_each_time(
+        scenario: Scenario, edit: str, pick: int) -> None:
+    """`whatif`'s start when its limit runs out (solvers/repair.py): greedy's plan published, one
+    edit that breaks it on one of its afternoons; the repaired plan, when there is one, passes the
+    checker, says what was done, and the same inputs give the same plan."""
+    from models import dump_scenario
+    from models.loading import ScenarioError
+    from scheduler.edits import apply_edits
+    from solvers.repair import repaired
+
+    published = get_solver("greedy").solve(scenario, SolveOptions(time_limit=10, workers=1, seed=0))
+    assume(published.solver.status == "FEASIBLE" and published.runs + published.on_site)
+    work = [(r.event, r.wave, r.trainer) for r in published.runs] + \
+        [(o.event, o.wave, o.trainer) for o in published.on_site]
+    event_id, wave, trainer = work[pick % len(work)]
+    afternoon = next(a for a in published.afternoons if a.event == event_id)
+    number = next(w for w in afternoon.waves if w.number == wave)
+    day = number.date.isoformat()
+    doc = dump_scenario(scenario)
+    provider = next(c.provider for c in published.cover if c.event == event_id)
+    fewer = max(1, len({w[:2] for w in work if w[2] == trainer}) - 1)
+    sets, drops = {
+        "a trainer away": ((f"trainers.{trainer}.unavailable=[{day}]",), ()),
+        "a blackout": ((f"calendar.blackouts=[{{name: Strike, start: {day}, end: {day}}}]",), ()),
+        "a provider away": ((f"cover_providers.{provider}.unavailable=[{day}]",), ()),
+        "a practice cannot close": ((f"practices.{number.practices[0]}.cannot_close=[{day}]",), ()),
+        "a trainer's afternoons": ((f"trainers.{trainer}.max_afternoons_per_year={fewer}",), ()),
+        "a trainer leaves": ((), (f"trainers.{trainer}",)),
+    }[edit]
+    try:
+        edited = parse_scenario(apply_edits(doc, sets=sets, drops=drops))
+    except ScenarioError:  # no valid scenario left (a mandatory course's last trainer under hard policy)
+        assume(False)
+    found = check_plan(edited, published)
+    assume(found)
+    first = repaired(edited, published, found)
+    event(f"{edit}: {'mended' if first else 'not mended'}")
+    if first is not None:
+        mended, label = first
+        assert check_plan(edited, mended) == [], label
+        assert label.startswith("the baseline ")
+        assert repaired(edited, published, found) == first
