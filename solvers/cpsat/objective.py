@@ -31,7 +31,9 @@ def objective_terms(m: PltModel) -> dict[str, tuple[int, cp_model.LinearExpr]]:
     }
 
 
-def set_objective(m: PltModel) -> dict[str, tuple[int, cp_model.LinearExpr]]:
-    terms = objective_terms(m)
+def set_objective(m: PltModel, terms: dict[str, tuple[int, cp_model.LinearExpr]] | None = None,
+                  ) -> dict[str, tuple[int, cp_model.LinearExpr]]:
+    """Minimise the weighted sum of the terms (`objective_terms` unless given)."""
+    terms = terms if terms is not None else objective_terms(m)
     m.model.minimize(sum(weight * expr for weight, expr in terms.values()))
     return terms
