@@ -163,11 +163,13 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
                if (events is None or session[0] in events) and course in skill and dates.get(session) is not None
                and (leaves(tid, dates[session]) or (kind, i) in also) and kept(kind, i)]
     leaving.sort(key=lambda w: len(able_for(w[0], w[3], dates[w[2]])))  # stable: the plan's order among equals
+    # a trainer giving work up on a date (`also`: over a lowered limit) takes none there
+    giving = {(tid, dates[session]) for kind, i, session, _, _, tid in leaving if (kind, i) in also}
     count: Counter[str] = Counter()
     for kind, i, session, course, blocks, _ in leaving:
         day = dates[session]
         free = [t for t in able_for(kind, course, day)
-                if not busy[t.id, session] & blocks
+                if (t.id, day) not in giving and not busy[t.id, session] & blocks
                 and taught[t.id, session] < t.max_runs_per_afternoon
                 and (day in days[t.id] or len(days[t.id]) < t.max_afternoons_per_year)]
         if not free:
@@ -231,16 +233,19 @@ def covered_again(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan, int
         cover, moved, left = list(plan.cover), 0, 0
         for i, c in leaving:
             size, provider = sizes.get(c.practice, 0), providers[c.provider]
-            if dates[c.wave] not in provider.unavailable and load[c.wave, c.provider] <= provider.capacity:
+            away = dates[c.wave] in provider.unavailable
+            if not away and load[c.wave, c.provider] <= provider.capacity:
                 continue  # over capacity no more
             best = _with_room(scenario, load, c.wave, dates[c.wave], size, tight)
             if best is None:
-                left += 1
+                left += away  # from a provider over capacity, a smaller practice may do instead
                 continue
             load[c.wave, c.provider] -= size
             load[c.wave, best.id] += size
             cover[i] = c.model_copy(update={"provider": best.id})
             moved += 1
+        left += sum(1 for wave, pid in {(c.wave, c.provider) for _, c in leaving}
+                    if dates[wave] not in providers[pid].unavailable and load[wave, pid] > providers[pid].capacity)
         if not left:
             break
     return (plan.model_copy(update={"cover": cover}) if moved else plan), moved, left
@@ -326,11 +331,12 @@ def closing_elsewhere(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan,
             count["dropped"] += 1
     busy = {(r.trainer, r.wave) for r in runs if r.event == event} | \
         {(o.trainer, o.wave) for o in plan.on_site if o.event == event and o.practice not in to}
+    away = {t.id: set(t.unavailable) for t in scenario.trainers}
     on_site = []
     for visit in plan.on_site:
         if visit.event != event or visit.practice not in to:
             on_site.append(visit)
-        elif (visit.trainer, to[visit.practice]) in busy:
+        elif (visit.trainer, to[visit.practice]) in busy or dates[to[visit.practice]] in away.get(visit.trainer, ()):
             count["dropped"] += 1
         else:
             busy.add((visit.trainer, to[visit.practice]))

@@ -569,3 +569,69 @@ def test_a_trainer_s_runs_per_afternoon_lowered_hands_the_runs_over_the_limit_to
     over = sum(n - 1 for (t, _), n in per.items() if t == trainer)
     assert label == f"the baseline with {over} runs of trainers over a lowered limit handed to others"
     assert _changes(edited, mended, plan) == over
+
+
+def _area() -> Scenario:
+    from pathlib import Path
+
+    from models.loading import load_scenario
+
+    return load_scenario(Path(__file__).resolve().parent.parent / "examples" / "norfolk-waveney" / "scenario.yaml")
+
+
+def test_two_trainers_over_lowered_limits_do_not_take_each_other_s_work_on_a_date_they_give_up() -> None:
+    """Great Yarmouth and Waveney's two safeguarding trainers lowered to 1 and 2 afternoons: the
+    second took the first's run on a date it was giving up itself, stayed over, and the repair
+    gave none (found by review)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = _area()
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    one, two = "t-safeguarding-1-great-yarmouth-waveney", "t-safeguarding-2-great-yarmouth-waveney"
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"trainers.{one}.max_afternoons_per_year=1",
+                                                                   f"trainers.{two}.max_afternoons_per_year=2")))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"trainer_over_afternoons_per_year"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == [] and "trainers over a lowered limit" in label
+
+
+def test_a_visit_moved_with_its_practice_to_a_date_its_trainer_is_away_is_taken_out() -> None:
+    """D82054 cannot close on plt-4's first wave: it moves to another wave, whose date its fire
+    safety trainer is away; the visit went with it, nobody could take it, and the repair gave
+    none (found by review)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = _area()
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    afternoon = next(a for a in plan.afternoons if a.event == "plt-4")
+    wave = next(w for w in afternoon.waves if "D82054" in w.practices)
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"practices.D82054.cannot_close=[{wave.date}]",)))
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert label.startswith("the baseline with plt-4 kept (1 practice moved to a wave it can close in")
+    visit = [o for o in plan.on_site if o.event == "plt-4" and o.practice == "D82054"]
+    assert visit and not [o for o in mended.on_site if o.event == "plt-4" and o.practice == "D82054"]
+    assert "taking 1 run or visit out" in label
+
+
+def test_a_provider_over_a_lowered_capacity_moves_a_practice_that_fits_elsewhere(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """ooh 1,000 patients short, a second provider with room for 10,000: the larger practices fit
+    nowhere and were counted as left, though one smaller practice moved was enough (found by
+    review)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    patients = sum(p.list_size for p in norwich.practices)
+    doc = norwich_doc()
+    doc["cover_providers"].append({"id": "ooh-2", "name": "Small provider", "capacity": 10_000,
+                                   "cost_per_afternoon": 100})
+    edited = parse_scenario(apply_edits(doc, sets=(f"cover_providers.ooh.capacity={patients - 1000}",)))
+    mended, _ = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == [] and _changes(edited, mended, plan) == 0
+    assert all(sum(1 for c in mended.cover if c.event == a.event and c.provider == "ooh-2") == 1
+               for a in plan.afternoons)
