@@ -326,6 +326,10 @@ class CoverProvider(Strict):
     cost_per_1000_patients: Money = 0
     contact: str = ""
 
+    def cost_for(self, patients: int) -> int:
+        """Its rate for covering a practice of `patients` registered patients, rounded to the pound."""
+        return (patients * self.cost_per_1000_patients + 500) // 1000
+
 
 class Programme(Strict):
     external_afternoons: Count = 3

@@ -76,7 +76,7 @@ def _cost_of_cover(scenario: Scenario, plan: Plan) -> int:
         if provider is None:
             continue
         total += provider.cost_per_afternoon
-        total += sum((sizes[p] * provider.cost_per_1000_patients + 500) // 1000 for p in practices if p in sizes)
+        total += sum(provider.cost_for(sizes[p]) for p in practices if p in sizes)
     return total
 
 

@@ -118,11 +118,7 @@ def _cost(choice: dict[tuple[str, int, str], str], sizes: dict[str, int],
     covers in, and its rate per practice."""
     fees = {(e, w, c) for (e, w, _), c in choice.items()}
     return sum(providers[c].cost_per_afternoon for _, _, c in fees) + \
-        sum(_rate(sizes[p], providers[c]) for (_, _, p), c in choice.items())
-
-
-def _rate(patients: int, provider: CoverProvider) -> int:
-    return (patients * provider.cost_per_1000_patients + 500) // 1000
+        sum(providers[c].cost_for(sizes[p]) for (_, _, p), c in choice.items())
 
 
 def _solver(seed: int) -> tuple[cp_model.CpSolver, float | None]:

@@ -8,10 +8,6 @@ from ortools.sat.python import cp_model
 from .model import PltModel
 
 
-def per_practice_cover_cost(list_size: int, rate_per_1000: int) -> int:
-    return (list_size * rate_per_1000 + 500) // 1000
-
-
 def every_closed_practice_covered(m: PltModel) -> None:
     """Hard: each practice closing in a wave is covered by exactly one provider."""
     inst = m.instance
@@ -72,6 +68,6 @@ def cost_of_cover(m: PltModel) -> cp_model.LinearExpr:
     providers = {c.id: c for c in inst.scenario.cover_providers}
     sizes = {p.id: p.list_size for p in inst.scenario.practices}
     terms = [providers[prov].cost_per_afternoon * used for (e, w, prov), used in m.provider_used.items()]
-    terms += [per_practice_cover_cost(sizes[p], providers[prov].cost_per_1000_patients) * var
+    terms += [providers[prov].cost_for(sizes[p]) * var
               for (e, w, p, prov), var in m.covers.items()]
     return sum(terms)
