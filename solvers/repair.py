@@ -67,7 +67,7 @@ from models.checker import (
 )
 from models.checker_rules import room_unavailable, trainer_unavailable
 from models.checker_view import PlanView, Session
-from models.plan import Cover, Plan
+from models.plan import CourseRun, Cover, Plan, Seat
 from models.scenario import CoverProvider, Scenario, Trainer
 
 # Dates tried for each afternoon to move, nearest first: each is one check of that afternoon's
@@ -209,7 +209,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 def _teaching(count: Counter[str]) -> str:
     """'2 runs', '1 visit', '2 runs and 1 visit'."""
-    return " and ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("runs", "visits") if (n := count[kind]))
+    return " and ".join(_count(n, kind[:-1]) for kind in ("runs", "visits") if (n := count[kind]))
 
 
 def covered_again(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan, int, int]:
@@ -268,7 +268,7 @@ def _with_room(scenario: Scenario, load: Counter[tuple[int, str]], wave: int, da
     free = [p for p in scenario.cover_providers if day not in p.unavailable and load[wave, p.id] + size <= p.capacity]
     if tight:
         return min(free, default=None, key=lambda p: (p.capacity - load[wave, p.id] - size, p.id))
-    return min(free, default=None, key=lambda p: (not load[wave, p.id], (size * p.cost_per_1000_patients + 500) // 1000
+    return min(free, default=None, key=lambda p: (not load[wave, p.id], p.cost_for(size)
                                                   + (0 if load[wave, p.id] else p.cost_per_afternoon), p.id))
 
 
@@ -322,13 +322,11 @@ def closing_elsewhere(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan,
     least = {c.id: c.min_group for c in scenario.courses}
     runs = []
     for run in plan.runs:
-        seats = [s for s in run.seats if run.event != event or s.practice not in to]
-        if len(seats) == len(run.seats):
-            runs.append(run)
-        elif sum(s.count for s in seats) >= least.get(run.course, 1):
-            runs.append(run.model_copy(update={"seats": seats}))
-        else:
+        kept = _seated(run, [s for s in run.seats if run.event != event or s.practice not in to], least)
+        if kept is None:
             count["dropped"] += 1
+        else:
+            runs.append(kept)
     busy = {(r.trainer, r.wave) for r in runs if r.event == event} | \
         {(o.trainer, o.wave) for o in plan.on_site if o.event == event and o.practice not in to}
     away = {t.id: set(t.unavailable) for t in scenario.trainers}
@@ -401,11 +399,9 @@ def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
     for run in plan.runs:
         if run.trainer not in trainers or run.course not in courses or (run.room is not None and run.room not in rooms):
             continue
-        seats = [s for s in run.seats if s.practice in practices and s.role in roles]
-        if len(seats) == len(run.seats):
-            runs.append(run)
-        elif sum(s.count for s in seats) >= least[run.course]:
-            runs.append(run.model_copy(update={"seats": seats}))
+        kept = _seated(run, [s for s in run.seats if s.practice in practices and s.role in roles], least)
+        if kept is not None:
+            runs.append(kept)
     on_site = [o for o in plan.on_site if o.trainer in trainers and o.course in courses and o.practice in practices]
     cover = [c for c in plan.cover if c.provider in providers and c.practice in practices]
     afternoons = []
@@ -414,6 +410,14 @@ def without_removed(scenario: Scenario, plan: Plan) -> Plan | None:
         afternoons.append(a.model_copy(update={"waves": waves}))
     repaired = plan.model_copy(update={"runs": runs, "on_site": on_site, "cover": cover, "afternoons": afternoons})
     return None if repaired == plan else repaired
+
+
+def _seated(run: CourseRun, seats: list[Seat], least: dict[str, int]) -> CourseRun | None:
+    """The run with only these of its seats: itself when none went, None when they leave it below
+    its course's minimum group."""
+    if len(seats) == len(run.seats):
+        return run
+    return run.model_copy(update={"seats": seats}) if sum(s.count for s in seats) >= least.get(run.course, 1) else None
 
 
 # What moving a date (and handing runs, cover and practices over) can mend: the calendar, spacing,
@@ -467,15 +471,16 @@ def _moved(plan: Plan, event: str, waves: set[int], shift: dt.timedelta) -> Plan
 def with_dates_moved(scenario: Scenario, plan: Plan, found: list[Violation],
                      published: Plan | None = None) -> tuple[Plan, list[str]] | None:
     """The plan with each afternoon that the violations `found` name mended by the fewest changes
-    among: its runs and visits of trainers unavailable that day handed to others where it is
-    (one change each), the waves named moved to one of the DATES_TRIED nearest dates, or every
-    wave moved by the same days (three changes a wave, plus the runs and visits handed over on
-    the new date); of equal changes the nearest date. The cover of a provider unavailable on the
-    date goes to providers available then (`covered_again`; no change the score counts). A candidate counts only when the
-    afternoon's own decisions then break no rule; 2 x DATES_TRIED are checked at most. Returns
-    the plan and what was done, or None unless the whole plan then keeps every rule (what these
-    cannot mend: a trainer's afternoons per year, cover over capacity on every date). An
-    afternoon that fits where it is by then (two too close: moving one mends both) stays."""
+    (`_nearest_fit`): where it is, with the waves named moved to one of the DATES_TRIED nearest
+    dates, or with every wave moved by the same days (three changes a wave); on that date its
+    practices that cannot close move wave (`closing_elsewhere`), the runs and visits of trainers
+    away go to others (`handed_over`) and the cover of providers away or over capacity to others
+    (`covered_again`; no change the score counts). Of equal changes, the fewest cover moves, then
+    the nearest date. A candidate counts only when the afternoon's own decisions then break no
+    rule; 2 x DATES_TRIED are checked at most. Returns the plan and what was done, or None unless
+    the whole plan then keeps every rule (what these cannot mend: the spacing to both neighbours,
+    seats over headcount, mandatory training left unmet). An afternoon that fits where it is by
+    then (two too close: moving one mends both) stays."""
     allowed = set(candidate_dates(scenario))
     broken = _waves_in(found, plan, MOVABLE)
     done = []
@@ -519,19 +524,27 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
     ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
     for _, covers, _, _, staffed, waves, count, closing in ranked[:2 * DATES_TRIED]:
         if _fits(scenario, staffed, event, allowed):
-            what = event if waves == every else f"{event} wave{'s' if len(waves) > 1 else ''} " \
-                                                 f"{', '.join(map(str, sorted(waves)))}"
-            when = "then" if waves else "that day"
-            also = ([f"{_count(closing['practices'], 'practice')} moved to a wave "
-                     f"{'it' if closing['practices'] == 1 else 'they'} can close in"
-                     + (f", taking {_count(closing['dropped'], 'run or visit', 'runs or visits')} out"
-                        if closing["dropped"] else "")] if closing["practices"] else []) + \
-                ([f"{_teaching(count)} handed to trainers free {when}"] if _handed(count) else []) + \
-                ([f"the cover of {_count(covers, 'practice')} to other providers"] if covers else [])
-            if not waves:
-                return staffed, f"{event} kept ({' and '.join(also)})"
-            return staffed, f"{what} moved" + (f" ({' and '.join(also)})" if also else "")
+            return staffed, _mended(event, waves, every, closing, count, covers)
     return None
+
+
+def _mended(event: str, waves: set[int], every: set[int], closing: Counter[str], count: Counter[str],
+            covers: int) -> str:
+    """What `_nearest_fit` did, in words: 'plt-3 kept (2 runs handed to trainers free that day)',
+    'plt-1 wave 1 moved (1 practice moved to a wave it can close in)'."""
+    also = []
+    if moved := closing["practices"]:
+        out = f", taking {_count(closing['dropped'], 'run or visit', 'runs or visits')} out" if closing["dropped"] else ""
+        also.append(f"{_count(moved, 'practice')} moved to a wave {'it' if moved == 1 else 'they'} can close in{out}")
+    if _handed(count):
+        also.append(f"{_teaching(count)} handed to trainers free {'then' if waves else 'that day'}")
+    if covers:
+        also.append(f"the cover of {_count(covers, 'practice')} to other providers")
+    said = f" ({' and '.join(also)})" if also else ""
+    if not waves:
+        return f"{event} kept{said}"
+    which = event if waves == every else f"{event} wave{'s' if len(waves) > 1 else ''} {', '.join(map(str, sorted(waves)))}"
+    return f"{which} moved{said}"
 
 
 def _first_handed(before: Plan, after: Plan, event: str, taught: dict) -> int:
