@@ -3,6 +3,8 @@ runs per afternoon and afternoons per year; cost per run; broken weekday prefere
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from ortools.sat.python import cp_model
 
 from .model import PltModel
@@ -35,8 +37,11 @@ def trainer_limits(m: PltModel) -> None:
         all_work = [var for _, _, var in teach] + visits
         m.model.add(sum(all_work) <= trainer.max_runs_per_afternoon * works)
         m.model.add(works <= sum(all_work))
+    afternoons: dict[str, list[cp_model.IntVar]] = defaultdict(list)  # by trainer, in m.works' order
+    for (_, _, tid), works in m.works.items():
+        afternoons[tid].append(works)
     for trainer in inst.scenario.trainers:
-        sessions = [v for (e, w, t), v in m.works.items() if t == trainer.id]
+        sessions = afternoons[trainer.id]
         if len(sessions) > trainer.max_afternoons_per_year:
             m.model.add(sum(sessions) <= trainer.max_afternoons_per_year)
 
