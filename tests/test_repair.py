@@ -4,6 +4,7 @@ is taken out, the rest stays, and a re-plan whose limit is spent before its sear
 from __future__ import annotations
 
 import copy
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -635,3 +636,110 @@ def test_a_provider_over_a_lowered_capacity_moves_a_practice_that_fits_elsewhere
     assert check_plan(edited, mended) == [] and _changes(edited, mended, plan) == 0
     assert all(sum(1 for c in mended.cover if c.event == a.event and c.provider == "ooh-2") == 1
                for a in plan.afternoons)
+
+
+def _as_before(edited: Scenario, plan: Plan, over: set[tuple[str, int]]) -> tuple[Plan, int]:
+    """The plan with `over` handed to trainers free to take them and the rest taken out, as
+    `within_limits` did with the runs and dates it gave up by plan order and fewest items alone;
+    and how many were taken out."""
+    from solvers.repair import handed_over
+
+    handed, _ = handed_over(edited, plan, gone=False, away=False, also=over)
+    out = {(kind, i) for kind, i in over
+           if (handed.runs if kind == "runs" else handed.on_site)[i].trainer ==
+           (plan.runs if kind == "runs" else plan.on_site)[i].trainer}
+    return handed.model_copy(update={
+        "runs": [r for i, r in enumerate(handed.runs) if ("runs", i) not in out],
+        "on_site": [o for i, o in enumerate(handed.on_site) if ("visits", i) not in out]}), len(out)
+
+
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_a_trainer_s_afternoons_per_year_lowered_gives_up_the_dates_others_can_take(
+        one_at_a_time: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """South Norfolk's IT trainer teaches one run on each of six dates, now four: the two latest
+    went, nobody could take them, and both were taken out (1,400,154, 9,940 worse than handing
+    over the first two dates' runs, for the same two changes; found by review). Choosing one date
+    at a time (beyond CHOICES_TRIED choices) finds them too."""
+    from solvers import repair
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    if one_at_a_time:
+        monkeypatch.setattr(repair, "CHOICES_TRIED", 1)
+
+    area = _area()
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    trainer = "t-it-south-norfolk"
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"trainers.{trainer}.max_afternoons_per_year=4",)))
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    theirs = [("runs", i, dates[r.event, r.wave]) for i, r in enumerate(plan.runs) if r.trainer == trainer]
+    theirs += [("visits", i, dates[o.event, o.wave]) for i, o in enumerate(plan.on_site) if o.trainer == trainer]
+    by_date = Counter(day for _, _, day in theirs)
+    assert len(by_date) == 6
+    latest = sorted(by_date, key=lambda d: (by_date[d], -d.toordinal()))[:2]  # the dates given up before
+    before, out = _as_before(edited, plan, {(kind, i) for kind, i, day in theirs if day in latest})
+    assert out == 2 and check_plan(edited, before) == []
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert label == "the baseline with 2 runs of trainers over a lowered limit handed to others"
+    assert [r.id for r in mended.runs] == [r.id for r in plan.runs]  # none taken out
+    assert _changes(edited, mended, plan) == _changes(edited, before, plan) == 2
+    assert score_plan(edited, mended, plan).total < score_plan(edited, before, plan).total
+
+
+def test_a_trainer_s_runs_per_afternoon_lowered_gives_up_the_runs_others_can_take() -> None:
+    """Norwich's IG trainer down to one run an afternoon: the last run of each session went, one
+    of them to nobody (1,481,074, 90,460 worse than giving up another run of that session, for
+    the same four changes; found by review)."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = _area()
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    trainer = "t-ig-norwich"
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"trainers.{trainer}.max_runs_per_afternoon=1",)))
+    sessions: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for kind, items in (("runs", plan.runs), ("visits", plan.on_site)):
+        for i, item in enumerate(items):
+            if item.trainer == trainer:
+                sessions.setdefault((item.event, item.wave), []).append((kind, i))
+    last = {item for items in sessions.values() for item in items[1:]}  # the runs given up before
+    assert len(last) == 4
+    before, out = _as_before(edited, plan, last)
+    assert out == 1 and check_plan(edited, before) == []
+    mended, label = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert label == "the baseline with 4 runs of trainers over a lowered limit handed to others"
+    assert [r.id for r in mended.runs] == [r.id for r in plan.runs]  # none taken out
+    assert max(Counter((r.event, r.wave) for r in mended.runs if r.trainer == trainer).values()) == 1
+    assert _changes(edited, mended, plan) == _changes(edited, before, plan) == 4
+    assert score_plan(edited, mended, plan).total < score_plan(edited, before, plan).total
+
+
+def test_the_dates_a_trainer_gives_up_are_those_that_cost_the_score_least() -> None:
+    """South Norfolk's nurse educator down to two afternoons a year: of the ten ways to give up
+    three of five dates, the one taking out a single run leaves more seats unmet than one taking
+    out two smaller ones (1,411,614 against 1,402,774 on greedy's plan). Counting runs taken out
+    chose the first; the score's own units choose the cheapest of all ten."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = _area()
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    trainer = "t-nurse-educator-south-norfolk"
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"trainers.{trainer}.max_afternoons_per_year=2",)))
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    theirs = [("runs", i, dates[r.event, r.wave]) for i, r in enumerate(plan.runs) if r.trainer == trainer]
+    theirs += [("visits", i, dates[o.event, o.wave]) for i, o in enumerate(plan.on_site) if o.trainer == trainer]
+    days = sorted({day for _, _, day in theirs})
+    choices = []
+    for give in itertools.combinations(days, len(days) - 2):
+        other, out = _as_before(edited, plan, {(kind, i) for kind, i, day in theirs if day in give})
+        assert check_plan(edited, other) == []
+        choices.append((score_plan(edited, other, plan).total, out))
+    assert len(choices) == 10
+    fewest = min(out for _, out in choices)
+    assert min(total for total, out in choices if out == fewest) > min(total for total, _ in choices)  # the case
+    mended, _ = repaired(edited, plan, check_plan(edited, plan))
+    assert check_plan(edited, mended) == []
+    assert score_plan(edited, mended, plan).total == min(total for total, _ in choices)
