@@ -196,12 +196,12 @@ def handed_over(scenario: Scenario, plan: Plan, events: set[str] | None = None, 
     return plan.model_copy(update={"runs": items["runs"], "on_site": items["visits"]}), count
 
 
-def days_worked(plan: Plan, but: str) -> dict[str, set[dt.date]]:
-    """The dates each trainer works, at every afternoon but `but`."""
-    dates = {(a.event, w.number): w.date for a in plan.afternoons if a.event != but for w in a.waves}
+def days_worked(plan: Plan, *but: str) -> dict[str, set[dt.date]]:
+    """The dates each trainer works, at every afternoon but those named."""
+    dates = {(a.event, w.number): w.date for a in plan.afternoons if a.event not in but for w in a.waves}
     worked: dict[str, set[dt.date]] = defaultdict(set)
-    for tid, session in [(r.trainer, (r.event, r.wave)) for r in plan.runs if r.event != but] + \
-            [(o.trainer, (o.event, o.wave)) for o in plan.on_site if o.event != but]:
+    for tid, session in [(r.trainer, (r.event, r.wave)) for r in plan.runs if r.event not in but] + \
+            [(o.trainer, (o.event, o.wave)) for o in plan.on_site if o.event not in but]:
         if session in dates:
             worked[tid].add(dates[session])
     return worked
@@ -559,9 +559,12 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
                  published: Plan) -> tuple[Plan, str] | None:
     """The afternoon mended by the fewest changes (see `with_dates_moved`), and what was done. A
     run or visit handed over counts as a change unless an earlier repair (a trainer who left) had
-    already handed it over: the score counts it once, against the `published` plan."""
-    taught = {r.id: r.trainer for r in published.runs if r.event == event} | \
-        {(o.practice, o.course): o.trainer for o in published.on_site if o.event == event}
+    already handed it over: the score counts it once, against the `published` plan. When no date
+    fits as the neighbours stand, the same dates are tried again with the afternoons on either
+    side moved away as far as the spacing needs (`_pushed`; three changes a wave), each mended
+    on its new date as this one is."""
+    taught = {r.id: r.trainer for r in published.runs} | \
+        {(o.event, o.practice, o.course): o.trainer for o in published.on_site}
     dates = {w.number: w.date for a in plan.afternoons if a.event == event for w in a.waves}
     every = set(dates)
     tries: list[tuple[set[int], int]] = [(set(), 0)]  # in place: trainers and cover handed over only
@@ -571,22 +574,100 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
         first = min(dates[n] for n in waves)
         nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
         tries += [(waves, (day - first).days) for day in nearest[:DATES_TRIED]]
-    ranked = []
-    elsewhere = days_worked(plan, event)  # the same for every date tried
-    for order, (waves, shift) in enumerate(tries):
-        moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
-        moved, closing = closing_elsewhere(scenario, moved, event)
-        staffed, count = handed_over(scenario, moved, {event}, gone=False, elsewhere=elsewhere)
-        staffed, covers, uncovered = covered_again(scenario, staffed, event)
-        if closing["left"] or count["left"] or uncovered or not (waves or closing["practices"] or _handed(count) or covers):
-            continue
-        changes = 3 * len(waves) + closing["practices"] + closing["dropped"] + _first_handed(moved, staffed, event, taught)
-        ranked.append((changes, covers, abs(shift), order, staffed, waves, count, closing))
-    ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
-    for _, covers, _, _, staffed, waves, count, closing in ranked[:2 * DATES_TRIED]:
-        if _fits(scenario, staffed, event, allowed):
-            return staffed, _mended(event, waves, every, closing, count, covers)
+    for pushing in (False, True):
+        ranked = []
+        elsewhere = {(event,): days_worked(plan, event)}  # the same for every date tried
+        for order, (waves, shift) in enumerate(tries):
+            moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
+            others: dict[str, int] = {}
+            if pushing:
+                pushed = _pushed(scenario, moved, event, allowed) if waves else None
+                if pushed is None or not pushed[1]:  # none to move, or tried as they stand
+                    continue
+                moved, others = pushed
+            events = (event, *sorted(others))
+            if events not in elsewhere:
+                elsewhere[events] = days_worked(plan, *events)
+            moved, staffed, closing, count, covers, left = _mend_on(scenario, moved, events, elsewhere[events])
+            if left or not (waves or closing["practices"] or _handed(count) or covers):
+                continue
+            moves = len(waves) + sum(len(_dates_of(plan, e)) for e in others)
+            changes = 3 * moves + closing["practices"] + closing["dropped"] + _first_handed(moved, staffed, events, taught)
+            ranked.append((changes, covers, abs(shift), order, staffed, waves, count, closing, others))
+        ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
+        for _, covers, _, _, staffed, waves, count, closing, others in ranked[:2 * DATES_TRIED]:
+            if all(_fits(scenario, staffed, e, allowed) for e in (event, *others)):
+                said = _mended(event, waves, every, closing, count, covers)
+                if others:
+                    said += f", with {', '.join(sorted(others))} moved {_days(others)} to keep the spacing"
+                return staffed, said
     return None
+
+
+def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere: dict[str, set[dt.date]],
+             ) -> tuple[Plan, Plan, Counter[str], Counter[str], int, int]:
+    """`events` mended on their dates as they now stand: practices that cannot close then to
+    another wave (`closing_elsewhere`), the runs and visits of trainers away to others
+    (`handed_over`), the cover of providers away or over capacity to others (`covered_again`).
+    Returns the plan with practices moved, the plan mended, and what was done: practices moved,
+    runs and visits handed over, practices' cover moved, and how many of all these were left."""
+    closing: Counter[str] = Counter()
+    for e in events:
+        plan, moved = closing_elsewhere(scenario, plan, e)
+        closing.update(moved)
+    staffed, count = handed_over(scenario, plan, set(events), gone=False, elsewhere=elsewhere)
+    covers = uncovered = 0
+    for e in events:
+        staffed, moved, left = covered_again(scenario, staffed, e)
+        covers, uncovered = covers + moved, uncovered + left
+    return plan, staffed, closing, count, covers, closing["left"] + count["left"] + uncovered
+
+
+def _dates_of(plan: Plan, event: str) -> list[dt.date]:
+    return [w.date for a in plan.afternoons if a.event == event for w in a.waves]
+
+
+def _days(others: dict[str, int]) -> str:
+    """'3 days later', '7 and 14 days earlier'."""
+    shifts = sorted({abs(d) for d in others.values()})
+    way = "later" if all(d > 0 for d in others.values()) else "earlier" if all(d < 0 for d in others.values()) \
+        else "earlier and later"
+    return f"{' and '.join(map(str, shifts))} day{'s' if shifts != [1] else ''} {way}"
+
+
+# Days past the spacing's need tried for a neighbour pushed away (`_pushed`): its waves keep
+# their weekdays a week further on.
+PUSH_DAYS = 14
+
+
+def _pushed(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -> tuple[Plan, dict[str, int]] | None:
+    """The plan with the afternoons after `event` moved later, and those before it earlier, each
+    by the fewest days that keep the spacing (max(1, 7 x min_weeks_between) days from the last wave
+    of one to the first of the next) to the one moved before it, every wave by the same days and
+    onto dates the calendar allows; none past one that needs no move. Returns the plan and the days
+    each afternoon moved, or None when one cannot move so (or is pinned)."""
+    gap = max(1, 7 * scenario.calendar.min_weeks_between)
+    waves = {a.event: [w.date for w in a.waves] for a in plan.afternoons if a.waves}
+    order = [e for e, _ in scenario.event_ids() if e in waves]
+    pinned = {pin.event for pin in scenario.pins}
+    shifts: dict[str, int] = {}
+    at = order.index(event)
+    for later, side in ((True, order[at + 1:]), (False, order[:at][::-1])):
+        edge = max(waves[event]) if later else min(waves[event])
+        for e in side:
+            need = (edge - min(waves[e])).days + gap if later else (max(waves[e]) - edge).days + gap
+            if need <= 0:
+                break
+            shift = next((d for d in range(need, need + PUSH_DAYS + 1)
+                          if all(day + dt.timedelta(days=d if later else -d) in allowed for day in waves[e])), None)
+            if shift is None or e in pinned:
+                return None
+            shifts[e] = shift if later else -shift
+            edge = max(waves[e]) + dt.timedelta(days=shift) if later else min(waves[e]) - dt.timedelta(days=shift)
+    for e, shift in shifts.items():
+        plan = _moved(plan, e, {w.number for a in plan.afternoons if a.event == e for w in a.waves},
+                      dt.timedelta(days=shift))
+    return plan, shifts
 
 
 def _mended(event: str, waves: set[int], every: set[int], closing: Counter[str], count: Counter[str],
@@ -608,11 +689,11 @@ def _mended(event: str, waves: set[int], every: set[int], closing: Counter[str],
     return f"{which} moved{said}"
 
 
-def _first_handed(before: Plan, after: Plan, event: str, taught: dict) -> int:
-    """Runs and visits of `event` whose trainer `after` changed and `before` still had as published."""
-    pairs = [(r.id, r.trainer, s.trainer) for r, s in zip(before.runs, after.runs, strict=True) if r.event == event]
-    pairs += [((o.practice, o.course), o.trainer, v.trainer) for o, v in zip(before.on_site, after.on_site, strict=True)
-              if o.event == event]
+def _first_handed(before: Plan, after: Plan, events: tuple[str, ...], taught: dict) -> int:
+    """Runs and visits of `events` whose trainer `after` changed and `before` still had as published."""
+    pairs = [(r.id, r.trainer, s.trainer) for r, s in zip(before.runs, after.runs, strict=True) if r.event in events]
+    pairs += [((o.event, o.practice, o.course), o.trainer, v.trainer)
+              for o, v in zip(before.on_site, after.on_site, strict=True) if o.event in events]
     return sum(then != now and taught.get(key) == then for key, then, now in pairs)
 
 
