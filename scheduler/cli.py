@@ -262,7 +262,8 @@ def print_summary(plan) -> None:
         if rep.bound is not None:
             proof = f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
         elif search.startswith("none: "):  # the limit, or a Ctrl-C, came while the model was built
-            advice = "" if rep.stats.get("interrupted") else "; raise --time-limit"
+            advice = ("" if rep.stats.get("interrupted") else "; --strategy full searches the whole model"
+                      if "not asked for" in search else "; raise --time-limit")
             proof = f"no bound: no search ran ({search.removeprefix('none: ')}){advice}"
         elif rep.name == "cpsat-decomposed":
             proof = "no bound (a decomposed solve proves none: each part is solved for its share of the area)"
@@ -590,13 +591,20 @@ def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @click.option("--stability-weight", type=click.IntRange(min=0), default=None,
               help=f"Cost of one changed decision; default the larger of the policy's and {MINIMAL_CHANGE}.")
+@click.option("--strategy", type=click.Choice(["auto", "full", "repair"]), default="auto", show_default=True,
+              help=f"full: CP-SAT searches the whole model from the published plan; repair: the published plan, "
+                   f"mended where the edits break it, with no search; auto: repair above {DECOMPOSE_ABOVE} practices "
+                   f"(where the whole model takes minutes and gigabytes to build), else full.")
 @scenario_edits
 def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, workers: int, seed: int, quiet: bool,
-           stability_weight: int | None, sets: tuple[str, ...], drops: tuple[str, ...], patch: str | None) -> None:
+           stability_weight: int | None, strategy: str, sets: tuple[str, ...], drops: tuple[str, ...],
+           patch: str | None) -> None:
     """Re-plan from a published plan with as few changes as possible, and show what changed.
 
     Every changed decision costs (policy.weights.stability; a moved published date three times),
     and the baseline is CP-SAT's starting point. Feeds raise SEQUENCE only where events changed.
+    Above the size where `solve` decomposes, the published plan is mended with no search
+    (--strategy).
 
     Example: plt-scheduler whatif examples/norwich/scenario.yaml --baseline out/plan.json --drop trainers.t-bls-1 --out whatif
     """
@@ -616,8 +624,9 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     _require_plan_of(s, baseline, baseline_file, scenario, "baseline")  # its feeds would be continued into ours
     _out_folder(out_dir, s.name, Path(baseline_file).parent)
     with solve_progress(f"re-planning {s.name}", time_limit, quiet) as on_progress:
+        search = strategy == "full" or (strategy == "auto" and len(s.practices) <= DECOMPOSE_ABOVE)
         options = SolveOptions(time_limit=time_limit, workers=workers, seed=seed, on_progress=on_progress,
-                               baseline=baseline)
+                               baseline=baseline, search=search)
         try:
             outcome = solve_and_check(s, "cpsat", options, baseline)
         except UnknownStatus as exc:

@@ -74,6 +74,11 @@ class SolveOptions:
     # CP-SAT: the structured neighbourhood search (solvers/cpsat/lns.py) beside the full model, and
     # on small models the seats shared out again after it (solvers/cpsat/reseat.py).
     lns: bool = True
+    # CP-SAT re-plans (with a baseline): False keeps the best start plan (the baseline as it is, or
+    # mended: solvers/repair.py) with no model built, when there is one; `whatif` above
+    # DECOMPOSE_ABOVE practices, where the whole model does not fit (6,300 practices: past 14 GB
+    # and 600 s while still building it).
+    search: bool = True
 
 
 class Solver(Protocol):

@@ -348,3 +348,58 @@ def test_runs_re_staffed_after_a_trainer_leaves_are_counted_by_the_model_as_by_t
     assert _restaffed(plan, published) > 0, "no run was handed to another trainer: the test shows nothing"
     assert "above_model" not in plan.solver.stats, plan.solver.stats["above_model"]
     assert plan.solver.objective == score_plan(edited, plan, published).total
+
+
+def _whatif(norwich_path: Path, baseline: Path, out: Path, *extra: str) -> tuple[object, Plan]:
+    result = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), "--out", str(out),
+                                       "--time-limit", "10", "--quiet", *extra])
+    assert result.exit_code == 0, result.output
+    return result, Plan.model_validate_json((out / "plan.json").read_text())
+
+
+def test_a_re_plan_above_the_decomposition_size_keeps_the_published_plan_mended_without_a_model(
+        norwich: Scenario, norwich_plan: Plan, norwich_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 6,300 practices the whole model took past 14 GB and 600 s to build, still unbuilt. Above
+    DECOMPOSE_ABOVE (here lowered to 20, under Norwich's 21) `whatif` keeps the published plan with
+    the dropped trainer's runs handed over, builds no model, and says how to search; `--strategy
+    full` searches as below it."""
+    import scheduler.cli
+    from solvers import cpsat
+    from solvers.repair import repaired
+
+    baseline = _publish(norwich_plan, tmp_path / "base")
+    edited = norwich.model_copy(deep=True)
+    edited.trainers = [t for t in edited.trainers if t.id != "t-bls-1"]
+    edited.policy.weights.stability = max(edited.policy.weights.stability, scheduler.cli.MINIMAL_CHANGE)
+    mended, label = repaired(edited, norwich_plan, check_plan(edited, norwich_plan))
+
+    built = []
+    real_build = cpsat.build_model
+    monkeypatch.setattr(cpsat, "build_model", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    monkeypatch.setattr(scheduler.cli, "DECOMPOSE_ABOVE", 20)
+    result, new = _whatif(norwich_path, baseline, tmp_path / "auto", "--drop", "trainers.t-bls-1")
+    assert built == []
+    assert check_plan(edited, new) == []
+    assert (new.runs, new.on_site, new.afternoons, new.cover) == (mended.runs, mended.on_site, mended.afternoons,
+                                                                  mended.cover)
+    assert new.solver.stats["start"] == label and new.solver.stats["search"].startswith("none: not asked for")
+    assert new.solver.bound is None and new.score is not None and new.score.total == new.solver.objective
+    assert "--strategy full searches the whole model" in result.output
+
+    _, full = _whatif(norwich_path, baseline, tmp_path / "full", "--drop", "trainers.t-bls-1", "--strategy", "full")
+    assert built and not full.solver.stats.get("search", "").startswith("none")
+    assert check_plan(edited, full) == [] and full.solver.objective <= new.solver.objective
+
+
+def test_a_re_plan_asked_for_no_search_whose_published_plan_keeps_every_rule_keeps_it_as_it_is(
+        norwich: Scenario, norwich_plan: Plan, norwich_path: Path, tmp_path: Path) -> None:
+    """An edit that breaks nothing (a weight): `--strategy repair` publishes the same decisions, no
+    change to announce."""
+    baseline = _publish(norwich_plan, tmp_path / "base")
+    result, new = _whatif(norwich_path, baseline, tmp_path / "new", "--set", "policy.weights.spread=3",
+                          "--strategy", "repair")
+    assert (new.runs, new.on_site, new.afternoons, new.cover) == (norwich_plan.runs, norwich_plan.on_site,
+                                                                  norwich_plan.afternoons, norwich_plan.cover)
+    assert new.solver.stats["start"] == "the baseline" and new.solver.stats["search"].startswith("none: not asked for")
+    assert "changes: 0 afternoons, 0 waves, 0 runs, 0 seats, 0 cover, 0 visits" in result.output

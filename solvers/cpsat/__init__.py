@@ -538,6 +538,10 @@ class LimitSpent(Exception):
     """The time limit passed while the model was being built, with a start plan in hand."""
 
 
+class NoSearch(Exception):
+    """A re-plan asked for no search (SolveOptions.search), with a start plan in hand."""
+
+
 class StartPlans:
     """The complete plans a solve holds before its model is built: greedy's, then (large areas)
     with its cover booked again and its trainers chosen again. Each better one is reported as
@@ -585,6 +589,8 @@ class StartPlans:
             raise KeyboardInterrupt
         seconds = time.perf_counter() - started
         why = ("Ctrl-C came before the search" if interrupted else
+               "not asked for: the re-plan keeps the published plan, as it stands or mended, and builds no model"
+               if not options.search else
                f"the limit was spent building the model: {seconds:.1f} s of {options.time_limit:g} s")
         report = SolverReport(
             name=name, status="FEASIBLE", objective=self.best.solver.objective,
@@ -625,7 +631,7 @@ def model_from_start(name: str, scenario: Scenario, options: SolveOptions, start
         m, terms = prepare_model(scenario, options, instance, cuts, starts, sessions)
     except KeyboardInterrupt:
         return starts.kept(name, scenario, options, started, interrupted=True)
-    except LimitSpent:
+    except (LimitSpent, NoSearch):
         return starts.kept(name, scenario, options, started, interrupted=False)
     options, announce = progress_from_start(m, options, progress)
     return m, terms, options, announce, starts
@@ -651,10 +657,14 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
                 if given is options.baseline and found \
                         and (fixed := repaired(scenario, given, found)) is not None:  # it breaks a rule now
                     starts.offer(mended := _scored(scenario, fixed[0], given, keeps=True, label=fixed[1]))
+        if not options.search and options.baseline is not None and starts.best is not None:
+            raise NoSearch
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
             starts.offer(greedy)
+        if not options.search and options.baseline is not None and starts.best is not None:
+            raise NoSearch  # the baseline could not be mended: greedy's re-plan, which keeps what fits of it
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
             greedy = _large_area_start(scenario, greedy, options, starts, sessions)
             instance.fixed_waves = _membership(greedy)
