@@ -22,7 +22,7 @@ from models.calendar import candidate_dates, verdicts
 from models.demand import compute_demand
 from models.loading import read_document
 from models.plan import Plan
-from solvers.base import STEPS_BESIDE_UP_TO, solver_names
+from solvers.base import NOT_ASKED, STEPS_BESIDE_UP_TO, solver_names
 from solvers.decompose import DECOMPOSE_ABOVE, PART_PRACTICES
 
 from .io import staged, write_atomic
@@ -263,7 +263,7 @@ def print_summary(plan) -> None:
             proof = f"bound {rep.bound:,.0f}   gap {100 * (rep.gap or 0):.2f} %{given}"
         elif search.startswith("none: "):  # the limit, or a Ctrl-C, came while the model was built
             advice = ("" if rep.stats.get("interrupted") else "; --strategy full searches the whole model"
-                      if "not asked for" in search else "; raise --time-limit")
+                      if NOT_ASKED in search else "; raise --time-limit")
             proof = f"no bound: no search ran ({search.removeprefix('none: ')}){advice}"
         elif rep.name == "cpsat-decomposed":
             proof = "no bound (a decomposed solve proves none: each part is solved for its share of the area)"
@@ -593,7 +593,8 @@ def serve(out_dir: str, host: str, port: int, list_urls: bool) -> None:
               help=f"Cost of one changed decision; default the larger of the policy's and {MINIMAL_CHANGE}.")
 @click.option("--strategy", type=click.Choice(["auto", "full", "repair"]), default="auto", show_default=True,
               help=f"full: CP-SAT searches the whole model from the published plan; repair: the published plan, "
-                   f"mended where the edits break it, with no search; auto: repair above {DECOMPOSE_ABOVE} practices "
+                   f"mended where the edits break it (else greedy's re-plan), with no search; auto: repair above "
+                   f"{DECOMPOSE_ABOVE} practices "
                    f"(where the whole model takes minutes and gigabytes to build), else full.")
 @scenario_edits
 def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, workers: int, seed: int, quiet: bool,
@@ -632,6 +633,10 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
         except UnknownStatus as exc:
             raise click.ClickException(f"{exc}; with extreme weights or sizes in the scenario, lower them") from None
     plan = outcome.plan
+    if not outcome.solved and NOT_ASKED in str(plan.solver.stats.get("search", "")):
+        print_summary(plan)
+        raise click.ClickException(f"no plan for the changed scenario without a search ({plan.solver.stats['search']}); "
+                                   "--strategy full searches the whole model")
     if not outcome.solved:
         print_summary(plan)
         raise click.ClickException(f"no plan for the changed scenario ({plan.solver.status}); "

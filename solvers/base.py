@@ -75,10 +75,13 @@ class SolveOptions:
     # on small models the seats shared out again after it (solvers/cpsat/reseat.py).
     lns: bool = True
     # CP-SAT re-plans (with a baseline): False keeps the best start plan (the baseline as it is, or
-    # mended: solvers/repair.py) with no model built, when there is one; `whatif` above
+    # mended: solvers/repair.py, else greedy's re-plan) with no model built, or none; `whatif` above
     # DECOMPOSE_ABOVE practices, where the whole model does not fit (6,300 practices: past 14 GB
     # and 600 s while still building it).
     search: bool = True
+
+
+NOT_ASKED = "not asked for"  # why a re-plan with SolveOptions.search off ran none (the CLI reads it)
 
 
 class Solver(Protocol):

@@ -409,12 +409,7 @@ def within_limits(scenario: Scenario, plan: Plan) -> tuple[Plan, Counter[str]]:
             {item for tid, chosen in shed.items() for day in chosen for item in by_date[tid][day]}
 
     weights = scenario.policy.weights
-    priority = {c.id: c.priority for c in scenario.courses}
-    wanted: Counter[tuple[str, str]] = Counter()  # (practice, course) -> seats an on-site visit meets
-    for (p, _, c), d in compute_demand(scenario).items():
-        wanted[p, c] += d
-    seats = {("runs", i): priority.get(r.course, 1) * sum(s.count for s in r.seats) for i, r in enumerate(plan.runs)}
-    seats |= {("visits", i): priority.get(o.course, 1) * wanted[o.practice, o.course] for i, o in enumerate(plan.on_site)}
+    seats = _unmet_without(scenario, plan)
 
     def outcome(over: set[tuple[str, int]]) -> tuple[int, int]:  # the score's cost, then taken out
         handed, _ = handed_over(scenario, plan, gone=False, away=False, also=over)
@@ -439,6 +434,29 @@ def within_limits(scenario: Scenario, plan: Plan) -> tuple[Plan, Counter[str]]:
             "runs": [r for i, r in enumerate(handed.runs) if ("runs", i) not in kept],
             "on_site": [o for i, o in enumerate(handed.on_site) if ("visits", i) not in kept]})
     return handed, count
+
+
+def _unmet_without(scenario: Scenario, plan: Plan) -> dict[tuple[str, int], int]:
+    """("runs" or "visits", index) -> the rise in the score's unmet term, times each course's
+    priority, were that run or visit alone taken out: its seats, or a visit's non-bank audience
+    headcount (as `models.score.demand_met` counts them), each only as far as it meets demand."""
+    demand, met = compute_demand(scenario), demand_met(scenario, plan)
+    courses = {c.id: c for c in scenario.courses}
+    practices = {p.id: p for p in scenario.practices}
+    bank = {r.id for r in scenario.roles if r.bank}
+
+    def rise(course: str, gives: list[tuple[str, str, int]]) -> int:
+        priority = courses[course].priority if course in courses else 1
+        return priority * sum(max(0, d - met.get((p, r, course), 0) + n) - max(0, d - met.get((p, r, course), 0))
+                              for p, r, n in gives if (d := demand.get((p, r, course), 0)))
+
+    price = {("runs", i): rise(r.course, [(s.practice, s.role, s.count) for s in r.seats]) for i, r in enumerate(plan.runs)}
+    for i, o in enumerate(plan.on_site):
+        practice, course = practices.get(o.practice), courses.get(o.course)
+        gives = [(o.practice, r, practice.headcount.get(r, 0)) for r in course.audience if r not in bank] \
+            if practice is not None and course is not None else []
+        price["visits", i] = rise(o.course, gives)
+    return price
 
 
 def _fewest_left(options: list, n: int, outcome: Callable[[tuple], tuple[int, int]]) -> list:
@@ -666,51 +684,52 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
             events = (event, *sorted(others))
             if events not in elsewhere:
                 elsewhere[events] = days_worked(plan, *events)
-            moved, staffed, closing, count, covers, left = _mend_on(scenario, moved, events, elsewhere[events])
-            if left or not (waves or closing["practices"] or _handed(count) or covers):
+            moved, staffed, done, left = _mend_on(scenario, moved, events, elsewhere[events])
+            total = sum(done.values(), Counter())
+            if left or not (waves or total["practices"] or _handed(total) or total["covers"]):
                 continue
             moves = len(waves) + sum(len(_dates_of(plan, e)) for e in others)
-            changes = 3 * moves + closing["practices"] + closing["dropped"] + _first_handed(moved, staffed, events, taught)
-            ranked.append((changes, covers, abs(shift), order, staffed, waves, count, closing, others))
+            changes = 3 * moves + total["practices"] + total["dropped"] + _first_handed(moved, staffed, events, taught)
+            ranked.append((changes, total["covers"], abs(shift), order, staffed, waves, done, others))
         ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
-        for _, covers, _, _, staffed, waves, count, closing, others in ranked[:2 * DATES_TRIED]:
+        for *_, staffed, waves, done, others in ranked[:2 * DATES_TRIED]:
             if all(_fits(scenario, staffed, e, allowed) for e in (event, *others)):
-                said = _mended(event, waves, every, closing, count, covers)
-                if others:
-                    said += f", with {', '.join(sorted(others))} moved {_days(others)} to keep the spacing"
-                return staffed, said
+                said = _mended(event, waves, every, done[event])
+                for e in sorted(others):
+                    far = f"{_count(abs(others[e]), 'day')} {_way(others[e])}"
+                    said += f", with {_mended(e, {0}, {0}, done[e], far)}"
+                return staffed, said + (" to keep the spacing" if others else "")
     return None
 
 
 def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere: dict[str, set[dt.date]],
-             ) -> tuple[Plan, Plan, Counter[str], Counter[str], int, int]:
+             ) -> tuple[Plan, Plan, dict[str, Counter[str]], int]:
     """`events` mended on their dates as they now stand: practices that cannot close then to
     another wave (`closing_elsewhere`), the runs and visits of trainers away to others
     (`handed_over`), the cover of providers away or over capacity to others (`covered_again`).
-    Returns the plan with practices moved, the plan mended, and what was done: practices moved,
-    runs and visits handed over, practices' cover moved, and how many of all these were left."""
-    closing: Counter[str] = Counter()
+    Returns the plan with practices moved, the plan mended, what was done at each afternoon as
+    `Counter(practices=, dropped=, runs=, visits=, covers=)`, and how many nothing could mend."""
+    done = {e: Counter() for e in events}
+    left = 0
     for e in events:
         plan, moved = closing_elsewhere(scenario, plan, e)
-        closing.update(moved)
+        done[e].update(practices=moved["practices"], dropped=moved["dropped"])
+        left += moved["left"]
     staffed, count = handed_over(scenario, plan, set(events), gone=False, elsewhere=elsewhere)
-    covers = uncovered = 0
+    left += count["left"]
+    for kind, before, after in (("runs", plan.runs, staffed.runs), ("visits", plan.on_site, staffed.on_site)):
+        for was, now in zip(before, after, strict=True):
+            if was.event in done and was.trainer != now.trainer:
+                done[was.event][kind] += 1
     for e in events:
-        staffed, moved, left = covered_again(scenario, staffed, e)
-        covers, uncovered = covers + moved, uncovered + left
-    return plan, staffed, closing, count, covers, closing["left"] + count["left"] + uncovered
+        staffed, moved, out = covered_again(scenario, staffed, e)
+        done[e]["covers"] += moved
+        left += out
+    return plan, staffed, done, left
 
 
 def _dates_of(plan: Plan, event: str) -> list[dt.date]:
     return [w.date for a in plan.afternoons if a.event == event for w in a.waves]
-
-
-def _days(others: dict[str, int]) -> str:
-    """'3 days later', '7 and 14 days earlier'."""
-    shifts = sorted({abs(d) for d in others.values()})
-    way = "later" if all(d > 0 for d in others.values()) else "earlier" if all(d < 0 for d in others.values()) \
-        else "earlier and later"
-    return f"{' and '.join(map(str, shifts))} day{'s' if shifts != [1] else ''} {way}"
 
 
 # Days past the spacing's need tried for a neighbour pushed away (`_pushed`): its waves keep
@@ -728,6 +747,8 @@ def _pushed(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -
     waves = {a.event: [w.date for w in a.waves] for a in plan.afternoons if a.waves}
     order = [e for e, _ in scenario.event_ids() if e in waves]
     pinned = {pin.event for pin in scenario.pins}
+    if event not in order:  # an afternoon the programme no longer has: the checker names it
+        return None
     shifts: dict[str, int] = {}
     at = order.index(event)
     for later, side in ((True, order[at + 1:]), (False, order[:at][::-1])):
@@ -748,23 +769,27 @@ def _pushed(scenario: Scenario, plan: Plan, event: str, allowed: set[dt.date]) -
     return plan, shifts
 
 
-def _mended(event: str, waves: set[int], every: set[int], closing: Counter[str], count: Counter[str],
-            covers: int) -> str:
-    """What `_nearest_fit` did, in words: 'plt-3 kept (2 runs handed to trainers free that day)',
-    'plt-1 wave 1 moved (1 practice moved to a wave it can close in)'."""
+def _mended(event: str, waves: set[int], every: set[int], done: Counter[str], far: str = "") -> str:
+    """What `_nearest_fit` did at one afternoon, in words: 'plt-3 kept (2 runs handed to trainers
+    free that day)', 'plt-1 wave 1 moved (1 practice moved to a wave it can close in)', 'plt-4
+    moved 7 days later (1 run handed to trainers free then)'."""
     also = []
-    if moved := closing["practices"]:
-        out = f", taking {_count(closing['dropped'], 'run or visit', 'runs or visits')} out" if closing["dropped"] else ""
+    if moved := done["practices"]:
+        out = f", taking {_count(done['dropped'], 'run or visit', 'runs or visits')} out" if done["dropped"] else ""
         also.append(f"{_count(moved, 'practice')} moved to a wave {'it' if moved == 1 else 'they'} can close in{out}")
-    if _handed(count):
-        also.append(f"{_teaching(count)} handed to trainers free {'then' if waves else 'that day'}")
-    if covers:
+    if _handed(done):
+        also.append(f"{_teaching(done)} handed to trainers free {'then' if waves else 'that day'}")
+    if covers := done["covers"]:
         also.append(f"the cover of {_count(covers, 'practice')} to other providers")
     said = f" ({' and '.join(also)})" if also else ""
     if not waves:
         return f"{event} kept{said}"
     which = event if waves == every else f"{event} wave{'s' if len(waves) > 1 else ''} {', '.join(map(str, sorted(waves)))}"
-    return f"{which} moved{said}"
+    return f"{which} moved{' ' + far if far else ''}{said}"
+
+
+def _way(days: int) -> str:
+    return "later" if days > 0 else "earlier"
 
 
 def _first_handed(before: Plan, after: Plan, events: tuple[str, ...], taught: dict) -> int:

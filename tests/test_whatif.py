@@ -403,3 +403,35 @@ def test_a_re_plan_asked_for_no_search_whose_published_plan_keeps_every_rule_kee
                                                                   norwich_plan.afternoons, norwich_plan.cover)
     assert new.solver.stats["start"] == "the baseline" and new.solver.stats["search"].startswith("none: not asked for")
     assert "changes: 0 afternoons, 0 waves, 0 runs, 0 seats, 0 cover, 0 visits" in result.output
+
+
+def test_a_re_plan_asked_for_no_search_whose_published_plan_cannot_be_mended_takes_greedy_s_and_says_so(
+        norwich: Scenario, norwich_plan: Plan, norwich_path: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fourth internal afternoon is nothing the repair mends: greedy's re-plan (which keeps what
+    fits of the published plan) is the plan, and the summary said the published plan was kept
+    (found by review). When greedy finds none either, no model is built then: the command fails
+    and names --strategy full."""
+    from solvers import cpsat
+
+    built = []
+    real_build = cpsat.build_model
+    monkeypatch.setattr(cpsat, "build_model", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    baseline = _publish(norwich_plan, tmp_path / "base")
+    result, new = _whatif(norwich_path, baseline, tmp_path / "new", "--set", "programme.internal_afternoons=4",
+                          "--strategy", "repair")
+    assert built == []
+    assert new.solver.stats["start"].startswith("greedy plan")
+    assert "the published plan could not be mended, so greedy's re-plan" in new.solver.stats["search"]
+    assert "could not be mended" in result.output and "--strategy full searches the whole model" in result.output
+    edited = norwich.model_copy(deep=True)
+    edited.programme.internal_afternoons = 4
+    assert check_plan(edited, new) == [] and len(new.afternoons) == 7
+
+    monkeypatch.setattr(cpsat, "_greedy_start", lambda scenario, options: None)  # as under hard mandatory training
+    failed = CliRunner().invoke(main, ["whatif", str(norwich_path), "--baseline", str(baseline), "--out",
+                                       str(tmp_path / "none"), "--time-limit", "10", "--quiet", "--set",
+                                       "programme.internal_afternoons=4", "--strategy", "repair"])
+    assert failed.exit_code != 0 and built == []
+    assert "without a search" in failed.output and "--strategy full" in failed.output
+    assert "Traceback" not in failed.output and not (tmp_path / "none" / "plan.json").exists()

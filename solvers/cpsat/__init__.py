@@ -21,6 +21,7 @@ from models.plan import Plan, SolverReport, scenario_digest
 from models.scenario import Scenario
 
 from ..base import (
+    NOT_ASKED,
     STEPS_BESIDE_UP_TO,
     Progress,
     SolveOptions,
@@ -539,7 +540,7 @@ class LimitSpent(Exception):
 
 
 class NoSearch(Exception):
-    """A re-plan asked for no search (SolveOptions.search), with a start plan in hand."""
+    """A re-plan asked for no search (SolveOptions.search): the best start plan is the plan."""
 
 
 class StartPlans:
@@ -585,11 +586,20 @@ class StartPlans:
              interrupted: bool) -> Plan:
         """The best start plan as the solve's plan, after Ctrl-C (`interrupted`) or the time
         limit stopped the solve before its search; re-raises the Ctrl-C when there is none yet."""
+        seconds = time.perf_counter() - started
+        if self.best is None and not options.search and not interrupted:
+            report = SolverReport(name=name, status="UNKNOWN", seconds=round(seconds, 3), time_limit=options.time_limit,
+                                  workers=options.workers, seed=options.seed,
+                                  stats={"search": f"none: {NOT_ASKED}; the published plan could not be mended "
+                                                   "and greedy's re-plan found no plan"})
+            return Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
         if self.best is None:
             raise KeyboardInterrupt
-        seconds = time.perf_counter() - started
+        published = "start_given" in self.best.solver.stats  # else greedy's re-plan: the published plan broke
         why = ("Ctrl-C came before the search" if interrupted else
-               "not asked for: the re-plan keeps the published plan, as it stands or mended, and builds no model"
+               f"{NOT_ASKED}: the published plan, as it stands or mended, with no model built" if not options.search
+               and published else
+               f"{NOT_ASKED}: the published plan could not be mended, so greedy's re-plan, with no model built"
                if not options.search else
                f"the limit was spent building the model: {seconds:.1f} s of {options.time_limit:g} s")
         report = SolverReport(
@@ -663,8 +673,8 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
             starts.offer(greedy)
-        if not options.search and options.baseline is not None and starts.best is not None:
-            raise NoSearch  # the baseline could not be mended: greedy's re-plan, which keeps what fits of it
+        if not options.search and options.baseline is not None:
+            raise NoSearch  # the baseline could not be mended: greedy's re-plan, which keeps what fits of it, or none
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
             greedy = _large_area_start(scenario, greedy, options, starts, sessions)
             instance.fixed_waves = _membership(greedy)
