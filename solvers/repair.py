@@ -688,16 +688,16 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
             total = sum(done.values(), Counter())
             if left or not (waves or total["practices"] or _handed(total) or total["covers"]):
                 continue
-            moves = len(waves) + sum(len(_dates_of(plan, e)) for e in others)
+            moves = len(waves) + sum(len(_waves_of(plan, e)) for e in others)
             changes = 3 * moves + total["practices"] + total["dropped"] + _first_handed(moved, staffed, events, taught)
             ranked.append((changes, total["covers"], abs(shift), order, staffed, waves, done, others))
         ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
         for *_, staffed, waves, done, others in ranked[:2 * DATES_TRIED]:
             if all(_fits(scenario, staffed, e, allowed) for e in (event, *others)):
                 said = _mended(event, waves, every, done[event])
-                for e in sorted(others):
-                    far = f"{_count(abs(others[e]), 'day')} {_way(others[e])}"
-                    said += f", with {_mended(e, {0}, {0}, done[e], far)}"
+                for e in sorted(others):  # moved whole
+                    far, whole = f"{_count(abs(others[e]), 'day')} {_way(others[e])}", _waves_of(plan, e)
+                    said += f", with {_mended(e, whole, whole, done[e], far)}"
                 return staffed, said + (" to keep the spacing" if others else "")
     return None
 
@@ -728,8 +728,8 @@ def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere:
     return plan, staffed, done, left
 
 
-def _dates_of(plan: Plan, event: str) -> list[dt.date]:
-    return [w.date for a in plan.afternoons if a.event == event for w in a.waves]
+def _waves_of(plan: Plan, event: str) -> set[int]:
+    return {w.number for a in plan.afternoons if a.event == event for w in a.waves}
 
 
 # Days past the spacing's need tried for a neighbour pushed away (`_pushed`): its waves keep

@@ -4,6 +4,7 @@ is taken out, the rest stays, and a re-plan whose limit is spent before its sear
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import itertools
 from collections import Counter
 from collections.abc import Callable
@@ -201,8 +202,6 @@ def test_a_wave_whose_date_an_edit_rules_out_is_moved_alone() -> None:
 def test_of_two_afternoons_too_close_only_one_moves(norwich: Scenario) -> None:
     """Both afternoons are named by the spacing rule; moving the first mends it, so the second
     stays (both moved: six changes where three do)."""
-    import datetime as dt
-
     from solvers.base import get_solver
     from solvers.repair import repaired
 
@@ -482,8 +481,6 @@ def test_a_run_handed_over_twice_counts_once_when_the_repairs_are_ranked(
     date but the published ones and the nearest candidate (the one date t-cancer is away). Moving
     plt-3 hands t-x's runs over again, to t-z: one change in the score, since they were t-bls-1's,
     but counted as a second one, so a date one change dearer was chosen (13 against 12)."""
-    import datetime as dt
-
     from models.calendar import all_days, candidate_dates
     from solvers.base import get_solver
     from solvers.repair import _moved, covered_again, days_worked, handed_over, repaired
@@ -653,6 +650,26 @@ def _as_before(edited: Scenario, plan: Plan, over: set[tuple[str, int]]) -> tupl
         "on_site": [o for i, o in enumerate(handed.on_site) if ("visits", i) not in out]}), len(out)
 
 
+def _their_items(plan: Plan, trainer: str) -> list[tuple[str, int, dt.date]]:
+    """The trainer's runs and visits, as ("runs" or "visits", index in the plan, date)."""
+    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
+    return [("runs", i, dates[r.event, r.wave]) for i, r in enumerate(plan.runs) if r.trainer == trainer] + \
+        [("visits", i, dates[o.event, o.wave]) for i, o in enumerate(plan.on_site) if o.trainer == trainer]
+
+
+def _every_choice(edited: Scenario, plan: Plan, trainer: str, keep: int) -> list[tuple[int, int]]:
+    """(score, runs and visits taken out) of every choice of dates the trainer may give up to
+    work `keep` afternoons, as `_as_before` hands it over; each plan keeps every rule."""
+    theirs = _their_items(plan, trainer)
+    days = sorted({day for _, _, day in theirs})
+    choices = []
+    for give in itertools.combinations(days, len(days) - keep):
+        other, out = _as_before(edited, plan, {(kind, i) for kind, i, day in theirs if day in give})
+        assert check_plan(edited, other) == []
+        choices.append((score_plan(edited, other, plan).total, out))
+    return choices
+
+
 @pytest.mark.parametrize("one_at_a_time", [False, True])
 def test_a_trainer_s_afternoons_per_year_lowered_gives_up_the_dates_others_can_take(
         one_at_a_time: bool, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -671,9 +688,7 @@ def test_a_trainer_s_afternoons_per_year_lowered_gives_up_the_dates_others_can_t
     plan = get_solver("greedy").solve(area, SolveOptions())
     trainer = "t-it-south-norfolk"
     edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"trainers.{trainer}.max_afternoons_per_year=4",)))
-    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
-    theirs = [("runs", i, dates[r.event, r.wave]) for i, r in enumerate(plan.runs) if r.trainer == trainer]
-    theirs += [("visits", i, dates[o.event, o.wave]) for i, o in enumerate(plan.on_site) if o.trainer == trainer]
+    theirs = _their_items(plan, trainer)
     by_date = Counter(day for _, _, day in theirs)
     assert len(by_date) == 6
     latest = sorted(by_date, key=lambda d: (by_date[d], -d.toordinal()))[:2]  # the dates given up before
@@ -728,15 +743,7 @@ def test_the_dates_a_trainer_gives_up_are_those_that_cost_the_score_least() -> N
     plan = get_solver("greedy").solve(area, SolveOptions())
     trainer = "t-nurse-educator-south-norfolk"
     edited = parse_scenario(apply_edits(dump_scenario(area), sets=(f"trainers.{trainer}.max_afternoons_per_year=2",)))
-    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
-    theirs = [("runs", i, dates[r.event, r.wave]) for i, r in enumerate(plan.runs) if r.trainer == trainer]
-    theirs += [("visits", i, dates[o.event, o.wave]) for i, o in enumerate(plan.on_site) if o.trainer == trainer]
-    days = sorted({day for _, _, day in theirs})
-    choices = []
-    for give in itertools.combinations(days, len(days) - 2):
-        other, out = _as_before(edited, plan, {(kind, i) for kind, i, day in theirs if day in give})
-        assert check_plan(edited, other) == []
-        choices.append((score_plan(edited, other, plan).total, out))
+    choices = _every_choice(edited, plan, trainer, keep=2)
     assert len(choices) == 10
     fewest = min(out for _, out in choices)
     assert min(total for total, out in choices if out == fewest) > min(total for total, _ in choices)  # the case
@@ -850,16 +857,8 @@ def test_a_visit_given_up_is_priced_by_the_unmet_demand_it_leaves(
     trainer = "t-nurse-educator"
     edited = parse_scenario(apply_edits(norwich_doc(), sets=(f"trainers.{trainer}.max_afternoons_per_year=4",)))
     edited.policy.weights.stability = MINIMAL_CHANGE
-    dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
-    theirs = [("runs", i, dates[r.event, r.wave]) for i, r in enumerate(plan.runs) if r.trainer == trainer]
-    theirs += [("visits", i, dates[o.event, o.wave]) for i, o in enumerate(plan.on_site) if o.trainer == trainer]
-    days = sorted({day for _, _, day in theirs})
-    assert len(days) > 4
-    totals = []
-    for give in itertools.combinations(days, len(days) - 4):
-        other, _ = _as_before(edited, plan, {(kind, i) for kind, i, day in theirs if day in give})
-        assert check_plan(edited, other) == []
-        totals.append(score_plan(edited, other, plan).total)
+    choices = _every_choice(edited, plan, trainer, keep=4)
+    assert len(choices) > 1
     mended, _ = repaired(edited, plan, check_plan(edited, plan))
     assert check_plan(edited, mended) == []
-    assert score_plan(edited, mended, plan).total == min(totals)
+    assert score_plan(edited, mended, plan).total == min(total for total, _ in choices)

@@ -595,13 +595,14 @@ class StartPlans:
             return Plan(scenario_name=scenario.name, scenario_digest=scenario_digest(scenario), solver=report)
         if self.best is None:
             raise KeyboardInterrupt
-        published = "start_given" in self.best.solver.stats  # else greedy's re-plan: the published plan broke
-        why = ("Ctrl-C came before the search" if interrupted else
-               f"{NOT_ASKED}: the published plan, as it stands or mended, with no model built" if not options.search
-               and published else
-               f"{NOT_ASKED}: the published plan could not be mended, so greedy's re-plan, with no model built"
-               if not options.search else
-               f"the limit was spent building the model: {seconds:.1f} s of {options.time_limit:g} s")
+        if interrupted:
+            why = "Ctrl-C came before the search"
+        elif options.search:
+            why = f"the limit was spent building the model: {seconds:.1f} s of {options.time_limit:g} s"
+        elif "start_given" in self.best.solver.stats:  # the published plan, else greedy's re-plan
+            why = f"{NOT_ASKED}: the published plan, as it stands or mended, with no model built"
+        else:
+            why = f"{NOT_ASKED}: the published plan could not be mended, so greedy's re-plan, with no model built"
         report = SolverReport(
             name=name, status="FEASIBLE", objective=self.best.solver.objective,
             seconds=round(seconds, 3), time_limit=options.time_limit, workers=options.workers, seed=options.seed,
@@ -667,13 +668,14 @@ def prepare_model(scenario: Scenario, options: SolveOptions, instance: Instance 
                 if given is options.baseline and found \
                         and (fixed := repaired(scenario, given, found)) is not None:  # it breaks a rule now
                     starts.offer(mended := _scored(scenario, fixed[0], given, keeps=True, label=fixed[1]))
-        if not options.search and options.baseline is not None and starts.best is not None:
+        mend_only = not options.search and options.baseline is not None
+        if mend_only and starts.best is not None:
             raise NoSearch
         instance = build_instance(scenario)
         greedy = _greedy_start(scenario, options)
         if greedy is not None:
             starts.offer(greedy)
-        if not options.search and options.baseline is not None:
+        if mend_only:
             raise NoSearch  # the baseline could not be mended: greedy's re-plan, which keeps what fits of it, or none
         if greedy is not None and instance.waves > 1 and len(scenario.practices) * instance.waves > FIXED_WAVES_ABOVE:
             greedy = _large_area_start(scenario, greedy, options, starts, sessions)
