@@ -270,8 +270,11 @@ def print_summary(plan) -> None:
         else:
             proof = f"no bound ({rep.name} proves none)"
         click.echo(f"objective  {rep.objective:,}   {proof}")
-    workers = "" if rep.name == "greedy" else f", {rep.workers} worker{'s' if rep.workers != 1 else ''}"
-    click.echo(f"time       {rep.seconds:.1f} s ({rep.name}{workers}, seed {rep.seed})")
+    if NOT_ASKED in search:  # whatif --strategy repair: no solver ran, so neither workers nor seed counted
+        click.echo(f"time       {rep.seconds:.1f} s (no search ran, so no workers or seed)")
+    else:
+        workers = "" if rep.name == "greedy" else f", {rep.workers} worker{'s' if rep.workers != 1 else ''}"
+        click.echo(f"time       {rep.seconds:.1f} s ({rep.name}{workers}, seed {rep.seed})")
     if rep.stats.get("interrupted"):
         click.echo("stopped    by Ctrl-C: the best plan so far is kept")
     pooled = rep.stats.get("proof") or (search.removeprefix("none: ") if search.startswith("none: pooled") else None)

@@ -390,6 +390,7 @@ def test_a_re_plan_above_the_decomposition_size_keeps_the_published_plan_mended_
     assert new.solver.stats["start"] == label and new.solver.stats["search"].startswith("none: not asked for")
     assert new.solver.bound is None and new.score is not None and new.score.total == new.solver.objective
     assert "--strategy full searches the whole model" in result.output
+    assert "(no search ran, so no workers or seed)" in result.output and "(cpsat" not in result.output
 
     _, full = _whatif(norwich_path, baseline, tmp_path / "full", "--drop", "trainers.t-bls-1", "--strategy", "full")
     assert built and not full.solver.stats.get("search", "").startswith("none")
