@@ -51,6 +51,12 @@ practices (three waves) 10 of 18 against 1 of 18, in 1.4-3.4 s each, most of it 
 on the spacing between afternoons or on the window of an afternoon's waves. With the neighbours
 moved for the spacing, 11 of 12 at 430 (0.3-0.5 s) and 11 of 18 at 1,500 (1.4-3.5 s); what is
 left fails on trainers nobody can replace on every date within reach, the neighbours' included.
+So, when nothing else mends an afternoon, the runs and visits nobody free on its date can take are
+taken out (one change each, and their seats unmet; ranked in the score's units): greedy's re-plan,
+the fallback, had changed 2,749-3,094 decisions at 1,500 practices (a plan of two waves per
+afternoon, 30,793,725; scores 86-93 million) where the repair now changes 5-8 (30,850,938-30,929,226),
+mending all 12 waves' blackouts (1.5-3.4 s each); at 430 practices (three waves) all 18, two of them
+by taking a visit out (`/work/prof18/rep.py`)
 
 The repaired plan is also the search's first hint, before greedy's (`_first_solution`). One
 worker, 10 s, Norwich: dropping t-bls-1 1,053,194 either way; dropping t-safeguarding-1 (the
@@ -81,7 +87,7 @@ from models.checker import (
 from models.checker_rules import room_unavailable, trainer_unavailable
 from models.checker_view import PlanView, Session
 from models.demand import compute_demand
-from models.plan import CourseRun, Cover, Plan, Seat
+from models.plan import CourseRun, Cover, OnSiteCourse, Plan, Seat
 from models.scenario import CoverProvider, Scenario, Trainer
 from models.score import demand_met
 
@@ -429,17 +435,21 @@ def within_limits(scenario: Scenario, plan: Plan) -> tuple[Plan, Counter[str]]:
     kept = {(kind, i) for kind, i in over if trainer(handed, kind, i) == trainer(plan, kind, i)}  # nobody took it
     count["dropped"] = len(kept)
     del count["left"]
-    if kept:
-        handed = handed.model_copy(update={
-            "runs": [r for i, r in enumerate(handed.runs) if ("runs", i) not in kept],
-            "on_site": [o for i, o in enumerate(handed.on_site) if ("visits", i) not in kept]})
-    return handed, count
+    return _without(handed, kept), count
 
 
 def _unmet_without(scenario: Scenario, plan: Plan) -> dict[tuple[str, int], int]:
     """("runs" or "visits", index) -> the rise in the score's unmet term, times each course's
-    priority, were that run or visit alone taken out: its seats, or a visit's non-bank audience
-    headcount (as `models.score.demand_met` counts them), each only as far as it meets demand."""
+    priority, were that run or visit alone taken out (`_unmet_rise`)."""
+    rise = _unmet_rise(scenario, plan)
+    return {(kind, i): rise(item) for kind, items in (("runs", plan.runs), ("visits", plan.on_site))
+            for i, item in enumerate(items)}
+
+
+def _unmet_rise(scenario: Scenario, plan: Plan) -> Callable[[CourseRun | OnSiteCourse], int]:
+    """The rise in the score's unmet term, times the course's priority, were one run or visit of
+    `plan` alone taken out: its seats, or a visit's non-bank audience headcount (as
+    `models.score.demand_met` counts them), each only as far as it meets demand."""
     demand, met = compute_demand(scenario), demand_met(scenario, plan)
     courses = {c.id: c for c in scenario.courses}
     practices = {p.id: p for p in scenario.practices}
@@ -450,13 +460,15 @@ def _unmet_without(scenario: Scenario, plan: Plan) -> dict[tuple[str, int], int]
         return priority * sum(max(0, d - met.get((p, r, course), 0) + n) - max(0, d - met.get((p, r, course), 0))
                               for p, r, n in gives if (d := demand.get((p, r, course), 0)))
 
-    price = {("runs", i): rise(r.course, [(s.practice, s.role, s.count) for s in r.seats]) for i, r in enumerate(plan.runs)}
-    for i, o in enumerate(plan.on_site):
-        practice, course = practices.get(o.practice), courses.get(o.course)
-        gives = [(o.practice, r, practice.headcount.get(r, 0)) for r in course.audience if r not in bank] \
+    def of(item: CourseRun | OnSiteCourse) -> int:
+        if isinstance(item, CourseRun):
+            return rise(item.course, [(s.practice, s.role, s.count) for s in item.seats])
+        practice, course = practices.get(item.practice), courses.get(item.course)
+        gives = [(item.practice, r, practice.headcount.get(r, 0)) for r in course.audience if r not in bank] \
             if practice is not None and course is not None else []
-        price["visits", i] = rise(o.course, gives)
-    return price
+        return rise(item.course, gives)
+
+    return of
 
 
 def _fewest_left(options: list, n: int, outcome: Callable[[tuple], tuple[int, int]]) -> list:
@@ -670,9 +682,11 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
         first = min(dates[n] for n in waves)
         nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
         tries += [(waves, (day - first).days) for day in nearest[:DATES_TRIED]]
-    for pushing in (False, True):
+    weights = scenario.policy.weights
+    elsewhere = {(event,): days_worked(plan, event)}  # the same for every date tried
+    for taking, pushing in ((False, False), (False, True), (True, False), (True, True)):
         ranked = []
-        elsewhere = {(event,): days_worked(plan, event)}  # the same for every date tried
+        rise = _unmet_rise(scenario, plan) if taking else None
         for order, (waves, shift) in enumerate(tries):
             moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
             others: dict[str, int] = {}
@@ -684,14 +698,19 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
             events = (event, *sorted(others))
             if events not in elsewhere:
                 elsewhere[events] = days_worked(plan, *events)
-            moved, staffed, done, left = _mend_on(scenario, moved, events, elsewhere[events])
+            moved, staffed, done, left, out = _mend_on(scenario, moved, events, elsewhere[events], taking)
             total = sum(done.values(), Counter())
-            if left or not (waves or total["practices"] or _handed(total) or total["covers"]):
+            if left or not (waves or total["practices"] or _handed(total) or total["covers"] or out):
                 continue
             moves = len(waves) + sum(len(_waves_of(plan, e)) for e in others)
-            changes = 3 * moves + total["practices"] + total["dropped"] + _first_handed(moved, staffed, events, taught)
-            ranked.append((changes, total["covers"], abs(shift), order, staffed, waves, done, others))
-        ranked.sort(key=lambda r: r[:4])  # the fewest changes, then the fewest practices' cover moved, the nearest
+            changes = 3 * moves + total["practices"] + total["dropped"] + len(out) + \
+                _first_handed(moved, staffed, events, taught)
+            unmet = sum(rise(item) for item in _items(staffed, out)) if out else 0
+            ranked.append((weights.stability * changes + weights.unmet * unmet, changes, total["covers"], abs(shift),
+                           order, _without(staffed, out), waves, done, others))
+        # the least the score counts (changes, and unmet seats of what is taken out), then the fewest
+        # changes, the fewest practices' cover moved, the nearest
+        ranked.sort(key=lambda r: r[:5])
         for *_, staffed, waves, done, others in ranked[:2 * DATES_TRIED]:
             if all(_fits(scenario, staffed, e, allowed) for e in (event, *others)):
                 said = _mended(event, waves, every, done[event])
@@ -703,12 +722,15 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
 
 
 def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere: dict[str, set[dt.date]],
-             ) -> tuple[Plan, Plan, dict[str, Counter[str]], int]:
+             taking: bool = False) -> tuple[Plan, Plan, dict[str, Counter[str]], int, set[tuple[str, int]]]:
     """`events` mended on their dates as they now stand: practices that cannot close then to
     another wave (`closing_elsewhere`), the runs and visits of trainers away to others
     (`handed_over`), the cover of providers away or over capacity to others (`covered_again`).
     Returns the plan with practices moved, the plan mended, what was done at each afternoon as
-    `Counter(practices=, dropped=, runs=, visits=, covers=)`, and how many nothing could mend."""
+    `Counter(practices=, dropped=, runs=, visits=, covers=, runs_out=, visits_out=)`, how many
+    nothing could mend, and, with `taking`, the runs and visits whose trainer is away and that
+    nobody free could take, as ("runs" or "visits", index in the plan mended), to take out
+    (then they are not counted as left)."""
     done = {e: Counter() for e in events}
     left = 0
     for e in events:
@@ -716,16 +738,38 @@ def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere:
         done[e].update(practices=moved["practices"], dropped=moved["dropped"])
         left += moved["left"]
     staffed, count = handed_over(scenario, plan, set(events), gone=False, elsewhere=elsewhere)
-    left += count["left"]
     for kind, before, after in (("runs", plan.runs, staffed.runs), ("visits", plan.on_site, staffed.on_site)):
         for was, now in zip(before, after, strict=True):
             if was.event in done and was.trainer != now.trainer:
                 done[was.event][kind] += 1
+    out: set[tuple[str, int]] = set()
+    if taking:
+        dates = {(a.event, w.number): w.date for a in staffed.afternoons if a.event in done for w in a.waves}
+        away = {t.id: t.unavailable for t in scenario.trainers}
+        for kind, items in (("runs", staffed.runs), ("visits", staffed.on_site)):
+            for i, item in enumerate(items):
+                if item.event in done and dates.get((item.event, item.wave)) in away.get(item.trainer, ()):
+                    out.add((kind, i))
+                    done[item.event][f"{kind}_out"] += 1
+    else:
+        left += count["left"]
     for e in events:
-        staffed, moved, out = covered_again(scenario, staffed, e)
+        staffed, moved, uncovered = covered_again(scenario, staffed, e)
         done[e]["covers"] += moved
-        left += out
-    return plan, staffed, done, left
+        left += uncovered
+    return plan, staffed, done, left, out
+
+
+def _items(plan: Plan, which: set[tuple[str, int]]) -> list[CourseRun | OnSiteCourse]:
+    return [plan.runs[i] if kind == "runs" else plan.on_site[i] for kind, i in sorted(which)]
+
+
+def _without(plan: Plan, which: set[tuple[str, int]]) -> Plan:
+    """The plan less the runs and visits `which` names, as ("runs" or "visits", index)."""
+    if not which:
+        return plan
+    return plan.model_copy(update={"runs": [r for i, r in enumerate(plan.runs) if ("runs", i) not in which],
+                                   "on_site": [o for i, o in enumerate(plan.on_site) if ("visits", i) not in which]})
 
 
 def _waves_of(plan: Plan, event: str) -> set[int]:
@@ -781,6 +825,10 @@ def _mended(event: str, waves: set[int], every: set[int], done: Counter[str], fa
         also.append(f"{_teaching(done)} handed to trainers free {'then' if waves else 'that day'}")
     if covers := done["covers"]:
         also.append(f"the cover of {_count(covers, 'practice')} to other providers")
+    if out := done["runs_out"] + done["visits_out"]:
+        taken = _teaching(Counter(runs=done["runs_out"], visits=done["visits_out"]))
+        also.append(f"{taken} taken out, nobody free {'then' if waves else 'that day'} to teach "
+                    + ("it" if out == 1 else "them"))
     said = f" ({' and '.join(also)})" if also else ""
     if not waves:
         return f"{event} kept{said}"

@@ -829,6 +829,39 @@ def _count_days(shift: int) -> str:
     return f"{abs(shift)} day{'s' if abs(shift) != 1 else ''}"
 
 
+def test_runs_nobody_free_on_the_new_date_can_take_are_taken_out_rather_than_the_plan_given_up(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """A blackout over plt-1, and the only conflict resolution trainer away on every date but the
+    published ones: on any other date nobody can teach plt-1's conflict resolution runs. The repair
+    gave up (None), and the re-plan fell back to greedy's: at 1,500 generated practices three such
+    blackouts cost 2,749-3,094 changes against 5-8 now. The afternoon moves, and those runs alone
+    are taken out, one change each and their seats unmet; nothing else changes."""
+    from models.calendar import all_days
+    from solvers.repair import repaired
+
+    plan = _greedy_norwich(norwich)
+    day = next(a for a in plan.afternoons if a.event == "plt-1").waves[0].date
+    published = {w.date for a in plan.afternoons for w in a.waves}
+    doc = norwich_doc()
+    assert [t["id"] for t in doc["trainers"] if "conflict-resolution" in t["skills"]] == ["t-conflict"]
+    doc["trainers"] = [t | {"unavailable": [d.isoformat() for d in all_days(norwich) if d not in published]}
+                       if t["id"] == "t-conflict" else t for t in doc["trainers"]]
+    edited = parse_scenario(apply_edits(doc, sets=(f"calendar.blackouts=[{{name: X, start: {day}, end: {day}}}]",)))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"afternoon_in_blackout"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    theirs = [r for r in plan.runs if r.event == "plt-1" and r.trainer == "t-conflict"]
+    assert len(theirs) == 3
+    assert mended.runs == [r for r in plan.runs if r not in theirs] and mended.on_site == plan.on_site
+    assert label == "the baseline with plt-1 moved (3 runs taken out, nobody free then to teach them)"
+    assert {a.event: a.waves for a in mended.afternoons if a.event != "plt-1"} == \
+        {a.event: a.waves for a in plan.afternoons if a.event != "plt-1"}
+    score = score_plan(edited, mended, plan)
+    assert score.terms["stability"].raw == 3 + 3  # the date, and each run taken out
+    assert score.terms["unmet"].raw > score_plan(edited, plan).terms["unmet"].raw  # their seats
+
+
 def test_an_afternoon_the_programme_no_longer_has_is_left_to_the_search(
         norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
     """Two internal afternoons, and the year ending before the third: plt-6 is unknown and
