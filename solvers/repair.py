@@ -16,9 +16,14 @@
   afternoon (every wave by the same days) to one of the nearest dates; either way a practice
   that cannot close on its wave's date moves to another wave of the afternoon
   (`closing_elsewhere`), the runs of trainers away that day go to trainers free then
-  (`handed_over`) and the cover of providers away, or over a capacity an edit lowered, to
-  providers with room (`covered_again`): whichever changes least and leaves the afternoon's own
-  decisions breaking no rule (`with_dates_moved`). At 430 generated practices, lowering one
+  (`handed_over`), the runs in a room or venue closed then to rooms free then (`rehoused`) and
+  the cover of providers away, or over a capacity an edit lowered, to providers with room
+  (`covered_again`): whichever changes least and leaves the afternoon's own decisions breaking
+  no rule (`with_dates_moved`). When none of that mends it, what nobody free can teach or house
+  on the date is taken out (below). Norfolk and Waveney's Norwich venue closed on a wave's date
+  of greedy's plan: greedy's re-plan took the plan's place (a reviewer's case: 419 changes);
+  moving the afternoon with its neighbours, 40 changes; now its 7 runs there are taken out, a
+  room elsewhere not being worth two changes each at a what-if's weight (7 changes). At 430 generated practices, lowering one
   provider's capacity from 109,000 to 80,000 (`whatif --time-limit 15`): greedy's re-plan,
   9,180,144, was kept; now the published plan with 11-12 practices' cover moved in every
   afternoon, 8,580,893. When no date keeps the spacing to the afternoons on either side as they
@@ -687,6 +692,8 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
     for taking, pushing in ((False, False), (False, True), (True, False), (True, True)):
         ranked = []
         rise = _unmet_rise(scenario, plan) if taking else None
+        # another room is two changes (a run gone and a new one), taking a run out one and its seats
+        worth = (lambda run, rise=rise: weights.stability < weights.unmet * rise(run)) if taking else None
         for order, (waves, shift) in enumerate(tries):
             moved = _moved(plan, event, waves, dt.timedelta(days=shift)) if waves else plan
             others: dict[str, int] = {}
@@ -698,12 +705,12 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
             events = (event, *sorted(others))
             if events not in elsewhere:
                 elsewhere[events] = days_worked(plan, *events)
-            moved, staffed, done, left, out = _mend_on(scenario, moved, events, elsewhere[events], taking)
+            moved, staffed, done, left, out = _mend_on(scenario, moved, events, elsewhere[events], worth)
             total = sum(done.values(), Counter())
-            if left or not (waves or total["practices"] or _handed(total) or total["covers"] or out):
+            if left or not (waves or total["practices"] or _handed(total) or total["covers"] or total["rooms"] or out):
                 continue
             moves = len(waves) + sum(len(_waves_of(plan, e)) for e in others)
-            changes = 3 * moves + total["practices"] + total["dropped"] + len(out) + \
+            changes = 3 * moves + total["practices"] + total["dropped"] + 2 * total["rooms"] + len(out) + \
                 _first_handed(moved, staffed, events, taught)
             unmet = sum(rise(item) for item in _items(staffed, out)) if out else 0
             ranked.append((weights.stability * changes + weights.unmet * unmet, changes, total["covers"], abs(shift),
@@ -722,15 +729,17 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
 
 
 def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere: dict[str, set[dt.date]],
-             taking: bool = False) -> tuple[Plan, Plan, dict[str, Counter[str]], int, set[tuple[str, int]]]:
+             worth: Callable[[CourseRun], bool] | None = None,
+             ) -> tuple[Plan, Plan, dict[str, Counter[str]], int, set[tuple[str, int]]]:
     """`events` mended on their dates as they now stand: practices that cannot close then to
     another wave (`closing_elsewhere`), the runs and visits of trainers away to others
-    (`handed_over`), the cover of providers away or over capacity to others (`covered_again`).
-    Returns the plan with practices moved, the plan mended, what was done at each afternoon as
-    `Counter(practices=, dropped=, runs=, visits=, covers=, runs_out=, visits_out=)`, how many
-    nothing could mend, and, with `taking`, the runs and visits whose trainer is away and that
-    nobody free could take, as ("runs" or "visits", index in the plan mended), to take out
-    (then they are not counted as left)."""
+    (`handed_over`), the runs in rooms closed then to rooms free (`rehoused`), the cover of
+    providers away or over capacity to others (`covered_again`). Returns the plan with practices
+    moved, the plan mended, what was done at each afternoon as `Counter(practices=, dropped=,
+    runs=, visits=, rooms=, covers=, runs_out=, visits_out=, rooms_out=)`, how many nothing could
+    mend, and, when taking out (`worth`: whether a run is worth another room rather than taken
+    out), the runs and visits nobody free could teach or house, as ("runs" or "visits", index in
+    the plan mended), to take out (then they are not counted as left)."""
     done = {e: Counter() for e in events}
     left = 0
     for e in events:
@@ -742,22 +751,76 @@ def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere:
         for was, now in zip(before, after, strict=True):
             if was.event in done and was.trainer != now.trainer:
                 done[was.event][kind] += 1
+    staffed, homeless = rehoused(scenario, staffed, done, worth)
     out: set[tuple[str, int]] = set()
-    if taking:
+    if worth is not None:  # taking out what nobody can teach, or house, then
         dates = {(a.event, w.number): w.date for a in staffed.afternoons if a.event in done for w in a.waves}
         away = {t.id: t.unavailable for t in scenario.trainers}
         for kind, items in (("runs", staffed.runs), ("visits", staffed.on_site)):
             for i, item in enumerate(items):
-                if item.event in done and dates.get((item.event, item.wave)) in away.get(item.trainer, ()):
-                    out.add((kind, i))
+                if item.event not in done:
+                    continue
+                if kind == "runs" and i in homeless:
+                    done[item.event]["rooms_out"] += 1
+                elif dates.get((item.event, item.wave)) in away.get(item.trainer, ()):
                     done[item.event][f"{kind}_out"] += 1
+                else:
+                    continue
+                out.add((kind, i))
     else:
-        left += count["left"]
+        left += count["left"] + len(homeless)
     for e in events:
         staffed, moved, uncovered = covered_again(scenario, staffed, e)
         done[e]["covers"] += moved
         left += uncovered
     return plan, staffed, done, left, out
+
+
+def rehoused(scenario: Scenario, plan: Plan, done: dict[str, Counter[str]],
+             worth: Callable[[CourseRun], bool] | None = None) -> tuple[Plan, set[int]]:
+    """The plan with each run of the afternoons `done` names whose room or venue is unavailable on
+    its wave's date moved to another room free then: the features the course needs, room for its
+    seats, in none of its blocks booked; one booked in the session already first (no new room to
+    pay for), then one at the same venue, then the cheapest, then by id. Counted in `done` as
+    `rooms` (the score counts a run in another room as two changes: one run gone, one new). Only
+    the runs `worth` it, when given. Returns the plan and the indices of the runs not moved (they
+    keep their room)."""
+    dates = {(a.event, w.number): w.date for a in plan.afternoons if a.event in done for w in a.waves}
+    where = {room.id: (venue, room) for venue, room in scenario.all_rooms()}
+
+    def closed(room_id: str, day: dt.date) -> bool:
+        venue, room = where[room_id]
+        return day in room.unavailable or day in venue.unavailable
+
+    moving = [i for i, r in enumerate(plan.runs) if r.event in done and r.room in where
+              and (r.event, r.wave) in dates and closed(r.room, dates[r.event, r.wave])]
+    if not moving:
+        return plan, set()
+    features = {c.id: set(c.room_features) for c in scenario.courses}
+    booked = {(r.event, r.wave, r.room, b) for i, r in enumerate(plan.runs) if i not in moving for b in r.blocks}
+    in_use = {(event, wave, room) for event, wave, room, _ in booked}
+    runs, homeless = list(plan.runs), set()
+    for i in moving:
+        run = runs[i]
+        if worth is not None and not worth(run):
+            homeless.add(i)
+            continue
+        day, (venue, _) = dates[run.event, run.wave], where[run.room]
+        free = [room for v, room in scenario.all_rooms() if not closed(room.id, day)
+                and features.get(run.course, set()) <= set(room.features) and room.capacity >= run.size
+                and not any((run.event, run.wave, room.id, b) in booked for b in run.blocks)]
+        if not free:
+            homeless.add(i)
+            continue
+        best = min(free, key=lambda room: ((run.event, run.wave, room.id) not in in_use, where[room.id][0].id != venue.id,
+                                           room.cost_per_afternoon, room.id))
+        booked |= {(run.event, run.wave, best.id, b) for b in run.blocks}
+        in_use.add((run.event, run.wave, best.id))
+        runs[i] = run.model_copy(update={"room": best.id, "id": f"{run.id.rsplit('/', 1)[0]}/{best.id}"})
+        done[run.event]["rooms"] += 1
+    if len(homeless) == len(moving):
+        return plan, homeless
+    return plan.model_copy(update={"runs": runs}), homeless
 
 
 def _items(plan: Plan, which: set[tuple[str, int]]) -> list[CourseRun | OnSiteCourse]:
@@ -823,12 +886,16 @@ def _mended(event: str, waves: set[int], every: set[int], done: Counter[str], fa
         also.append(f"{_count(moved, 'practice')} moved to a wave {'it' if moved == 1 else 'they'} can close in{out}")
     if _handed(done):
         also.append(f"{_teaching(done)} handed to trainers free {'then' if waves else 'that day'}")
+    if rooms := done["rooms"]:
+        also.append(f"{_count(rooms, 'run')} moved to rooms free {'then' if waves else 'that day'}")
     if covers := done["covers"]:
         also.append(f"the cover of {_count(covers, 'practice')} to other providers")
+    when = "then" if waves else "that day"
     if out := done["runs_out"] + done["visits_out"]:
         taken = _teaching(Counter(runs=done["runs_out"], visits=done["visits_out"]))
-        also.append(f"{taken} taken out, nobody free {'then' if waves else 'that day'} to teach "
-                    + ("it" if out == 1 else "them"))
+        also.append(f"{taken} taken out, nobody free {when} to teach " + ("it" if out == 1 else "them"))
+    if out := done["rooms_out"]:
+        also.append(f"{_count(out, 'run')} in rooms closed {when} taken out")
     said = f" ({' and '.join(also)})" if also else ""
     if not waves:
         return f"{event} kept{said}"

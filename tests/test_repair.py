@@ -14,7 +14,7 @@ import pytest
 
 from models import Scenario, dump_scenario, parse_scenario
 from models.checker import check_plan
-from models.plan import Plan
+from models.plan import CourseRun, Plan
 from models.score import score_plan
 from scheduler.cli import MINIMAL_CHANGE
 from scheduler.edits import apply_edits
@@ -860,6 +860,72 @@ def test_runs_nobody_free_on_the_new_date_can_take_are_taken_out_rather_than_the
     score = score_plan(edited, mended, plan)
     assert score.terms["stability"].raw == 3 + 3  # the date, and each run taken out
     assert score.terms["unmet"].raw > score_plan(edited, plan).terms["unmet"].raw  # their seats
+
+
+def test_a_run_in_a_room_closed_on_its_date_moves_to_a_room_free_then_where_that_changes_least(
+        norwich: Scenario, norwich_doc: Callable[[], dict[str, Any]]) -> None:
+    """Seminar room A closed on plt-5's date, where it holds one run: that run moves to another
+    room with the features and the space (two changes: a run gone and a new one), fewer than
+    moving the afternoon (three), which the repair did before."""
+    from solvers.repair import repaired
+
+    plan = _greedy_norwich(norwich)
+    day = next(a for a in plan.afternoons if a.event == "plt-5").waves[0].date
+    (run,) = [r for r in plan.runs if r.event == "plt-5" and r.room == "seminar-a"]
+    doc = norwich_doc()
+    doc["venues"][0]["rooms"] = [r | {"unavailable": [day.isoformat()]} if r["id"] == "seminar-a" else r
+                                 for r in doc["venues"][0]["rooms"]]
+    edited = parse_scenario(doc)
+    edited.policy.weights.stability = MINIMAL_CHANGE
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"room_unavailable"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert mended.afternoons == plan.afternoons
+    (now,) = [r for r in mended.runs if r not in plan.runs]
+    assert now.room != "seminar-a" and (now.course, now.blocks, now.trainer, now.seats) == \
+        (run.course, run.blocks, run.trainer, run.seats)
+    assert [r for r in mended.runs if r != now] == [r for r in plan.runs if r != run]
+    assert label == "the baseline with plt-5 kept (1 run moved to rooms free that day)"
+    assert _changes(edited, mended, plan) == 2
+
+
+def test_runs_at_a_venue_closed_on_one_wave_s_date_are_taken_out_and_the_rest_stays() -> None:
+    """Norfolk and Waveney's Norwich venue closed on plt-3's second wave: no date mended it, and
+    greedy's re-plan took the plan's place (hundreds of changes; a reviewer's re-plan: 419).
+    Moving the afternoon with the neighbours it pushes: 40 changes. Taking out the runs
+    there, where another room is not worth its two changes: 7. Nothing else changes."""
+    from solvers.base import get_solver
+    from solvers.repair import repaired
+
+    area = _area()
+    plan = get_solver("greedy").solve(area, SolveOptions())
+    day = next(a for a in plan.afternoons if a.event == "plt-3").waves[1].date
+    edited = parse_scenario(apply_edits(dump_scenario(area), sets=(
+        f"venues.norwich.unavailable=[{day}]", f"policy.weights.stability={MINIMAL_CHANGE}")))
+    found = check_plan(edited, plan)
+    assert {v.code for v in found} == {"venue_unavailable"}
+    mended, label = repaired(edited, plan, found)
+    assert check_plan(edited, mended) == []
+    assert (mended.afternoons, mended.cover, mended.on_site) == (plan.afternoons, plan.cover, plan.on_site)
+    there = [r for r in plan.runs if (r.event, r.wave) == ("plt-3", 2) and (r.room or "").startswith("norwich-")]
+    assert len(there) == 7
+    def decided(runs: list[CourseRun]) -> list[tuple]:  # seats aside: the places freed are filled
+        return [(r.id, r.room, r.trainer) for r in runs]
+
+    ids = {r.id for r in plan.runs}
+    assert decided(r for r in mended.runs if r.id in ids) == decided(r for r in plan.runs if r not in there)
+    kept = [r for r in mended.runs if r.id not in ids]  # in another room
+    assert all(not r.room.startswith("norwich-") and any((r.course, r.blocks, r.trainer) ==
+                                                         (t.course, t.blocks, t.trainer) for t in there)
+               for r in kept)
+    out = len(there) - len(kept)
+    assert label.startswith(f"the baseline with plt-3 kept ({_count_runs(out)} in rooms closed that day taken out")
+    assert _changes(edited, mended, plan) == 2 * len(kept) + out
+
+
+def _count_runs(n: int) -> str:
+    return f"{n} run{'s' if n != 1 else ''}"
 
 
 def test_an_afternoon_the_programme_no_longer_has_is_left_to_the_search(
