@@ -157,6 +157,25 @@ def test_tiny_area_highs_proves_the_same_optimum_as_cpsat() -> None:
     assert score_plan(scenario, highs).total == highs.solver.objective
 
 
+def test_a_presolve_that_scores_its_plan_wrongly_is_not_taken_as_a_proof() -> None:
+    """On this two-practice area HiGHS 1.16.0's presolve claimed 71,118 optimal for a plan the
+    model scores 71,608 (its log: "MIP start solution is feasible: objective value is 71608 ...
+    in the reduced space: objective value is 71118"), and the back end reported that plan as
+    OPTIMAL above CP-SAT's proven 71,578 (found by the property test, seed 74). Solved again
+    without presolve, HiGHS proves CP-SAT's optimum."""
+    scenario = small_area(practices=2, seed=74, courses=3, days=40, spacing=1, external=2, internal=0,
+                          untaught=True)
+    options = SolveOptions(time_limit=10, workers=1, seed=0)
+    cpsat = get_solver("cpsat").solve(scenario, options)
+    highs = get_solver("highs").solve(scenario, options)
+    assert cpsat.solver.status == "OPTIMAL"
+    assert highs.solver.status != "OPTIMAL" or highs.solver.objective == cpsat.solver.objective
+    assert highs.solver.objective >= highs.solver.bound or highs.solver.bound is None
+    assert check_plan(scenario, highs) == [] and score_plan(scenario, highs).total == highs.solver.objective
+    if "presolve_off" in highs.solver.stats:  # the HiGHS that had the fault: it proves the optimum now
+        assert highs.solver.status == "OPTIMAL" and highs.solver.objective == cpsat.solver.objective
+
+
 def test_infeasible_scenario_is_reported_infeasible(norwich_doc: Callable[[], Doc]) -> None:
     # As in test_engine: mandatory training made hard cannot seat every clinician due BLS.
     doc = norwich_doc()
