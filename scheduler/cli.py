@@ -304,7 +304,10 @@ def print_summary(plan) -> None:
             click.echo(f"  {name:<16} {term.raw:>9,} x {term.weight:<4} = {term.weighted:>10,}")
         met = sum(a.met for a in plan.score.by_course.values())
         demand = sum(a.demand for a in plan.score.by_course.values())
-        click.echo(f"demand met {met:,} of {demand:,} seats ({100 * met / max(1, demand):.1f} %)")
+        unmet = plan.score.terms.get("unmet")
+        weighted = f"; the unmet term, {unmet.raw:,}, weighs each by its course's priority" if unmet else ""
+        click.echo(f"demand met {met:,} of {demand:,} seats ({100 * met / max(1, demand):.1f} %): "
+                   f"{demand - met:,} unmet{weighted}")
         _print_unmet_floor(plan)
 
 
@@ -316,10 +319,10 @@ def _print_unmet_floor(plan) -> None:
         return
     if unmet.raw <= floor:
         gap = "" if plan.solver.status == "OPTIMAL" else "; the gap is in equity, cost and spread"
-        click.echo(f"unmet      {unmet.raw:,} is the least any plan can reach (proved by probing "
-                   f"{plan.solver.stats['unmet_floor_probe']}){gap}")
+        click.echo(f"unmet      {unmet.raw:,} (seats by priority) is the least any plan can reach (proved by "
+                   f"probing {plan.solver.stats['unmet_floor_probe']}){gap}")
     else:
-        click.echo(f"unmet      {unmet.raw:,}; no plan goes below {floor:,}")
+        click.echo(f"unmet      {unmet.raw:,} (seats by priority); no plan goes below {floor:,}")
 
 
 @main.command(context_settings=CONTEXT)
@@ -478,10 +481,11 @@ def _out_folder(out_dir: str, publishing: str, *states: Path) -> Path:
 
 
 def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = False,
-             state_from: Path | None = None) -> None:
+             state_from: Path | None = None, rescue: bool = True) -> None:
     """The feeds, tables and report (and, `with_plan`, plan.json) written together (io.staged):
     all of them, or, when one cannot be written, none, and the folder keeps what it had.
-    `state_from`: the published feeds' state.json to continue, when not the folder's own."""
+    `state_from`: the published feeds' state.json to continue, when not the folder's own.
+    `rescue`: a plan.json that cannot be written is kept elsewhere (not for a plan read from a file)."""
     from .ical import StateError
     from .publish import publish
 
@@ -493,7 +497,7 @@ def _publish(scenario: Scenario, plan: Plan, out_dir: Path, with_plan: bool = Fa
     except StateError as exc:
         raise InputError(str(exc)) from None
     except BaseException as exc:
-        if not with_plan:  # export's plan is a file already
+        if not (with_plan and rescue):  # export's plan is a file already
             raise
         kept = _rescued(plan)  # a long solve is not lost, whatever stopped the publishing
         if isinstance(exc, OSError) and exc.filename is not None:
@@ -527,7 +531,7 @@ def _rescued(plan: Plan) -> str:
 @scenario_edits
 def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], drops: tuple[str, ...],
            patch: str | None) -> None:
-    """Publish a plan: iCal feeds for every subscriber, CSV tables and the HTML report.
+    """Publish a plan: plan.json, iCal feeds for every subscriber, CSV tables and the HTML report.
 
     Feeds keep a state.json beside them: exporting a re-planned year into the same folder raises
     SEQUENCE only for events that changed and keeps removed events as cancelled.
@@ -544,7 +548,10 @@ def export(scenario: str, plan_file: str, out_dir: str, sets: tuple[str, ...], d
         from models.score import score_plan
 
         plan.score = score_plan(s, plan)
-    _publish(s, plan, Path(out_dir))
+    # the plan beside its feeds, so that the folder's plan.json is what its subscribers were sent
+    # (a stale one was the baseline of the next what-if)
+    target = Path(out_dir) / "plan.json"
+    _publish(s, plan, Path(out_dir), with_plan=not (target.exists() and target.samefile(plan_file)), rescue=False)
 
 
 @main.command(context_settings=CONTEXT)
@@ -623,7 +630,8 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     s = read_scenario(scenario, sets, drops, patch)
     note_untaught(s)
     weights = s.policy.weights
-    weights.stability = stability_weight if stability_weight is not None else max(weights.stability, MINIMAL_CHANGE)
+    policy = weights.stability
+    weights.stability = stability_weight if stability_weight is not None else max(policy, MINIMAL_CHANGE)
     baseline = read_plan(baseline_file)
     _require_plan_of(s, baseline, baseline_file, scenario, "baseline")  # its feeds would be continued into ours
     _out_folder(out_dir, s.name, Path(baseline_file).parent)
@@ -652,6 +660,9 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
     # feeds continue the published ones: SEQUENCE rises where events changed
     continued = state if state.exists() and not target.exists() else None
     print_summary(plan)
+    why = ("--stability-weight" if stability_weight is not None else "the policy's" if policy >= MINIMAL_CHANGE
+           else f"a what-if's least; the policy's is {policy:,}, --stability-weight sets another")
+    click.echo(f"changes    cost {weights.stability:,} each ({why}), a moved published date three times")
     _publish(s, plan, Path(out_dir), with_plan=True, state_from=continued)
     click.echo("\nchanges against the baseline:")
     click.echo(render(plan_diff(baseline, plan)))

@@ -301,6 +301,31 @@ def test_export_takes_the_edits_its_plan_was_made_with(norwich_path: Path, tmp_p
     assert "different version" not in edited and (tmp_path / "y" / "feeds" / "master.ics").exists()
 
 
+def test_export_writes_the_plan_beside_the_feeds_it_publishes(norwich_path: Path, published: Path,
+                                                             tmp_path: Path) -> None:
+    """Exporting a re-plan into the published folder left the old plan.json there, beside feeds
+    that said otherwise, and the next what-if re-planned from a plan nobody was sent (found by a
+    new user's review)."""
+    import shutil
+
+    from models.plan import Plan
+
+    base = tmp_path / "base"
+    shutil.copytree(published, base)
+    edit = ("--set", "policy.weights.spread=3")
+    _clean(invoke("whatif", str(norwich_path), "--baseline", str(base / "plan.json"), "--out", str(tmp_path / "w"),
+                  "--strategy", "repair", "--quiet", *edit), 0)
+    replan = Plan.model_validate_json((tmp_path / "w" / "plan.json").read_text())
+    assert replan.revision == Plan.model_validate_json((base / "plan.json").read_text()).revision + 1
+    _clean(invoke("export", str(norwich_path), str(tmp_path / "w" / "plan.json"), "--out", str(base), *edit), 0)
+    assert Plan.model_validate_json((base / "plan.json").read_text()) == replan
+    _clean(invoke("export", str(norwich_path), str(base / "plan.json"), "--out", str(base), *edit), 0)  # itself
+    assert Plan.model_validate_json((base / "plan.json").read_text()) == replan
+    _clean(invoke("export", str(norwich_path), str(tmp_path / "w" / "plan.json"), "--out", str(tmp_path / "new"),
+                  *edit), 0)
+    assert Plan.model_validate_json((tmp_path / "new" / "plan.json").read_text()) == replan
+
+
 @pytest.mark.parametrize(("pins", "words", "one_wave"), [
     ([{"event": "plt-1", "date": "2027-04-13"}, {"event": "plt-2", "date": "2027-05-25"}],
      ["pins[1].date = '2027-05-25'", "plt-2 cannot start before 2027-05-26", "2 wave(s)"], 0),

@@ -408,6 +408,17 @@ def test_a_re_plan_asked_for_no_search_whose_published_plan_keeps_every_rule_kee
                                                                   norwich_plan.afternoons, norwich_plan.cover)
     assert new.solver.stats["start"] == "the baseline" and new.solver.stats["search"].startswith("none: not asked for")
     assert "changes: 0 afternoons, 0 waves, 0 runs, 0 seats, 0 cover, 0 visits" in result.output
+    # the weight each change cost, and why: the policy's was raised without a word (a new user's review)
+    assert norwich.policy.weights.stability < 20_000
+    assert f"changes    cost 20,000 each (a what-if's least; the policy's is {norwich.policy.weights.stability:,}, " \
+           "--stability-weight sets another)" in result.output
+    met = sum(a.met for a in new.score.by_course.values())
+    demand = sum(a.demand for a in new.score.by_course.values())
+    assert f"of {demand:,} seats ({100 * met / demand:.1f} %): {demand - met:,} unmet; the unmet term, " \
+           f"{new.score.terms['unmet'].raw:,}, weighs each by its course's priority" in result.output
+    result, _ = _whatif(norwich_path, baseline, tmp_path / "given", "--set", "policy.weights.spread=3",
+                        "--strategy", "repair", "--stability-weight", "500")
+    assert "changes    cost 500 each (--stability-weight)" in result.output
 
 
 def test_a_re_plan_asked_for_no_search_whose_published_plan_cannot_be_mended_takes_greedy_s_and_says_so(
