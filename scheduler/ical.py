@@ -290,7 +290,8 @@ def _calendar(name: str, scenario: Scenario, events: list[_Serialised], zones: _
     """The feed: its properties, the time zones its events name, then the events. Each event is
     serialised once for all its feeds (the master and its practice, trainer, room or cover feed):
     at 430 practices icalendar's `to_ical` of every feed whole took 8.0 of the export's 14.6 s
-    (pyinstrument)."""
+    (pyinstrument). A feed with no event yet says so in its description and holds the area's
+    time zone, since RFC 5545 wants at least one component in a calendar."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//PLT Scheduler//plt-scheduler//EN")
     cal.add("version", "2.0")
@@ -300,15 +301,29 @@ def _calendar(name: str, scenario: Scenario, events: list[_Serialised], zones: _
     cal.add("x-wr-timezone", scenario.period.timezone)
     cal.add("refresh-interval", dt.timedelta(hours=12), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", REFRESH)
+    if not events:
+        cal.add("x-wr-caldesc", NOTHING_YET)
     head = cal.to_ical()
     if not head.endswith(END):
         raise ValueError(f"icalendar ended a calendar with {head[-40:]!r}, not END:VCALENDAR")
-    tzids = sorted(frozenset().union(*(e.tzids for e in events)))
+    tzids = sorted(frozenset().union(*(e.tzids for e in events))) if events else [scenario.period.timezone]
     return b"".join([head[:-len(END)], *(zones.ical(t) for t in tzids), *(e.ical for e in events), END])
 
 
+NOTHING_YET = ("Nothing is scheduled here yet. Stay subscribed: when a plan gives this calendar PLT "
+               "events, they appear here, at this same address.")
 MASTER_NAME = "{}: PLT"  # the master feed's calendar name, for the scenario's name
 HEAD_BYTES = 8192  # a feed's properties come first, before its time zones and events
+
+
+def subscribers(scenario: Scenario) -> list[str]:
+    """Every feed the scenario has a subscriber for, events or not: the master feed and one per
+    practice, trainer, room and cover provider, so that each can subscribe before a plan gives it
+    work, and a later plan continues the same feed (serve keeps its URL by its path)."""
+    return (["master.ics"] + [f"practices/{p.ods_code}.ics" for p in scenario.practices]
+            + [f"trainers/{t.id}.ics" for t in scenario.trainers]
+            + [f"rooms/{room.id}.ics" for _, room in scenario.all_rooms()]
+            + [f"cover/{c.id}.ics" for c in scenario.cover_providers])
 
 
 def _feed_name(scenario: Scenario, feed: str) -> str:
@@ -351,7 +366,7 @@ def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path, state_from
         if uid not in current and not before.cancelled:
             state[uid] = _Published(before.digest, before.sequence + 1, stamp.isoformat(), True, before.event)
     zone = ZoneInfo(scenario.period.timezone)
-    by_feed: dict[str, list[_Serialised]] = {"master.ics": []}
+    by_feed: dict[str, list[_Serialised]] = {feed: [] for feed in subscribers(scenario)}
     for uid in sorted(state):
         published = state[uid]
         e = current.get(uid) or _from_dict(published.event, zone)

@@ -5,7 +5,9 @@ event changed, keeping removed events as cancelled."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -13,7 +15,7 @@ import pytest
 import recurring_ical_events
 import vobject
 
-from models import Scenario
+from models import Scenario, parse_scenario
 from models.plan import Plan
 from scheduler.ical import export_feeds
 from solvers.base import SolveOptions, get_solver
@@ -42,10 +44,58 @@ def _events(path: Path) -> list[icalendar.Event]:
 def test_every_subscriber_has_a_feed(norwich: Scenario, plan: Plan, feeds: Path) -> None:
     assert (feeds / "master.ics").exists()
     assert {p.stem for p in (feeds / "practices").glob("*.ics")} == {p.ods_code for p in norwich.practices}
-    assert {p.stem for p in (feeds / "trainers").glob("*.ics")} == {r.trainer for r in plan.runs} | {
-        o.trainer for o in plan.on_site}
-    assert {p.stem for p in (feeds / "rooms").glob("*.ics")} == {r.room for r in plan.runs if r.room}
+    assert {p.stem for p in (feeds / "trainers").glob("*.ics")} == {t.id for t in norwich.trainers}
+    assert {p.stem for p in (feeds / "rooms").glob("*.ics")} == {room.id for _, room in norwich.all_rooms()}
     assert [p.stem for p in (feeds / "cover").glob("*.ics")] == ["ooh"]
+
+
+NEW = {"trainers": "trainers/t-new.ics", "rooms": "rooms/annexe.ics", "cover": "cover/ooh-2.ics",
+       "practices": "practices/Y99999.ics"}
+
+
+@pytest.fixture(scope="module")
+def with_new(norwich_doc: Callable[[], dict[str, Any]]) -> Scenario:
+    """Norwich with a trainer, a room, a cover provider and a practice that Norwich's plan never
+    names: subscribers with nothing scheduled yet."""
+    doc = norwich_doc()
+    doc["trainers"].append({**doc["trainers"][0], "id": "t-new", "name": "New BLS instructor"})
+    doc["venues"][0]["rooms"].append({**doc["venues"][0]["rooms"][0], "id": "annexe", "name": "Annexe"})
+    doc["cover_providers"].append({**doc["cover_providers"][0], "id": "ooh-2", "name": "Second provider"})
+    doc["practices"].append({**doc["practices"][0], "id": "Y99999", "ods_code": "Y99999", "name": "New practice"})
+    return parse_scenario(doc)
+
+
+def test_a_subscriber_with_nothing_yet_has_an_empty_valid_feed_that_later_plans_continue(
+        norwich: Scenario, with_new: Scenario, plan: Plan, tmp_path: Path) -> None:
+    """A trainer (room, cover provider, practice) given nothing had no feed, so could not
+    subscribe before a plan gave them work. Now the feed is there, empty, valid and saying so;
+    a plan that gives the trainer a run fills the same feed, and once the trainer leaves the
+    scenario the run stays in it, cancelled."""
+    export_feeds(with_new, plan, tmp_path)
+    for feed in NEW.values():
+        path = tmp_path / "feeds" / feed
+        assert path.is_file(), feed
+        cal = icalendar.Calendar.from_ical(path.read_bytes())
+        assert not list(cal.walk("VEVENT")) and [str(z["TZID"]) for z in cal.walk("VTIMEZONE")] == ["Europe/London"]
+        assert "Nothing is scheduled here yet" in str(cal["X-WR-CALDESC"]), feed
+        assert cal.to_ical() == path.read_bytes()
+        assert vobject.readOne(path.read_text(encoding="utf-8"), validate=True).contents.get("vevent", []) == []
+        assert recurring_ical_events.of(cal).between(dt.date(2027, 4, 1), dt.date(2028, 4, 1)) == []
+    given = plan.model_copy(deep=True)
+    run = next(r for r in given.runs if r.course == "bls")
+    run.trainer = "t-new"
+    given.solver.finished = STAMP + dt.timedelta(days=1)
+    export_feeds(with_new, given, tmp_path)
+    cal = icalendar.Calendar.from_ical((tmp_path / "feeds" / NEW["trainers"]).read_bytes())
+    events = list(cal.walk("VEVENT"))
+    assert [str(e["STATUS"]) for e in events] == ["CONFIRMED"] and run.id.split("/")[2] in str(events[0]["UID"])
+    assert "X-WR-CALDESC" not in cal
+    gone = given.model_copy(deep=True)
+    gone.runs.remove(run)
+    gone.solver.finished = STAMP + dt.timedelta(days=2)
+    export_feeds(norwich, gone, tmp_path)  # the trainer dropped from the scenario, and the run
+    events = _events(tmp_path / "feeds" / NEW["trainers"])
+    assert [(str(e["STATUS"]), int(e["SEQUENCE"])) for e in events] == [("CANCELLED", 2)]  # 1: re-staffed
 
 
 def test_feeds_parse_in_three_libraries(feeds: Path) -> None:

@@ -84,3 +84,30 @@ def test_list_urls_names_every_feed(published: Path) -> None:
     tokens = feed_tokens(published)
     for feed, token in tokens.items():
         assert f"http://127.0.0.1:9000/{token}.ics" in result.output and feed in result.output
+
+
+def test_a_trainer_with_nothing_yet_gets_a_url_that_a_later_plan_keeps(
+        norwich: Scenario, tmp_path: Path) -> None:
+    """A trainer the plan gave nothing had no feed, so no URL to subscribe to ahead of time; now
+    the URL is listed, and the publication that gives them a run serves it at the same URL."""
+    extended = norwich.model_copy(deep=True)
+    extended.trainers.append(norwich.trainers[0].model_copy(update={"id": "t-new", "name": "New BLS instructor"}))
+    plan = get_solver("greedy").solve(norwich, SolveOptions())
+    export_feeds(extended, plan, tmp_path)
+    listed = CliRunner().invoke(main, ["serve", str(tmp_path), "--list-urls"])
+    assert listed.exit_code == 0
+    token = feed_tokens(tmp_path)["trainers/t-new.ics"]
+    assert "trainers/t-new.ics" in listed.output and f"/{token}.ics" in listed.output
+    given = plan.model_copy(deep=True)
+    next(r for r in given.runs if r.course == "bls").trainer = "t-new"
+    export_feeds(extended, given, tmp_path)
+    assert feed_tokens(tmp_path)["trainers/t-new.ics"] == token
+    server = make_server(tmp_path, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, body, _ = _get(f"http://127.0.0.1:{server.server_address[1]}/{token}.ics")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 200 and body.count(b"BEGIN:VEVENT") == 1 and b"STATUS:CONFIRMED" in body
