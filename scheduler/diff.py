@@ -77,18 +77,21 @@ def _weighted(plan: Plan, term: str) -> int | None:
 
 
 def render(diff: dict[str, Any]) -> str:
+    """The difference in words: 'none' where one plan has no date, run, cover or visit, and 'not
+    closing' for a practice in no wave of an afternoon (never Python's None)."""
     lines = []
     for d in diff["afternoons"]:
         lines.append(f"afternoon {d['event']} wave {d['wave']}: {d['from'] or 'none'} -> {d['to'] or 'none'}")
     for d in diff["waves"]:
-        lines.append(f"wave of {d['practice']} at {d['event']}: {d['from']} -> {d['to']}")
+        lines.append(f"wave of {d['practice']} at {d['event']}: {_wave(d['from'])} -> {_wave(d['to'])}")
     for d in diff["runs"]:
         lines.append(f"runs of {d['course']} at {d['event']} w{d['wave']} {d['block']}: "
                      f"{', '.join(d['from']) or 'none'} -> {', '.join(d['to']) or 'none'}")
     for d in diff["seats"]:
         lines.append(f"seats {d['practice']} {d['role']} {d['course']}: {d['from']} -> {d['to']}")
     for d in diff["cover"]:
-        lines.append(f"cover of {d['practice']} at {d['event']} w{d['wave']}: {d['from']} -> {d['to']}")
+        lines.append(f"cover of {d['practice']} at {d['event']} w{d['wave']}: "
+                     f"{d['from'] or 'none'} -> {d['to'] or 'none'}")
     for d in diff["visits"]:
         lines.append(f"on-site {d['course']} at {d['practice']} for {d['event']}: "
                      f"{', '.join(d['from']) or 'none'} -> {', '.join(d['to']) or 'none'}")
@@ -99,6 +102,10 @@ def render(diff: dict[str, Any]) -> str:
         delta = v["b"] - v["a"] if v["a"] is not None and v["b"] is not None else None
         lines.append(f"{term:<18}{_n(v['a']):>12}{_n(v['b']):>12}{_n(delta):>12}")
     return "\n".join(lines)
+
+
+def _wave(number: int | None) -> str:
+    return "not closing" if number is None else f"wave {number}"
 
 
 def _n(value: int | None) -> str:

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from models import Scenario, parse_scenario
+from models.plan import Wave
 from models.score import score_plan
 from scheduler.cli import main
 from scheduler.diff import plan_diff
@@ -94,3 +95,31 @@ def test_diff_names_moved_afternoons_and_score_terms(norwich: Scenario, tmp_path
     assert ", 2 visits" in text.output
     as_json = CliRunner().invoke(main, ["diff", str(pa), str(pb), "--json"])
     assert json.loads(as_json.output)["afternoons"] == d["afternoons"]
+
+
+def test_diff_says_in_words_where_one_plan_has_no_wave_or_cover(norwich: Scenario, tmp_path: Path) -> None:
+    """A practice in no wave of an afternoon, or with no cover in a wave, printed as Python's None
+    ('wave of D82001 at plt-1: None -> 2')."""
+    a = get_solver("greedy").solve(norwich, SolveOptions())
+    b = a.model_copy(deep=True)
+    first, second = b.afternoons[0], b.afternoons[1]
+    moved, dropped = first.waves[0].practices.pop(), second.waves[0].practices.pop()
+    first.waves.append(Wave(number=2, date=first.waves[0].date + dt.timedelta(days=7), practices=[moved]))
+    b.cover = [c for c in b.cover if (c.event, c.practice) != (second.event, dropped)]
+    cover = next(c for c in b.cover if (c.event, c.practice) == (first.event, moved))
+    cover.wave = 2
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    pa.write_text(a.model_dump_json())
+    pb.write_text(b.model_dump_json())
+    forward = CliRunner().invoke(main, ["diff", str(pa), str(pb)])
+    backward = CliRunner().invoke(main, ["diff", str(pb), str(pa)])
+    assert forward.exit_code == 0 and backward.exit_code == 0
+    for line in (f"wave of {moved} at {first.event}: wave 1 -> wave 2",
+                 f"wave of {dropped} at {second.event}: wave 1 -> not closing",
+                 f"cover of {moved} at {first.event} w1: {cover.provider} -> none",
+                 f"cover of {moved} at {first.event} w2: none -> {cover.provider}",
+                 f"cover of {dropped} at {second.event} w1: {cover.provider} -> none"):
+        assert line in forward.output.splitlines()
+    assert f"wave of {dropped} at {second.event}: not closing -> wave 1" in backward.output.splitlines()
+    assert f"afternoon {first.event} wave 2: {first.waves[1].date.isoformat()} -> none" in backward.output.splitlines()
+    assert "None" not in forward.output + backward.output
