@@ -7,6 +7,7 @@ to fix it. The CLI prints these and exits with code 2; nothing here prints or ex
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -74,6 +75,7 @@ _FIXES = {
     "bool_parsing": "write true or false",
     "bool_type": "write true or false",
     "date_from_datetime_parsing": "write the date as YYYY-MM-DD",
+    "date_from_datetime_inexact": "write the date as YYYY-MM-DD, without a time",
     "date_parsing": "write the date as YYYY-MM-DD",
     "date_type": "write the date as YYYY-MM-DD",
     "time_parsing": "write the time as 'HH:MM' in quotes",
@@ -90,6 +92,32 @@ _FIXES = {
     "enum": "use one of the listed values",
     "literal_error": "use one of the listed values",
 }
+
+
+def shown(value: Any) -> str:
+    """A value as the user wrote it: a date as 2027-05-12 and a time as '13:00', as YAML and JSON
+    spell them, not datetime.date(2027, 5, 12); lists and mappings item by item; anything else as
+    its repr (text quoted)."""
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return f"'{value:%H:%M}'" if not (value.second or value.microsecond) else f"'{value.isoformat()}'"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _fix(kind: str, value: Any) -> str | None:
+    """The fix for one kind of error; a single value where a list belongs is shown in brackets."""
+    if kind == "list_type" and value is None:
+        return "give a list: write [] for none"
+    if kind == "list_type" and isinstance(value, str | int | float | dt.date | dt.time) and not isinstance(value, bool):
+        return f"give a list: write [{shown(value)}]"
+    return _FIXES.get(kind)
 
 
 class ScenarioError(Exception):
@@ -139,12 +167,12 @@ def _describe(err: dict[str, Any], data: Any) -> list[str]:
     loc = tuple(k for k in err["loc"] if not (isinstance(k, str) and k.startswith("function-")))
     cause = err.get("ctx", {}).get("error")
     if isinstance(cause, ScenarioInconsistent):
-        return [f"{_labelled(p.path, data)} = {p.value!r}: {p.message}" for p in cause.problems]
+        return [f"{_labelled(p.path, data)} = {shown(p.value)}: {p.message}" for p in cause.problems]
     message = err["msg"].removeprefix("Value error, ")
-    fix = _FIXES.get(err["type"])
+    fix = _fix(err["type"], err.get("input"))
     text = f"{_path(loc, data)}: {message}"
     if err["type"] != "missing" and not isinstance(err["input"], dict):
-        text = f"{_path(loc, data)} = {err['input']!r}: {message}"
+        text = f"{_path(loc, data)} = {shown(err['input'])}: {message}"
     return [f"{text}; {fix}" if fix else text]
 
 

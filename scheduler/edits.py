@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from models.loading import load_yaml, reading_fix, yaml_problem
+from models.loading import load_yaml, reading_fix, shown, yaml_problem
 
 
 class EditError(ValueError):
@@ -103,7 +103,7 @@ def apply_edits(doc: dict, sets: tuple[str, ...] = (), drops: tuple[str, ...] = 
         if not isinstance(loaded.get("set") or {}, dict):
             raise EditError(f"{patch}: 'set' is {type(loaded['set']).__name__}; write it as a mapping, one PATH: VALUE a line")
         if not isinstance(loaded.get("drop") or [], list):
-            raise EditError(f"{patch}: 'drop' is {loaded['drop']!r}; write it as a list of paths, e.g. [trainers.t-bls-1]")
+            raise EditError(f"{patch}: 'drop' is {shown(loaded['drop'])}; write it as a list of paths, e.g. [trainers.t-bls-1]")
         for path, value in (loaded.get("set") or {}).items():
             container, key = _locate(doc, str(path))
             container[key] = value

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from models import Scenario, parse_scenario
+from models import Scenario, ScenarioError, parse_scenario
 from models.plan import Wave
 from models.score import score_plan
 from scheduler.cli import main
@@ -123,3 +123,31 @@ def test_diff_says_in_words_where_one_plan_has_no_wave_or_cover(norwich: Scenari
     assert f"wave of {dropped} at {second.event}: not closing -> wave 1" in backward.output.splitlines()
     assert f"afternoon {first.event} wave 2: {first.waves[1].date.isoformat()} -> none" in backward.output.splitlines()
     assert "None" not in forward.output + backward.output
+
+
+@pytest.mark.parametrize(("assignment", "line"), [
+    ("trainers.t-bls-1.unavailable=2027-05-12",
+     "trainers[0](t-bls-1).unavailable = 2027-05-12: Input should be a valid list; give a list: write [2027-05-12]"),
+    ("trainers.t-bls-1.skills=[2027-05-12]", "trainers[0](t-bls-1).skills[0] = 2027-05-12: "),
+    ("period.start=2027-05-12 13:00:00", "period.start = 2027-05-12 13:00:00: "),
+    ("trainers.t-bls-1.unavailable=", "trainers[0](t-bls-1).unavailable = None: Input should be a valid list; give a list: write [] for none"),
+])
+def test_a_date_in_a_message_is_written_as_the_user_writes_it(norwich_path: Path, assignment: str, line: str) -> None:
+    """The value read 'datetime.date(2027, 5, 12)', and the fix only 'give a list'."""
+    result = CliRunner().invoke(main, ["validate", str(norwich_path), "--set", assignment])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"  - {line}" in result.output and "datetime" not in result.output
+    assert "write" in result.output.splitlines()[-1]  # the fix
+
+
+def test_a_time_or_a_date_in_a_patch_is_written_as_the_user_writes_it(
+        norwich_doc: Callable[[], dict[str, Any]], tmp_path: Path) -> None:
+    doc = norwich_doc()
+    doc["period"]["start"] = dt.time(13, 0)  # a caller's own value, where a date belongs
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(doc, "area.yaml")
+    assert "period.start = '13:00': Input should be a valid date; write the date as YYYY-MM-DD" in str(caught.value)
+    patch = tmp_path / "patch.yaml"
+    patch.write_text("drop: 2027-05-12\n")
+    with pytest.raises(EditError, match=r"'drop' is 2027-05-12; write it as a list of paths"):
+        apply_edits(norwich_doc(), patch=str(patch))
