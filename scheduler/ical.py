@@ -4,8 +4,9 @@ trainer, room and cover provider.
 UIDs are derived from the scenario and the decision, never random. Each feed folder keeps a
 `state.json` of what it last published: an event whose content changed gets its SEQUENCE
 raised and LAST-MODIFIED set to this export; an event that disappeared stays in its feeds with
-STATUS:CANCELLED. DTSTAMP is the plan's own time stamp, so the same plan exports to the same
-bytes. Times carry TZID with a VTIMEZONE covering the planning period.
+STATUS:CANCELLED, and so does an event in a feed it has left (a run given to another trainer).
+DTSTAMP is the plan's own time stamp, so the same plan exports to the same bytes. Times carry
+TZID with a VTIMEZONE covering the planning period.
 """
 
 from __future__ import annotations
@@ -360,8 +361,13 @@ def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path, state_from
         before = state.get(uid)
         if before is None:
             state[uid] = _Published(e.digest(), 0, stamp.isoformat(), False, _as_dict(e))
-        elif before.digest != e.digest() or before.cancelled:
+        elif before.digest != e.digest() or before.cancelled or before.event["feeds"] != e.feeds:
+            for feed in set(before.event["feeds"]) - set(e.feeds):
+                state[_left(uid, feed)] = _Published(before.digest, before.sequence + 1, stamp.isoformat(), True,
+                                                     {**before.event, "feeds": [feed]})
             state[uid] = _Published(e.digest(), before.sequence + 1, stamp.isoformat(), False, _as_dict(e))
+        for feed in e.feeds:  # back in a feed it had left: there it is the event itself again
+            state.pop(_left(uid, feed), None)
     for uid, before in state.items():
         if uid not in current and not before.cancelled:
             state[uid] = _Published(before.digest, before.sequence + 1, stamp.isoformat(), True, before.event)
@@ -382,6 +388,14 @@ def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path, state_from
     # vars(), not asdict(): asdict deep-copies every event's dict (8.6 of 175 s profiled at 6,300 practices)
     write_atomic(state_path, json.dumps({u: vars(p) for u, p in sorted(state.items())}, indent=1) + "\n")
     return written
+
+
+def _left(uid: str, feed: str) -> str:
+    """The state key of an event that is still published but has left FEED (a run re-staffed keeps
+    its UID and moves to another trainer's feed): kept there cancelled, as a removed event is,
+    rather than vanishing, or, in a feed nothing else rewrites (a dropped trainer's), staying
+    confirmed."""
+    return f"{uid}#{feed}"
 
 
 def _as_dict(e: FeedEvent) -> dict:

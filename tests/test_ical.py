@@ -202,3 +202,32 @@ def test_a_virtual_run_s_summary_says_online_once(norwich: Scenario, plan: Plan,
     summaries = {str(e["summary"]) for e in _events(feeds / "trainers" / f"{virtual[0].trainer}.ics")}
     name = norwich.course(virtual[0].course).name
     assert f"{name} (online)" in summaries and not any("((" in s or "))" in s for s in summaries)
+
+
+def test_a_run_given_to_another_trainer_stays_cancelled_in_the_first_trainer_s_feed(
+        norwich: Scenario, plan: Plan, tmp_path: Path) -> None:
+    """A re-staffed run keeps its UID and moved to the new trainer's feed: it vanished from the
+    first trainer's feed without a cancellation, and when that trainer had left the scenario their
+    feed was not rewritten at all, so it still showed every run as confirmed."""
+    export_feeds(norwich, plan, tmp_path)
+    gone = plan.runs[0].trainer
+    other = next(t.id for t in norwich.trainers if t.id != gone and set(t.skills) >= {r.course for r in plan.runs
+                                                                                     if r.trainer == gone})
+    restaffed = plan.model_copy(deep=True)
+    for r in restaffed.runs:
+        r.trainer = other if r.trainer == gone else r.trainer
+    restaffed.on_site = [o.model_copy(update={"trainer": other}) if o.trainer == gone else o for o in restaffed.on_site]
+    restaffed.solver.finished = STAMP + dt.timedelta(days=1)
+    without = norwich.model_copy(deep=True)
+    without.trainers = [t for t in without.trainers if t.id != gone]
+    export_feeds(without, restaffed, tmp_path)
+    theirs = _events(tmp_path / "feeds" / "trainers" / f"{gone}.ics")
+    assert theirs and {(str(e["STATUS"]), int(e["SEQUENCE"])) for e in theirs} == {("CANCELLED", 1)}
+    moved = {str(e["UID"]) for e in theirs}
+    confirmed = {str(e["UID"]): e for e in _events(tmp_path / "feeds" / "trainers" / f"{other}.ics")
+                 if str(e["STATUS"]) == "CONFIRMED"}
+    assert moved <= confirmed.keys() and all(int(confirmed[u]["SEQUENCE"]) == 1 for u in moved)
+    export_feeds(norwich, plan, tmp_path)  # given back: confirmed in their feed again, once each
+    back = _events(tmp_path / "feeds" / "trainers" / f"{gone}.ics")
+    assert sorted(str(e["UID"]) for e in back) == sorted(moved)
+    assert {(str(e["STATUS"]), int(e["SEQUENCE"])) for e in back} == {("CONFIRMED", 2)}
