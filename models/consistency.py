@@ -76,6 +76,8 @@ def _check_pins(s: Scenario) -> list[Problem]:
             if reasons:
                 problems.append(Problem(f"pins[{i}].date", pin.date.isoformat(), f"{'; '.join(reasons)}: no "
                                         "afternoon can be held then; pin a date `plt-scheduler calendar` lists"))
+            else:
+                problems += _pin_closes_whole_area(s, i)
     known = {e for e, _ in s.event_ids()}
     if not problems and all(s.period.contains(p.date) and p.event in known for p in s.pins):
         try:
@@ -83,6 +85,69 @@ def _check_pins(s: Scenario) -> list[Problem]:
         except (KeyError, NotImplementedError):  # an unknown bank-holiday region, reported elsewhere
             pass
     return problems
+
+
+def _pin_closes_whole_area(s: Scenario, i: int) -> list[Problem]:
+    """With one wave every practice closes on the pinned afternoon, so it needs every practice free
+    and cover for the whole area (the solvers keep a one-wave afternoon to such dates): validate
+    passed a pin on a day the only cover provider was away, and `solve` found no plan while
+    `explain` isolated no cause. With several waves a practice or provider away that day can
+    take another wave, so the pin stands."""
+    pin = s.pins[i]
+    stops = whole_area_cannot_close(s, pin.date)
+    if not stops or not closes_in_one_wave(s):
+        return []
+    fixes = ["pin a date the whole area can close (`plt-scheduler calendar` marks those it cannot)"]
+    blocked = {p.id for p in s.practices if pin.date in p.cannot_close}
+    if blocked:
+        fixes.append(f"take {pin.date} out of the cannot_close of {listed(blocked, 6)}, or allow a second wave "
+                     "(programme.max_waves: 2) to close on another day")
+    if cover_on(s, pin.date) < sum(p.list_size for p in s.practices):
+        away = any(pin.date in c.unavailable for c in s.cover_providers)
+        fixes.append(f"shorten the unavailable dates of the providers away on {pin.date}, or add a provider" if away
+                     else "raise a provider's capacity, or add a provider")
+    return [Problem(f"pins[{i}].date", pin.date.isoformat(),
+                    f"{'; '.join(stops)}, and the area closes in one wave (every practice on the same afternoon), "
+                    f"so {pin.event} cannot be held on {pin.date}; {'; or '.join(fixes)}")]
+
+
+def whole_area_cannot_close(s: Scenario, day: dt.date) -> list[str]:
+    """Why every practice cannot close on a day, in domain words (none: it can, as
+    solvers.instance.whole_area_can_close holds it): practices that cannot close then, and cover
+    below the area's patients."""
+    why: list[str] = []
+    blocked = {p.id for p in s.practices if day in p.cannot_close}
+    if blocked:
+        who = f"practice {listed(blocked)}" if len(blocked) == 1 else f"practices {listed(blocked, 6)}"
+        why.append(f"{who} cannot close then")
+    patients, cover = sum(p.list_size for p in s.practices), cover_on(s, day)
+    away = listed({c.id for c in s.cover_providers if day in c.unavailable}, 6)
+    if cover == 0:
+        why.append(f"no cover provider is available on {day} ({away} away)")
+    elif cover < patients:
+        why.append(f"the cover providers free on {day} take {cover:,} of the area's {patients:,} patients"
+                   + (f" ({away} away)" if away else ""))
+    return why
+
+
+def closes_in_one_wave(s: Scenario) -> bool:
+    """Whether every practice closes on the same afternoon, as the solvers decide it (their
+    wave count, solvers.instance.wave_count, is 1; `models` may not import it, and
+    tests/test_pins_and_dates.py holds the two together): programme.max_waves is 1, or, unset,
+    the providers free on the candidate afternoon with the most cover take every practice at
+    once, placed largest first with the first provider that has room."""
+    if s.programme.max_waves is not None:
+        return s.programme.max_waves == 1
+    day = best_cover_day(s)
+    free = sorted((c.capacity for c in s.cover_providers if day is None or day not in c.unavailable), reverse=True)
+    if least_waves(s, sum(free)) != 1:
+        return False
+    for size in sorted((p.list_size for p in s.practices), reverse=True):
+        room = next((k for k, left in enumerate(free) if size <= left), None)
+        if room is None:
+            return False
+        free[room] -= size
+    return True
 
 
 def cover_on(s: Scenario, day: dt.date) -> int:
@@ -168,6 +233,8 @@ def _pins_room_for_waves(s: Scenario) -> list[Problem]:
     from .calendar import candidate_dates
 
     allowed = candidate_dates(s)
+    if closes_in_one_wave(s):  # as the solvers keep a one-wave afternoon to dates the whole area can close
+        allowed = [d for d in allowed if not whole_area_cannot_close(s, d)]
     waves, window = least_waves(s), dt.timedelta(days=s.programme.wave_window_days)
     if waves > (s.programme.max_waves or MOST_WAVES):
         return []  # too little cover for any dates: `_check_cover` says so
