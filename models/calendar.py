@@ -73,3 +73,70 @@ def verdicts(scenario: Scenario) -> list[DateVerdict]:
 def candidate_dates(scenario: Scenario) -> list[dt.date]:
     """Dates the calendar rules allow, in order."""
     return [v.day for v in verdicts(scenario) if v.allowed]
+
+
+@dataclass(frozen=True)
+class DateLimits:
+    """What limits a candidate afternoon beyond the calendar rules: who can close, cover, rooms.
+
+    `afternoon` is False where no afternoon can be held (no practice can close, or with one wave
+    not all of them), `face_to_face` False where no room is free; `reasons` say why, and may
+    also hold notes that limit nothing (with several waves, a practice that cannot close that day
+    closes in another wave)."""
+
+    day: dt.date
+    afternoon: bool
+    face_to_face: bool
+    reasons: tuple[str, ...]
+
+    def note(self, scenario: Scenario) -> str:
+        """The limits as `plt-scheduler calendar` shows them after "candidate" ("" when none)."""
+        if not self.afternoon:
+            return ", but no afternoon can be held: " + "; ".join(self.reasons)
+        if not self.face_to_face:
+            virtual = any(c.delivery.value == "virtual" for c in scenario.courses)
+            only = "internal afternoons, and virtual courses at external ones" if virtual else "internal afternoons only"
+            return f", but no face-to-face course: {'; '.join(self.reasons)}; {only}"
+        return f"; {'; '.join(self.reasons)}" if self.reasons else ""
+
+
+def usable(limits: list[DateLimits]) -> str:
+    """What a count of candidate afternoons counts: dates the calendar rules allow, of which
+    so many can hold no afternoon and so many no face-to-face course."""
+    none = sum(not lim.afternoon for lim in limits)
+    roomless = sum(lim.afternoon and not lim.face_to_face for lim in limits)
+    if not none and not roomless:
+        return "(by the calendar rules; each can hold an afternoon)"
+    held = [f"{none} can hold no afternoon (no cover, or not every practice can close)"] * bool(none)
+    held += [f"{roomless} no face-to-face course (no room free)"] * bool(roomless)
+    return f"by the calendar rules; of them {' and '.join(held)}"
+
+
+def candidate_limits(scenario: Scenario) -> list[DateLimits]:
+    """What limits each candidate afternoon, in order. The candidate dates themselves stay the
+    calendar's (`candidate_dates`, which the solvers filter further): this is for reading."""
+    from .consistency import closes_in_one_wave, cover_on, listed, whole_area_cannot_close
+
+    one_wave = closes_in_one_wave(scenario)
+    closed = {venue.id: venue.name for venue in scenario.venues}
+    out = []
+    for day in candidate_dates(scenario):
+        reasons: list[str] = []
+        afternoon = cover_on(scenario, day) > 0
+        if not afternoon:
+            away = listed({c.id for c in scenario.cover_providers if day in c.unavailable}, 6)
+            reasons.append(f"no cover provider available ({away} away)")
+        elif one_wave and whole_area_cannot_close(scenario, day):
+            afternoon = False
+            reasons += [f"{why}, and the area closes in one wave" for why in whole_area_cannot_close(scenario, day)]
+        else:
+            blocked = {p.id for p in scenario.practices if day in p.cannot_close}
+            if blocked:
+                reasons.append(f"{listed(blocked, 6)} cannot close (another wave takes them)")
+        rooms = [(venue, room) for venue, room in scenario.all_rooms()
+                 if day not in venue.unavailable and day not in room.unavailable]
+        if not rooms and scenario.venues:
+            shut = [closed[v.id] for v in scenario.venues if day in v.unavailable]
+            reasons.append("no room free" + (f" ({', '.join(shut)} closed)" if shut else ""))
+        out.append(DateLimits(day, afternoon, bool(rooms), tuple(reasons)))
+    return out

@@ -18,7 +18,7 @@ import click
 import yaml
 
 from models import Scenario, ScenarioError, dump_scenario, load_scenario, parse_scenario
-from models.calendar import candidate_dates, verdicts
+from models.calendar import candidate_limits, usable, verdicts
 from models.demand import compute_demand
 from models.loading import read_document
 from models.plan import Plan
@@ -145,7 +145,8 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
                f"{sum(c.capacity for c in s.cover_providers):,} patients per afternoon")
     click.echo(f"  afternoons           {s.programme.external_afternoons} external, "
                f"{s.programme.internal_afternoons} internal")
-    click.echo(f"  candidate afternoons {len(candidate_dates(s))}")
+    limits = candidate_limits(s)
+    click.echo(f"  candidate afternoons {len(limits)} {usable(limits)}")
     click.echo(f"  training demand      {sum(demand.values()):,} seats")
     needed = {c.needed_skill for c in s.courses}
     for t in s.trainers:  # valid (a trainer may also teach what this scenario does not hold), but often a typo
@@ -160,7 +161,8 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
 @click.option("--excluded/--no-excluded", default=True, show_default=True,
               help="Also list each excluded weekday date with its reasons.")
 def calendar(scenario: str, excluded: bool) -> None:
-    """List candidate afternoons, and each excluded date with its reason.
+    """List candidate afternoons, with what limits each (no cover, a practice that cannot close
+    where the area closes in one wave, no room free), and each excluded date with its reason.
 
     Only dates on an allowed weekday are listed as excluded (other weekdays are simply out).
 
@@ -168,15 +170,16 @@ def calendar(scenario: str, excluded: bool) -> None:
     """
     s = read_scenario(scenario)
     allowed_days = {w.number for w in s.calendar.weekdays}
-    allowed = 0
+    limits = {lim.day: lim for lim in candidate_limits(s)}
     for verdict in verdicts(s):
         if verdict.allowed:
-            allowed += 1
-            click.echo(f"{verdict.day.isoformat()} {verdict.day.strftime('%a')}  candidate")
+            click.echo(f"{verdict.day.isoformat()} {verdict.day.strftime('%a')}  candidate"
+                       + limits[verdict.day].note(s))
         elif excluded and verdict.day.weekday() in allowed_days:
             click.echo(f"{verdict.day.isoformat()} {verdict.day.strftime('%a')}  excluded: "
                        + "; ".join(verdict.reasons))
-    click.echo(f"{allowed} candidate afternoons")
+    click.echo(f"{len(limits)} candidate afternoons {usable(list(limits.values()))}")
+
 
 
 @main.command(context_settings=CONTEXT)

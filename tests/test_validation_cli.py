@@ -453,8 +453,8 @@ def test_validate_norwich_prints_its_summary(norwich_path: Path, norwich: Scenar
     patients = sum(p.list_size for p in norwich.practices)
     assert f"{patients:,} registered patients" in result.output
     assert summary_value(result.output, "afternoons") == "3 external, 3 internal"
-    assert summary_value(result.output, "candidate afternoons") == str(
-        len(candidate_dates(norwich))
+    assert summary_value(result.output, "candidate afternoons").startswith(
+        f"{len(candidate_dates(norwich))} by the calendar rules; "
     )
     seats = sum(compute_demand(norwich).values())
     assert summary_value(result.output, "training demand") == f"{seats:,} seats"
@@ -478,9 +478,7 @@ def test_validate_reads_json(
     result = invoke("validate", str(source))
     assert result.exit_code == 0, result.output
     assert summary_value(result.output, "practices").startswith("21 in 1 network(s)")
-    assert summary_value(result.output, "candidate afternoons") == str(
-        len(candidate_dates(norwich))
-    )
+    assert summary_value(result.output, "candidate afternoons").startswith(f"{len(candidate_dates(norwich))} ")
 
 
 def test_validate_accepts_the_folder(norwich_path: Path) -> None:
@@ -489,7 +487,7 @@ def test_validate_accepts_the_folder(norwich_path: Path) -> None:
     assert "21 in 1 network(s)" in result.output
 
 
-CALENDAR_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\w{3})  (candidate|excluded: .+)$")
+CALENDAR_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\w{3})  (candidate(?:, but .+|; .+)?|excluded: .+)$")
 
 
 def calendar_lines(output: str) -> dict[str, tuple[str, str]]:
@@ -506,8 +504,8 @@ def test_calendar_lists_candidates_and_excluded_dates_with_reasons(norwich_path:
     result = invoke("calendar", str(norwich_path))
     assert result.exit_code == 0, result.output
     lines = calendar_lines(result.output)
-    candidates = [day for day, (_, verdict) in lines.items() if verdict == "candidate"]
-    assert result.output.splitlines()[-1] == f"{len(candidates)} candidate afternoons"
+    candidates = [day for day, (_, verdict) in lines.items() if verdict.startswith("candidate")]
+    assert result.output.splitlines()[-1].startswith(f"{len(candidates)} candidate afternoons by the calendar rules")
 
     # Norwich allows Tuesday to Thursday only; other weekdays are not listed at all.
     assert {weekday for weekday, _ in lines.values()} == {"Tue", "Wed", "Thu"}
@@ -530,8 +528,33 @@ def test_calendar_without_excluded_lists_only_candidates(
     result = invoke("calendar", "--no-excluded", str(norwich_path))
     assert result.exit_code == 0, result.output
     lines = calendar_lines(result.output)
-    assert all(verdict == "candidate" for _, verdict in lines.values())
+    assert all(verdict.startswith("candidate") for _, verdict in lines.values())
     assert [str(day) for day in candidate_dates(norwich)] == list(lines)
+
+
+def test_calendar_says_what_limits_a_candidate_afternoon(norwich_path: Path, norwich: Scenario) -> None:
+    """2027-04-27 and 2028-03-07 (the only cover provider away) and 2027-11-10 (the only venue
+    closed) were plain "candidate"; the dates themselves stay the calendar's, as the solvers
+    take them."""
+    from solvers.instance import whole_area_can_close
+
+    result = invoke("calendar", "--no-excluded", str(norwich_path))
+    assert result.exit_code == 0, result.output
+    lines = calendar_lines(result.output)
+    assert list(lines) == [str(day) for day in candidate_dates(norwich)]
+    for day in ("2027-04-27", "2028-03-07"):
+        assert lines[day][1] == "candidate, but no afternoon can be held: no cover provider available (ooh away)"
+    assert lines["2027-11-10"][1].startswith(
+        "candidate, but no face-to-face course: no room free (City education centre closed); internal afternoons")
+    assert lines["2027-04-13"][1] == "candidate"
+    # One wave: a date on which the whole area cannot close holds no afternoon, as the solvers hold it.
+    held_none = {day for day, (_, verdict) in lines.items() if "no afternoon can be held" in verdict}
+    assert held_none == {str(d) for d in candidate_dates(norwich) if not whole_area_can_close(norwich, d)}
+    assert result.output.splitlines()[-1] == (
+        f"{len(lines)} candidate afternoons by the calendar rules; of them {len(held_none)} can hold no afternoon "
+        "(no cover, or not every practice can close) and 1 no face-to-face course (no room free)")
+    summary = summary_value(invoke("validate", str(norwich_path)).output, "candidate afternoons")
+    assert summary == result.output.splitlines()[-1].replace(" candidate afternoons", "")
 
 
 def test_schema_is_json_with_the_scenario_fields() -> None:
