@@ -278,6 +278,46 @@ def _pins_room_for_waves(s: Scenario) -> list[Problem]:
     return []
 
 
+def spaced(s: Scenario, dates: list[dt.date]) -> int:
+    """The most afternoons the dates hold with the spacing (earliest first is the most)."""
+    gap = max(1, 7 * s.calendar.min_weeks_between)
+    placed, last = 0, None
+    for day in dates:
+        if last is None or (day - last).days >= gap:
+            placed, last = placed + 1, day
+    return placed
+
+
+def calendar_room(s: Scenario) -> list[Problem]:
+    """Room in the calendar for the programme's afternoons: a candidate date at all, and as many
+    candidate afternoons the minimum spacing apart as the programme has. `validate` and
+    `explain` report it. It is not a cross-check: such a scenario still loads, so that `solve`
+    answers INFEASIBLE (and points to `explain`) and a sweep or what-if can try it."""
+    from .calendar import candidate_dates, verdicts
+
+    dates = candidate_dates(s)
+    wanted = s.programme.external_afternoons + s.programme.internal_afternoons
+    if not wanted:
+        return []
+    if not dates:
+        allowed_days = {w.number for w in s.calendar.weekdays}
+        reasons = Counter(r if r.startswith("blackout:") else r.split(":")[0]  # name blackouts, count the rest
+                          for v in verdicts(s) if v.day.weekday() in allowed_days for r in v.reasons)
+        top = ", ".join(f"{n} by {why}" for why, n in reasons.most_common(4))
+        return [Problem("calendar", "no candidate afternoon",
+                        f"No date can hold a PLT afternoon: every allowed weekday in the period is excluded ({top}); "
+                        "shorten a blackout, allow another weekday or widen the period")]
+    placed = spaced(s, dates)
+    if placed >= wanted:
+        return []
+    prog = s.programme
+    return [Problem("programme", f"{prog.external_afternoons} external + {prog.internal_afternoons} internal afternoons",
+                    f"The programme needs {wanted} afternoons at least {s.calendar.min_weeks_between} weeks apart "
+                    f"(calendar.min_weeks_between), but the candidate afternoons ({dates[0]:%d %b %Y} to "
+                    f"{dates[-1]:%d %b %Y}) hold only {placed} that far apart; plan at most {placed} afternoons "
+                    "(programme.external_afternoons plus internal_afternoons) or lower calendar.min_weeks_between")]
+
+
 def _check_ids(s: Scenario) -> list[Problem]:
     problems = _duplicates("role", "roles", [r.id for r in s.roles])
     problems += _duplicates("practice", "practices", [p.id for p in s.practices])

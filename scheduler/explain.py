@@ -16,38 +16,15 @@ from collections import Counter
 from ortools.sat.python import cp_model
 
 from models import Scenario
-from models.calendar import candidate_dates, verdicts
-from models.consistency import cover_on
+from models.calendar import candidate_dates
+from models.consistency import calendar_room, cover_on, spaced
 from solvers.cpsat.build import build_model
 from solvers.instance import build_instance, wave_count, whole_area_can_close
 
 
 def calendar_conflicts(s: Scenario) -> list[str]:
-    dates = candidate_dates(s)
-    wanted = s.programme.external_afternoons + s.programme.internal_afternoons
-    if not dates:
-        allowed_days = {w.number for w in s.calendar.weekdays}
-        reasons = Counter(r if r.startswith("blackout:") else r.split(":")[0]  # name blackouts, count the rest
-                          for v in verdicts(s) if v.day.weekday() in allowed_days for r in v.reasons)
-        top = ", ".join(f"{n} by {why}" for why, n in reasons.most_common(4))
-        return [(f"No date can hold a PLT afternoon: every allowed weekday in the period is excluded ({top}). "
-                 "Shorten a blackout, allow another weekday or widen the period.")]
-    placed = _spaced(s, dates)
-    if placed < wanted:
-        return [(f"The programme needs {wanted} afternoons at least {s.calendar.min_weeks_between} weeks apart, "
-                 f"but the candidate afternoons ({dates[0]:%d %b %Y} to {dates[-1]:%d %b %Y}) hold only {placed} "
-                 "that far apart. Lower calendar.min_weeks_between or plan fewer afternoons.")]
-    return []
-
-
-def _spaced(s: Scenario, dates: list) -> int:
-    """The most afternoons the dates hold with the spacing (earliest first is the most)."""
-    gap = max(1, 7 * s.calendar.min_weeks_between)
-    placed, last = 0, None
-    for day in dates:
-        if last is None or (day - last).days >= gap:
-            placed, last = placed + 1, day
-    return placed
+    """No candidate afternoon, or too few the spacing apart: the check `validate` makes."""
+    return [f"{p.message}." for p in calendar_room(s)]
 
 
 def closing_conflicts(s: Scenario) -> list[str]:
@@ -62,7 +39,7 @@ def closing_conflicts(s: Scenario) -> list[str]:
         if not p.cannot_close:
             continue
         free = [d for d in dates if d not in p.cannot_close]
-        held = _spaced(s, free)
+        held = spaced(s, free)
         if held < wanted:
             return [(f"{p.name} ({p.id}) closes for each of the {wanted} afternoons, but its cannot_close "
                      f"(practices[{i}]) leaves {len(free)} of the {len(dates)} candidate afternoons, which hold only "
@@ -71,7 +48,7 @@ def closing_conflicts(s: Scenario) -> list[str]:
     if wave_count(s) != 1:
         return []
     whole = [d for d in dates if whole_area_can_close(s, d)]
-    placed = _spaced(s, whole)
+    placed = spaced(s, whole)
     if placed >= wanted:
         return []
     blockers = Counter(p.id for d in dates for p in s.practices if d in p.cannot_close)

@@ -557,6 +557,22 @@ def test_calendar_says_what_limits_a_candidate_afternoon(norwich_path: Path, nor
     assert summary == result.output.splitlines()[-1].replace(" candidate afternoons", "")
 
 
+def test_validate_refuses_more_afternoons_than_the_calendar_holds_apart(norwich_path: Path) -> None:
+    """Validate said valid, while explain answered at once that 15 afternoons six weeks apart
+    cannot fit; the scenario still loads, so that solve says INFEASIBLE and points to explain."""
+    from scheduler.cli import read_scenario
+
+    edit = "programme.external_afternoons=12"
+    output = assert_input_error(invoke("validate", str(norwich_path), "--set", edit), f"{norwich_path} (edited)")
+    assert ("  - programme = '12 external + 3 internal afternoons': The programme needs 15 afternoons at least "
+            "6 weeks apart") in output
+    assert "hold only 8 that far apart; plan at most 8 afternoons" in output
+    assert "or lower calendar.min_weeks_between" in output
+    explained = invoke("explain", str(norwich_path), "--set", edit)
+    assert explained.exit_code == 1 and "hold only 8 that far apart" in explained.output
+    assert read_scenario(str(norwich_path), (edit,)).programme.external_afternoons == 12
+
+
 def test_schema_is_json_with_the_scenario_fields() -> None:
     result = invoke("schema")
     assert result.exit_code == 0, result.output
