@@ -336,6 +336,21 @@ def _check_ids(s: Scenario) -> list[Problem]:
     return problems
 
 
+def _completed_unknown(s: Scenario, course: str, records: list[tuple[int, int]], courses: set[str]) -> Problem:
+    """One problem per course that staff records name in last_completed but the scenario lacks
+    (`--drop courses.bls` left each such entry as `last_completed.bls = 'bls'`, with no word of
+    what to do)."""
+    i, j = records[0]
+    who = [f"{s.practices[p].staff[m].name} at {s.practices[p].id} (practices[{p}].staff[{m}])" for p, m in records]
+    named = who[0] if len(who) == 1 else f"{len(who)} staff records: {', '.join(who[:5])}" + (
+        f" and {len(who) - 5} more" if len(who) > 5 else "")
+    return Problem(f"practices[{i}].staff[{j}].last_completed.{course}",
+                   s.practices[i].staff[j].last_completed[course].isoformat(),
+                   f"course {course!r} is named in the last_completed of {named}, but no course has this id (a "
+                   f"dropped course, or a misspelt id); remove {course} from {'that' if len(who) == 1 else 'each'} "
+                   f"last_completed or keep the course, or if misspelt use one of: {listed(courses) or 'none defined'}")
+
+
 def _check_roles_and_courses(s: Scenario) -> list[Problem]:
     roles = {r.id for r in s.roles}
     courses = {c.id for c in s.courses}
@@ -344,6 +359,7 @@ def _check_roles_and_courses(s: Scenario) -> list[Problem]:
         for j, role in enumerate(course.audience):
             if role not in roles:
                 problems.append(_unknown(f"courses[{i}].audience[{j}]", role, "role", roles))
+    naming: dict[str, list[tuple[int, int]]] = {}  # a course no longer there -> the staff records naming it
     for i, practice in enumerate(s.practices):
         for role in practice.headcount:
             if role not in roles:
@@ -353,9 +369,7 @@ def _check_roles_and_courses(s: Scenario) -> list[Problem]:
                 problems.append(_unknown(f"practices[{i}].staff[{j}].role", member.role, "role", roles))
             for course in member.last_completed:
                 if course not in courses:
-                    problems.append(
-                        _unknown(f"practices[{i}].staff[{j}].last_completed.{course}", course, "course", courses)
-                    )
+                    naming.setdefault(course, []).append((i, j))
         named = Counter(m.role for m in practice.staff)
         for role, n in named.items():
             if n > practice.headcount.get(role, 0):
@@ -366,6 +380,7 @@ def _check_roles_and_courses(s: Scenario) -> list[Problem]:
                         f"{n} named staff have this role but the headcount is lower; raise the headcount to at least {n}",
                     )
                 )
+    problems += [_completed_unknown(s, course, records, courses) for course, records in naming.items()]
     for i, target in enumerate(s.demand.development_targets):
         if target.course not in courses:
             problems.append(_unknown(f"demand.development_targets[{i}].course", target.course, "course", courses))

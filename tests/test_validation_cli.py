@@ -334,7 +334,7 @@ def test_an_unknown_id_s_list_of_valid_ones_says_how_many_it_leaves_out(norwich_
     assert "more" not in roles.output  # nine roles, all shown
     courses = invoke("validate", str(norwich_path), "--set", "practices.D82008.staff=[{name: A, role: gp, last_completed: "
                      "{blz: 2026-01-01}}]")
-    assert courses.exit_code == 2 and "no course has this id; use one of:" in courses.output
+    assert courses.exit_code == 2 and "no course has this id" in courses.output and "use one of:" in courses.output
     assert " and 4 more" in courses.output
 
 
@@ -571,6 +571,21 @@ def test_validate_refuses_more_afternoons_than_the_calendar_holds_apart(norwich_
     explained = invoke("explain", str(norwich_path), "--set", edit)
     assert explained.exit_code == 1 and "hold only 8 that far apart" in explained.output
     assert read_scenario(str(norwich_path), (edit,)).programme.external_afternoons == 12
+
+
+def test_dropping_a_course_names_the_staff_records_that_still_name_it(norwich_path: Path) -> None:
+    """It said `last_completed.bls = 'bls': no course has this id`: the key as the value, and
+    no word of what to do."""
+    output = assert_input_error(invoke("validate", str(norwich_path), "--drop", "courses.bls"),
+                                f"{norwich_path} (edited)")
+    assert ("  - practices[0](D82008).staff[0].last_completed.bls = '2026-06-02': course 'bls' is named in the "
+            "last_completed of A. Patel (GP partner) at D82008 (practices[0].staff[0]), but no course has this id") in output
+    assert "remove bls from that last_completed or keep the course" in output
+    output = assert_input_error(invoke("validate", str(norwich_path), "--drop", "courses.safeguarding-l3"),
+                                f"{norwich_path} (edited)")
+    assert "(1 problem(s))" in output and "last_completed of 3 staff records: A. Patel (GP partner) at D82008" in output
+    assert "C. Jones (nurse) at D82008 (practices[0].staff[2])" in output
+    assert "remove safeguarding-l3 from each last_completed" in output
 
 
 def test_schema_is_json_with_the_scenario_fields() -> None:
