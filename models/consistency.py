@@ -318,6 +318,51 @@ def calendar_room(s: Scenario) -> list[Problem]:
                     "(programme.external_afternoons plus internal_afternoons) or lower calendar.min_weeks_between")]
 
 
+def closing_room(s: Scenario) -> list[Problem]:
+    """Every practice closes once each afternoon, on a date outside its cannot_close; with one
+    wave all on the same afternoon, so only candidate afternoons that no practice has in
+    cannot_close and whose cover takes the whole area count. Explain said a plan exists for
+    Norwich with two practices' cannot_close covering every candidate afternoon between them,
+    while solve found none. Like `calendar_room`, `validate` and `explain` report it, and such a
+    scenario still loads."""
+    from .calendar import candidate_dates
+
+    dates = candidate_dates(s)
+    wanted = s.programme.external_afternoons + s.programme.internal_afternoons
+    for i, p in enumerate(s.practices):
+        if not p.cannot_close:
+            continue
+        free = [d for d in dates if d not in p.cannot_close]
+        held = spaced(s, free)
+        if held < wanted:
+            return [Problem(f"practices[{i}].cannot_close", f"{len(p.cannot_close)} date(s)",
+                            f"{p.name} ({p.id}) closes for each of the {wanted} afternoons, but its cannot_close "
+                            f"(practices[{i}]) leaves {len(free)} of the {len(dates)} candidate afternoons, which hold only "
+                            f"{held} at least {s.calendar.min_weeks_between} weeks apart. Shorten its "
+                            "cannot_close dates or plan fewer afternoons.")]
+    if not closes_in_one_wave(s):
+        return []
+    whole = [d for d in dates if not whole_area_cannot_close(s, d)]
+    placed = spaced(s, whole)
+    if placed >= wanted:
+        return []
+    blockers = Counter(p.id for d in dates for p in s.practices if d in p.cannot_close)
+    patients = sum(p.list_size for p in s.practices)
+    short = sum(1 for d in dates if cover_on(s, d) < patients)
+    why = []
+    if blockers:
+        most = ", ".join(f"{p} on {n}" for p, n in blockers.most_common(3))
+        blocked = sum(1 for d in dates if any(d in p.cannot_close for p in s.practices))
+        why.append(f"practices' cannot_close rules out {blocked} (most: {most})")
+    if short:
+        why.append(f"on {short} the cover providers free that day cannot take all {patients:,} patients")
+    return [Problem("practices.cannot_close, cover_providers", f"{len(whole)} of {len(dates)} candidate afternoons",
+                    f"With one wave all {len(s.practices)} practices close on the same afternoon, but only {len(whole)} of the "
+                    f"{len(dates)} candidate afternoons allow that ({'; '.join(why)}), and they hold {placed} afternoon(s) "
+                    f"at least {s.calendar.min_weeks_between} weeks apart; the programme needs {wanted}. Shorten "
+                    "practices' cannot_close dates, allow more waves (programme.max_waves) or plan fewer afternoons.")]
+
+
 def _check_ids(s: Scenario) -> list[Problem]:
     problems = _duplicates("role", "roles", [r.id for r in s.roles])
     problems += _duplicates("practice", "practices", [p.id for p in s.practices])

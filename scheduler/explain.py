@@ -11,15 +11,12 @@ greedy's, passing the checker, or else the model's without an objective.
 
 from __future__ import annotations
 
-from collections import Counter
-
 from ortools.sat.python import cp_model
 
 from models import Scenario
-from models.calendar import candidate_dates
-from models.consistency import calendar_room, cover_on, spaced
+from models.consistency import calendar_room, closing_room
 from solvers.cpsat.build import build_model
-from solvers.instance import build_instance, wave_count, whole_area_can_close
+from solvers.instance import build_instance
 
 
 def calendar_conflicts(s: Scenario) -> list[str]:
@@ -28,43 +25,8 @@ def calendar_conflicts(s: Scenario) -> list[str]:
 
 
 def closing_conflicts(s: Scenario) -> list[str]:
-    """Every practice closes once each afternoon, on a date outside its cannot_close; with one
-    wave all on the same afternoon, so only candidate afternoons that no practice has in
-    cannot_close and whose cover takes the whole area count. Explain said a plan exists for
-    Norwich with two practices' cannot_close covering every candidate afternoon between them,
-    while solve found none."""
-    dates = candidate_dates(s)
-    wanted = s.programme.external_afternoons + s.programme.internal_afternoons
-    for i, p in enumerate(s.practices):
-        if not p.cannot_close:
-            continue
-        free = [d for d in dates if d not in p.cannot_close]
-        held = spaced(s, free)
-        if held < wanted:
-            return [(f"{p.name} ({p.id}) closes for each of the {wanted} afternoons, but its cannot_close "
-                     f"(practices[{i}]) leaves {len(free)} of the {len(dates)} candidate afternoons, which hold only "
-                     f"{held} at least {s.calendar.min_weeks_between} weeks apart. Shorten its "
-                     "cannot_close dates or plan fewer afternoons.")]
-    if wave_count(s) != 1:
-        return []
-    whole = [d for d in dates if whole_area_can_close(s, d)]
-    placed = spaced(s, whole)
-    if placed >= wanted:
-        return []
-    blockers = Counter(p.id for d in dates for p in s.practices if d in p.cannot_close)
-    patients = sum(p.list_size for p in s.practices)
-    short = sum(1 for d in dates if cover_on(s, d) < patients)
-    why = []
-    if blockers:
-        most = ", ".join(f"{p} on {n}" for p, n in blockers.most_common(3))
-        blocked = sum(1 for d in dates if any(d in p.cannot_close for p in s.practices))
-        why.append(f"practices' cannot_close rules out {blocked} (most: {most})")
-    if short:
-        why.append(f"on {short} the cover providers free that day cannot take all {patients:,} patients")
-    return [(f"With one wave all {len(s.practices)} practices close on the same afternoon, but only {len(whole)} of the "
-             f"{len(dates)} candidate afternoons allow that ({'; '.join(why)}), and they hold {placed} afternoon(s) "
-             f"at least {s.calendar.min_weeks_between} weeks apart; the programme needs {wanted}. Shorten practices' "
-             "cannot_close dates, allow more waves (programme.max_waves) or plan fewer afternoons.")]
+    """A practice, or with one wave the whole area, that cannot close often enough: the check `validate` makes."""
+    return [p.message for p in closing_room(s)]
 
 
 def mandatory_conflicts(s: Scenario, seconds: float = 30.0) -> list[str] | None:

@@ -95,3 +95,23 @@ def test_explain_of_a_scenario_not_valid_as_written_explains_it_and_exits_1(norw
     result = CliRunner().invoke(main, ["explain", str(norwich_path), "--set", "cover_providers.ooh.capacity=-5"])
     assert result.exit_code == 1, result.output
     assert "cannot be planned as written" in result.output and "capacity" in result.output
+
+
+@pytest.mark.parametrize(("practices", "half_cover", "words"), [
+    ({0: slice(None, None, 2), 1: slice(1, None, 2)}, False,
+     ["practices.cannot_close, cover_providers = '0 of 105 candidate afternoons': With one wave all 21 practices",
+      "allow more waves (programme.max_waves)"]),
+    ({0: slice(3, None)}, True, [("practices[0].cannot_close = '102 date(s)': St Stephens Gate Medical "
+                                  "Partnership (D82008) closes for each of the 6 afternoons"), "Shorten its cannot_close"]),
+], ids=["one-wave-no-common-afternoon", "one-practice-never-free"])
+def test_validate_refuses_practices_that_cannot_close_often_enough(norwich_path: Path, practices: dict[int, slice],
+                                                                   half_cover: bool, words: list[str]) -> None:
+    """Validate said "valid" where explain, with the same check, answered at once that no plan exists."""
+    edits = _cannot_close(norwich_path, practices)
+    if half_cover:
+        edits += ["--set", "cover_providers.ooh.capacity=130000", "--set", "programme.max_waves=null"]
+    result = CliRunner().invoke(main, ["validate", str(norwich_path), *edits])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {norwich_path} (edited): the scenario is not valid (1 problem(s))")
+    for word in words:
+        assert word in result.output, result.output
