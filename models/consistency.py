@@ -112,9 +112,8 @@ def _pin_closes_whole_area(s: Scenario, i: int) -> list[Problem]:
 
 
 def whole_area_cannot_close(s: Scenario, day: dt.date) -> list[str]:
-    """Why every practice cannot close on a day, in domain words (none: it can, as
-    solvers.instance.whole_area_can_close holds it): practices that cannot close then, and cover
-    below the area's patients."""
+    """Why every practice cannot close on a day, in domain words (none: it can): practices that
+    cannot close then, and cover below the area's patients."""
     why: list[str] = []
     blocked = {p.id for p in s.practices if day in p.cannot_close}
     if blocked:
@@ -131,22 +130,35 @@ def whole_area_cannot_close(s: Scenario, day: dt.date) -> list[str]:
 
 
 def closes_in_one_wave(s: Scenario) -> bool:
-    """Whether every practice closes on the same afternoon, as the solvers decide it (their
-    wave count, solvers.instance.wave_count, is 1; `models` may not import it, and
-    tests/test_pins_and_dates.py holds the two together): programme.max_waves is 1, or, unset,
-    the providers free on the candidate afternoon with the most cover take every practice at
-    once, placed largest first with the first provider that has room."""
+    """Whether every practice closes on the same afternoon, as the solvers decide it."""
+    return wave_count(s) == 1
+
+
+def wave_count(s: Scenario) -> int:
+    """The waves an afternoon has (the solvers' instance): programme.max_waves, or, unset, the
+    fewest in which the providers free on the candidate afternoon with the most cover take every
+    practice, placed largest first with the first provider that has room (at most MOST_WAVES)."""
     if s.programme.max_waves is not None:
-        return s.programme.max_waves == 1
+        return s.programme.max_waves
+    sizes = [p.list_size for p in s.practices]
     day = best_cover_day(s)
-    free = sorted((c.capacity for c in s.cover_providers if day is None or day not in c.unavailable), reverse=True)
-    if least_waves(s, sum(free)) != 1:
-        return False
-    for size in sorted((p.list_size for p in s.practices), reverse=True):
-        room = next((k for k, left in enumerate(free) if size <= left), None)
-        if room is None:
+    caps = [c.capacity for c in s.cover_providers if day is None or day not in c.unavailable]
+    waves = least_waves(s, sum(caps))  # the capacity's lower bound, as validation holds pins to it
+    while not _fits_in_waves(sizes, caps, waves) and waves < MOST_WAVES:
+        waves += 1
+    return waves
+
+
+def _fits_in_waves(list_sizes: list[int], capacities: list[int], waves: int) -> bool:
+    """First-fit decreasing of practices into `waves` copies of the providers' capacities."""
+    free = sorted(capacities * waves, reverse=True)
+    for size in sorted(list_sizes, reverse=True):
+        for i, room in enumerate(free):
+            if size <= room:
+                free[i] -= size
+                break
+        else:
             return False
-        free[room] -= size
     return True
 
 

@@ -672,6 +672,9 @@ def whatif(scenario: str, baseline_file: str, out_dir: str, time_limit: float, w
            else f"a what-if's least; the policy's is {policy:,}, --stability-weight sets another")
     click.echo(f"changes    cost {weights.stability:,} each ({why}), a moved published date three times")
     _publish(s, plan, Path(out_dir), with_plan=True, state_from=continued)
+    tokens, mine = state.with_name("tokens.json"), target.with_name("tokens.json")
+    if continued is not None and tokens.exists() and not mine.exists():  # the subscribers' URLs go on too
+        write_atomic(mine, tokens.read_text(encoding="utf-8"))
     click.echo("\nchanges against the baseline:")
     click.echo(render(plan_diff(baseline, plan)))
     if outcome.violations:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from models.calendar import candidate_dates
-from models.consistency import MOST_WAVES, best_cover_day, cover_on, least_waves
+from models.consistency import wave_count, whole_area_cannot_close
 from models.demand import compute_demand
 from models.scenario import Course, EventKind, Room, Scenario, Trainer, Venue
 
@@ -101,37 +101,9 @@ def _room_classes(scenario: Scenario) -> list[RoomClass]:
         groups.items(), key=lambda kv: (-kv[0][0], sorted(kv[0][1]), sorted(kv[0][2]), kv[0][3], kv[1])))]
 
 
-def _fits_in_waves(list_sizes: list[int], capacities: list[int], waves: int) -> bool:
-    """First-fit decreasing of practices into `waves` copies of the providers' capacities."""
-    bins = sorted(capacities * waves, reverse=True)
-    free = list(bins)
-    for size in sorted(list_sizes, reverse=True):
-        for i, room in enumerate(free):
-            if size <= room:
-                free[i] -= size
-                break
-        else:
-            return False
-    return True
-
-
-def wave_count(scenario: Scenario) -> int:
-    if scenario.programme.max_waves is not None:
-        return scenario.programme.max_waves
-    sizes = [p.list_size for p in scenario.practices]
-    day = best_cover_day(scenario)  # the providers of the candidate afternoon with the most cover
-    caps = [c.capacity for c in scenario.cover_providers if day is None or day not in c.unavailable]
-    waves = least_waves(scenario, sum(caps))  # the capacity's lower bound, as validation holds pins to it
-    while not _fits_in_waves(sizes, caps, waves) and waves < MOST_WAVES:
-        waves += 1
-    return waves
-
-
 def whole_area_can_close(scenario: Scenario, day: dt.date) -> bool:
     """With one wave every practice closes on the date: nobody may object, cover must suffice."""
-    if any(day in p.cannot_close for p in scenario.practices):
-        return False
-    return cover_on(scenario, day) >= sum(p.list_size for p in scenario.practices)
+    return not whole_area_cannot_close(scenario, day)
 
 
 def event_dates(scenario: Scenario, waves: int, gap_days: int) -> dict[str, list[dt.date]]:

@@ -451,3 +451,22 @@ def test_a_re_plan_asked_for_no_search_whose_published_plan_cannot_be_mended_tak
     assert failed.exit_code != 0 and built == []
     assert "without a search" in failed.output and "--strategy full" in failed.output
     assert "Traceback" not in failed.output and not (tmp_path / "none" / "plan.json").exists()
+
+
+def test_a_re_plan_into_a_new_folder_keeps_the_subscribers_feed_urls(norwich_plan: Plan, norwich_path: Path,
+                                                                      tmp_path: Path) -> None:
+    """The re-plan continued the published feeds' events (state.json) but not their tokens, so
+    serving the new folder gave every practice, trainer and provider a new URL and their
+    subscriptions saw nothing more (found by review). A folder's own tokens are left as they are."""
+    from scheduler.serve import feed_tokens
+
+    base = tmp_path / "base"
+    published = CliRunner().invoke(main, ["export", str(norwich_path), str(_publish(norwich_plan, base)),
+                                          "--out", str(base)])
+    assert published.exit_code == 0, published.output
+    urls = feed_tokens(base)  # as `serve` makes them
+    _whatif(norwich_path, base / "plan.json", tmp_path / "new", "--set", "policy.weights.spread=3",
+            "--strategy", "repair")
+    assert feed_tokens(tmp_path / "new") == urls
+    _whatif(norwich_path, base / "plan.json", tmp_path / "new", "--drop", "trainers.t-bls-1", "--strategy", "repair")
+    assert feed_tokens(tmp_path / "new") == urls
