@@ -73,9 +73,9 @@ def test_the_summary_says_when_the_plans_unmet_demand_is_the_least_possible(norw
     print_summary(norwich_plan)
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("unmet      "))
     if norwich_plan.score.terms["unmet"].raw == 5119:
-        assert "5,119 is the least any plan can reach" in line and "tissue-viability" in line
+        assert "5,119 (seats by priority) is the least any plan can reach" in line and "tissue-viability" in line
     else:
-        assert line.endswith("no plan goes below 5,119")
+        assert line.endswith("(seats by priority); no plan goes below 5,119")
 
 
 @pytest.mark.parametrize("limit", [0])
