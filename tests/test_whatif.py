@@ -106,6 +106,8 @@ def test_replanning_a_large_area_keeps_the_published_waves_and_cover(tmp_path: P
     assert (changes[2], changes[3]) == ("0", "0")
     assert sorted((c.event, c.wave, c.practice, c.provider) for c in new.cover) == \
         sorted((c.event, c.wave, c.practice, c.provider) for c in published.cover)
+    if new.solver.bound is not None:  # the bound holds for these waves: the re-plan's, not a fresh greedy plan's
+        assert new.solver.stats["bound_given"].startswith("the waves of greedy's re-plan (the published ones")
 
 
 def test_a_replan_starts_from_the_plan_nearest_the_baseline(norwich: Scenario, norwich_plan: Plan) -> None:

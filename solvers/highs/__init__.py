@@ -101,7 +101,7 @@ class HighsSolver:
                 report.status = "FEASIBLE"
         starts.keep_if_better(plan)
         if m.instance.fixed_waves is not None:
-            _given_the_waves(report)
+            _given_the_waves(report, options.baseline is not None)
         return plan
 
 
