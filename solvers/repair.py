@@ -89,7 +89,7 @@ from models.checker import (
     provider_unavailable,
     waves_in_order_within_window,
 )
-from models.checker_rules import room_unavailable, trainer_unavailable
+from models.checker_rules import mandatory_training_unmet, room_unavailable, trainer_unavailable
 from models.checker_view import PlanView, Session
 from models.demand import compute_demand
 from models.plan import CourseRun, Cover, OnSiteCourse, Plan, Seat
@@ -687,7 +687,7 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
         first = min(dates[n] for n in waves)
         nearest = sorted((d for d in allowed if d != first), key=lambda d: (abs((d - first).days), d))
         tries += [(waves, (day - first).days) for day in nearest[:DATES_TRIED]]
-    weights = scenario.policy.weights
+    weights, hard = scenario.policy.weights, scenario.policy.mandatory == "hard"
     elsewhere = {(event,): days_worked(plan, event)}  # the same for every date tried
     for taking, pushing in ((False, False), (False, True), (True, False), (True, True)):
         ranked = []
@@ -711,14 +711,16 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
                 continue
             moves = len(waves) + sum(len(_waves_of(plan, e)) for e in others)
             changes = 3 * moves + total["practices"] + total["dropped"] + 2 * total["rooms"] + len(out) + \
-                _first_handed(moved, staffed, events, taught)
+                _first_handed(moved, staffed, events, taught, out)
             unmet = sum(rise(item) for item in _items(staffed, out)) if out else 0
             ranked.append((weights.stability * changes + weights.unmet * unmet, changes, total["covers"], abs(shift),
-                           order, _without(staffed, out), waves, done, others))
+                           order, bool(out), _without(staffed, out), waves, done, others))
         # the least the score counts (changes, and unmet seats of what is taken out), then the fewest
         # changes, the fewest practices' cover moved, the nearest
         ranked.sort(key=lambda r: r[:5])
-        for *_, staffed, waves, done, others in ranked[:2 * DATES_TRIED]:
+        for *_, taken, staffed, waves, done, others in ranked[:2 * DATES_TRIED]:
+            if taken and hard and mandatory_training_unmet(PlanView(scenario, staffed)):
+                continue  # what was taken out is training everyone due must have (a rule of the whole plan)
             if all(_fits(scenario, staffed, e, allowed) for e in (event, *others)):
                 said = _mended(event, waves, every, done[event])
                 for e in sorted(others):  # moved whole
@@ -747,28 +749,26 @@ def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere:
         done[e].update(practices=moved["practices"], dropped=moved["dropped"])
         left += moved["left"]
     staffed, count = handed_over(scenario, plan, set(events), gone=False, elsewhere=elsewhere)
-    for kind, before, after in (("runs", plan.runs, staffed.runs), ("visits", plan.on_site, staffed.on_site)):
-        for was, now in zip(before, after, strict=True):
-            if was.event in done and was.trainer != now.trainer:
-                done[was.event][kind] += 1
-    staffed, homeless = rehoused(scenario, staffed, done, worth)
     out: set[tuple[str, int]] = set()
-    if worth is not None:  # taking out what nobody can teach, or house, then
+    if worth is not None:  # taking out what nobody free can teach, first: its rooms are free for the rest
         dates = {(a.event, w.number): w.date for a in staffed.afternoons if a.event in done for w in a.waves}
         away = {t.id: t.unavailable for t in scenario.trainers}
         for kind, items in (("runs", staffed.runs), ("visits", staffed.on_site)):
             for i, item in enumerate(items):
-                if item.event not in done:
-                    continue
-                if kind == "runs" and i in homeless:
-                    done[item.event]["rooms_out"] += 1
-                elif dates.get((item.event, item.wave)) in away.get(item.trainer, ()):
+                if item.event in done and dates.get((item.event, item.wave)) in away.get(item.trainer, ()):
+                    out.add((kind, i))
                     done[item.event][f"{kind}_out"] += 1
-                else:
-                    continue
-                out.add((kind, i))
+    staffed, homeless = rehoused(scenario, staffed, done, worth, {i for kind, i in out if kind == "runs"})
+    if worth is not None:
+        for i in homeless:
+            out.add(("runs", i))
+            done[staffed.runs[i].event]["rooms_out"] += 1
     else:
         left += count["left"] + len(homeless)
+    for kind, before, after in (("runs", plan.runs, staffed.runs), ("visits", plan.on_site, staffed.on_site)):
+        for i, (was, now) in enumerate(zip(before, after, strict=True)):
+            if was.event in done and was.trainer != now.trainer and (kind, i) not in out:  # handed over, and kept
+                done[was.event][kind] += 1
     for e in events:
         staffed, moved, uncovered = covered_again(scenario, staffed, e)
         done[e]["covers"] += moved
@@ -777,14 +777,16 @@ def _mend_on(scenario: Scenario, plan: Plan, events: tuple[str, ...], elsewhere:
 
 
 def rehoused(scenario: Scenario, plan: Plan, done: dict[str, Counter[str]],
-             worth: Callable[[CourseRun], bool] | None = None) -> tuple[Plan, set[int]]:
+             worth: Callable[[CourseRun], bool] | None = None, going: set[int] = frozenset(),
+             ) -> tuple[Plan, set[int]]:
     """The plan with each run of the afternoons `done` names whose room or venue is unavailable on
     its wave's date moved to another room free then: the features the course needs, room for its
     seats, in none of its blocks booked; one booked in the session already first (no new room to
     pay for), then one at the same venue, then the cheapest, then by id. Counted in `done` as
     `rooms` (the score counts a run in another room as two changes: one run gone, one new). Only
-    the runs `worth` it, when given. Returns the plan and the indices of the runs not moved (they
-    keep their room)."""
+    the runs `worth` it, when given; the runs `going` (indices: to be taken out) neither move nor
+    hold their rooms. Returns the plan and the indices of the runs not moved (they keep their
+    room), `going` aside."""
     dates = {(a.event, w.number): w.date for a in plan.afternoons if a.event in done for w in a.waves}
     where = {room.id: (venue, room) for venue, room in scenario.all_rooms()}
 
@@ -792,12 +794,13 @@ def rehoused(scenario: Scenario, plan: Plan, done: dict[str, Counter[str]],
         venue, room = where[room_id]
         return day in room.unavailable or day in venue.unavailable
 
-    moving = [i for i, r in enumerate(plan.runs) if r.event in done and r.room in where
+    moving = [i for i, r in enumerate(plan.runs) if r.event in done and r.room in where and i not in going
               and (r.event, r.wave) in dates and closed(r.room, dates[r.event, r.wave])]
     if not moving:
         return plan, set()
     features = {c.id: set(c.room_features) for c in scenario.courses}
-    booked = {(r.event, r.wave, r.room, b) for i, r in enumerate(plan.runs) if i not in moving for b in r.blocks}
+    booked = {(r.event, r.wave, r.room, b) for i, r in enumerate(plan.runs) if i not in moving and i not in going
+              for b in r.blocks}
     in_use = {(event, wave, room) for event, wave, room, _ in booked}
     runs, homeless = list(plan.runs), set()
     for i in moving:
@@ -907,11 +910,15 @@ def _way(days: int) -> str:
     return "later" if days > 0 else "earlier"
 
 
-def _first_handed(before: Plan, after: Plan, events: tuple[str, ...], taught: dict) -> int:
-    """Runs and visits of `events` whose trainer `after` changed and `before` still had as published."""
-    pairs = [(r.id, r.trainer, s.trainer) for r, s in zip(before.runs, after.runs, strict=True) if r.event in events]
+def _first_handed(before: Plan, after: Plan, events: tuple[str, ...], taught: dict,
+                  out: set[tuple[str, int]] = frozenset()) -> int:
+    """Runs and visits of `events` whose trainer `after` changed and `before` still had as
+    published, those taken out (`out`, indices in `after`) aside: they are counted as such."""
+    pairs = [(r.id, r.trainer, s.trainer) for i, (r, s) in enumerate(zip(before.runs, after.runs, strict=True))
+             if r.event in events and ("runs", i) not in out]
     pairs += [((o.event, o.practice, o.course), o.trainer, v.trainer)
-              for o, v in zip(before.on_site, after.on_site, strict=True) if o.event in events]
+              for i, (o, v) in enumerate(zip(before.on_site, after.on_site, strict=True))
+              if o.event in events and ("visits", i) not in out]
     return sum(then != now and taught.get(key) == then for key, then, now in pairs)
 
 
