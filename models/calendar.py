@@ -119,6 +119,7 @@ def candidate_limits(scenario: Scenario) -> list[DateLimits]:
 
     one_wave = closes_in_one_wave(scenario)
     closed = {venue.id: venue.name for venue in scenario.venues}
+    needs_room = any(c.delivery.value == "face_to_face" for c in scenario.courses)
     out = []
     for day in candidate_dates(scenario):
         reasons: list[str] = []
@@ -135,8 +136,10 @@ def candidate_limits(scenario: Scenario) -> list[DateLimits]:
                 reasons.append(f"{listed(blocked, 6)} cannot close (another wave takes them)")
         rooms = [(venue, room) for venue, room in scenario.all_rooms()
                  if day not in venue.unavailable and day not in room.unavailable]
-        if not rooms and scenario.venues:
+        # an area with no venue, or no course in a room, has no day without one to say
+        roomless = not rooms and bool(scenario.venues) and needs_room
+        if roomless:
             shut = [closed[v.id] for v in scenario.venues if day in v.unavailable]
             reasons.append("no room free" + (f" ({', '.join(shut)} closed)" if shut else ""))
-        out.append(DateLimits(day, afternoon, bool(rooms), tuple(reasons)))
+        out.append(DateLimits(day, afternoon, not roomless, tuple(reasons)))
     return out

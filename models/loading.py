@@ -115,6 +115,8 @@ def _fix(kind: str, value: Any) -> str | None:
     """The fix for one kind of error; a single value where a list belongs is shown in brackets."""
     if kind == "list_type" and value is None:
         return "give a list: write [] for none"
+    if kind == "list_type" and isinstance(value, str) and "," in value:  # items written without the brackets
+        return f"give a list: write [{', '.join(item.strip() for item in value.split(','))}]"
     if kind == "list_type" and isinstance(value, str | int | float | dt.date | dt.time) and not isinstance(value, bool):
         return f"give a list: write [{shown(value)}]"
     return _FIXES.get(kind)

@@ -176,6 +176,41 @@ def test_a_presolve_that_scores_its_plan_wrongly_is_not_taken_as_a_proof() -> No
         assert highs.solver.status == "OPTIMAL" and highs.solver.objective == cpsat.solver.objective
 
 
+def test_a_solve_again_without_presolve_keeps_the_first_plan_and_claims_no_bound(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS forced to disagree with the model on every plan: a Ctrl-C while the second run is set
+    up escaped the solve, with no plan kept (found by review); now the first run's plan is kept,
+    FEASIBLE, with no bound from a model HiGHS scores other than we do. Solved again, the second
+    run starts from the first's plan, so it never returns a worse one."""
+    import solvers.highs as back_end
+
+    scenario = _tiny_area()
+    real = back_end._objective_mismatch
+    monkeypatch.setattr(back_end, "_objective_mismatch", lambda highs, mip: real(highs, mip) or (0.0, 1.0))
+    options = SolveOptions(time_limit=10, workers=1, seed=0)
+    again = get_solver("highs").solve(scenario, options)
+    assert again.solver.status == "FEASIBLE" and again.solver.bound is None and "presolve_off" in again.solver.stats
+    assert check_plan(scenario, again) == []
+
+    firsts: list[float] = []
+
+    class Interrupted(back_end._Run):
+        def solve(self, columns, values, on_start=None) -> None:
+            super().solve(columns, values, on_start)
+            firsts.append(float(self.highs.getInfo().objective_function_value))
+
+        def __init__(self, mip, run_options) -> None:
+            if run_options.extra.get("presolve") == "off":
+                raise KeyboardInterrupt  # as a Ctrl-C while a large MIP is passed to HiGHS
+            super().__init__(mip, run_options)
+
+    monkeypatch.setattr(back_end, "_Run", Interrupted)
+    kept = get_solver("highs").solve(scenario, options)
+    assert kept.solver.status == "FEASIBLE" and kept.solver.bound is None and kept.solver.stats["interrupted"]
+    assert check_plan(scenario, kept) == [] and kept.solver.objective == score_plan(scenario, kept).total
+    assert firsts and kept.solver.objective <= firsts[0] + 0.5
+
+
 def test_infeasible_scenario_is_reported_infeasible(norwich_doc: Callable[[], Doc]) -> None:
     # As in test_engine: mandatory training made hard cannot seat every clinician due BLS.
     doc = norwich_doc()

@@ -557,6 +557,21 @@ def test_calendar_says_what_limits_a_candidate_afternoon(norwich_path: Path, nor
     assert summary == result.output.splitlines()[-1].replace(" candidate afternoons", "")
 
 
+def test_an_area_with_no_room_to_book_has_no_date_without_one(norwich: Scenario) -> None:
+    """With no venue (every course virtual or on site), each date read "candidate, but no
+    face-to-face course: ;" and the count said every date had no room free (found by review)."""
+    from models.calendar import candidate_limits
+
+    roomless = norwich.model_copy(deep=True)
+    roomless.venues = []
+    for course in roomless.courses:
+        if course.delivery.value == "face_to_face":
+            course.delivery, course.room_features = type(course.delivery)("virtual"), []
+    limits = candidate_limits(roomless)
+    assert limits and all(limit.face_to_face and not any("room" in why for why in limit.reasons) for limit in limits)
+    assert not all(limit.face_to_face for limit in candidate_limits(norwich))  # 2027-11-10: the venue closed
+
+
 def test_validate_refuses_more_afternoons_than_the_calendar_holds_apart(norwich_path: Path) -> None:
     """Validate said valid, while explain answered at once that 15 afternoons six weeks apart
     cannot fit; the scenario still loads, so that solve says INFEASIBLE and points to explain."""
