@@ -789,6 +789,8 @@ def rehoused(scenario: Scenario, plan: Plan, done: dict[str, Counter[str]],
     room), `going` aside."""
     dates = {(a.event, w.number): w.date for a in plan.afternoons if a.event in done for w in a.waves}
     where = {room.id: (venue, room) for venue, room in scenario.all_rooms()}
+    if not set(dates.values()) & {day for venue, room in where.values() for day in (*venue.unavailable, *room.unavailable)}:
+        return plan, set()  # no room closed on these dates: the runs are not read (at each date tried)
 
     def closed(room_id: str, day: dt.date) -> bool:
         venue, room = where[room_id]
