@@ -353,7 +353,10 @@ def closing_elsewhere(scenario: Scenario, plan: Plan, event: str) -> tuple[Plan,
     least = {c.id: c.min_group for c in scenario.courses}
     runs = []
     for run in plan.runs:
-        kept = _seated(run, [s for s in run.seats if run.event != event or s.practice not in to], least)
+        if run.event != event:  # another afternoon's: as it is (at 6,300 practices most of the plan)
+            runs.append(run)
+            continue
+        kept = _seated(run, [s for s in run.seats if s.practice not in to], least)
         if kept is None:
             count["dropped"] += 1
         else:
