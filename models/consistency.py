@@ -25,7 +25,26 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path} = {self.value!r}: {self.message}"
+        return f"{self.path} = {shown(self.value)}: {self.message}"
+
+
+def shown(value: Any) -> str:
+    """A value as the user wrote it: a date as 2027-05-12 and a time as '13:00', as YAML and JSON
+    spell them, not datetime.date(2027, 5, 12); lists and mappings item by item; anything else as
+    its repr (text quoted), but true, false and null as YAML spells them."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return f"'{value:%H:%M}'" if not (value.second or value.microsecond) else f"'{value.isoformat()}'"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value.items()) + "}"
+    return repr(value)
 
 
 class ScenarioInconsistent(ValueError):

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .consistency import ScenarioInconsistent
+from .consistency import ScenarioInconsistent, shown
 from .scenario import Scenario
 
 
@@ -92,23 +92,6 @@ _FIXES = {
     "enum": "use one of the listed values",
     "literal_error": "use one of the listed values",
 }
-
-
-def shown(value: Any) -> str:
-    """A value as the user wrote it: a date as 2027-05-12 and a time as '13:00', as YAML and JSON
-    spell them, not datetime.date(2027, 5, 12); lists and mappings item by item; anything else as
-    its repr (text quoted)."""
-    if isinstance(value, dt.datetime):  # before date: a datetime is a date too
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dt.time):
-        return f"'{value:%H:%M}'" if not (value.second or value.microsecond) else f"'{value.isoformat()}'"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(shown(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{shown(k)}: {shown(v)}" for k, v in value.items()) + "}"
-    return repr(value)
 
 
 def _fix(kind: str, value: Any) -> str | None:

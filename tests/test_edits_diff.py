@@ -130,7 +130,7 @@ def test_diff_says_in_words_where_one_plan_has_no_wave_or_cover(norwich: Scenari
      "trainers[0](t-bls-1).unavailable = 2027-05-12: Input should be a valid list; give a list: write [2027-05-12]"),
     ("trainers.t-bls-1.skills=[2027-05-12]", "trainers[0](t-bls-1).skills[0] = 2027-05-12: "),
     ("period.start=2027-05-12 13:00:00", "period.start = 2027-05-12 13:00:00: "),
-    ("trainers.t-bls-1.unavailable=", "trainers[0](t-bls-1).unavailable = None: Input should be a valid list; give a list: write [] for none"),
+    ("trainers.t-bls-1.unavailable=", "trainers[0](t-bls-1).unavailable = null: Input should be a valid list; give a list: write [] for none"),
     # items without the brackets: the fix gives them as a list, not one quoted text (found by review)
     ("trainers.t-bls-1.unavailable=2027-05-12, 2027-05-19",
      ("trainers[0](t-bls-1).unavailable = '2027-05-12, 2027-05-19': Input should be a valid list; give a list: "

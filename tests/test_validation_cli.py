@@ -358,7 +358,7 @@ def test_validate_notes_a_trainer_skill_that_no_course_needs(norwich_path: Path)
     (["--set", "courses.bls.min_group=20", "--set", "courses.bls.max_group=24"],
      ["holds the minimum group of 20, so course bls runs on site only"]),
     (["--set", "trainers.t-bls-1.on_site=false", "--set", "trainers.t-bls-2.on_site=false"],
-     [("courses[0].on_site = True: no trainer with skill 'bls' delivers on site, so course bls runs at external "
+     [("courses[0].on_site = true: no trainer with skill 'bls' delivers on site, so course bls runs at external "
       "afternoons only")]),
 ], ids=["trainer-left", "skill-typo", "no-on-site-trainer", "no-room", "not-on-site"])
 def test_a_course_no_trainer_can_teach_is_noted_under_soft_mandatory_training(
