@@ -500,15 +500,29 @@ class Reach:
 
 
 def reach(s: Scenario, i: int) -> Reach:
+    # lazily: the calendar reads scenarios, which cross-check here
+    from .calendar import candidate_dates
+
     course = s.courses[i]
     skill = course.needed_skill
     trainers = [t for t in s.trainers if skill in t.skills]
-    on_site = course.runs_on_site and any(t.on_site for t in trainers)
+    dates = set(candidate_dates(s)) if trainers else set()
+    free = [t for t in trainers if not dates <= set(t.unavailable)]  # away on every candidate afternoon: no use
+    on_site = course.runs_on_site and any(t.on_site for t in free)
+    onsite_only = course.delivery.value == "on_site"
     why = None
-    if not trainers or (course.delivery.value == "on_site" and not on_site):
-        who = " who delivers on site" if course.delivery.value == "on_site" else ""
+    if not trainers or (onsite_only and not any(t.on_site for t in trainers)):
+        who = " who delivers on site" if onsite_only else ""
         why = Obstacle(f"courses[{i}].skill" if course.skill else f"courses[{i}].id", skill,
                        f"no trainer{who} has skill {skill!r}", "add the skill to a trainer or remove the course")
+    elif not free or (onsite_only and not on_site):
+        away = {t.id for t in trainers if not onsite_only or t.on_site}
+        fields = [f"trainers[{k}].unavailable" for k, t in enumerate(s.trainers) if t.id in away]
+        who = " who delivers on site" if onsite_only else ""
+        why = Obstacle(f"courses[{i}].skill" if course.skill else f"courses[{i}].id", skill,
+                       f"every trainer{who} with skill {skill!r} ({listed(away, 6)}) is unavailable on every "
+                       f"candidate afternoon", f"shorten their unavailable dates ({', '.join(fields[:6])}), add a "
+                       "trainer with the skill or remove the course")
     elif course.delivery.value == "face_to_face" and not any(
             set(course.room_features) <= set(r.features) and r.capacity >= course.min_group for _, r in s.all_rooms()):
         need = f" with features {course.room_features}" if course.room_features else ""
