@@ -94,3 +94,17 @@ def test_sweep_table_shows_whole_variant_names() -> None:
              "min_weeks_between=4, equity_practice=200, cost_per_afternoon=1500"]
     lines = render([{"variant": n, "status": "INVALID", "error": "why"} for n in names]).splitlines()
     assert [line.split(" INVALID")[0].rstrip() for line in lines[2:]] == names
+
+
+def test_a_variant_validate_refuses_is_invalid_with_the_reason(small: tuple[Path, Path], tmp_path: Path) -> None:
+    """Six external afternoons in the 6-practice area cannot fit 6 weeks apart: validate refuses
+    it, naming the spacing, and the sweep's row said INFEASIBLE with no reason (found by a new
+    user's review)."""
+    scenario, _ = small
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("variants:\n  - name: too many afternoons\n    set: {programme.external_afternoons: 6}\n")
+    (base, crowded) = _rows(scenario, grid, "--jobs", "1")
+    assert base["status"] in ("OPTIMAL", "FEASIBLE")
+    assert crowded["status"] == "INVALID" and "that far apart" in crowded["error"] and "programme" in crowded["error"]
+    refused = CliRunner().invoke(main, ["validate", str(scenario), "--set", "programme.external_afternoons=6"])
+    assert refused.exit_code == 2 and "that far apart" in refused.output
