@@ -763,6 +763,13 @@ def suggest(scenario: str, plan_file: str, addition: str, top: int, time_limit: 
             click.echo(f"No place fits one more run of {what}: {where.why.reason} ({where.why.path}); "
                        f"{where.why.fix}.")
             return
+        from models.score import score_plan
+
+        wanted = score_plan(s, plan).by_course.get(what)
+        if wanted is None or wanted.met >= wanted.demand:  # nobody to seat: no run can add anything
+            click.echo(f"One more run of {what} would have nobody to seat: all its demand "
+                       f"({wanted.demand if wanted else 0:,} seats) is met already.")
+            return
     try:
         if kind == "run":
             options = suggest_runs(s, plan, what, time_limit)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from models import parse_scenario
 from models.checker import check_plan
 from models.plan import Plan
-from models.scenario import EventKind
+from models.scenario import EventKind, Scenario
 from models.score import score_plan
 from scheduler.cli import main
 from solvers.base import SolveOptions, get_solver
@@ -149,3 +149,21 @@ def test_a_run_of_a_course_nobody_can_teach_or_an_on_site_course_is_answered_in_
     on_site = CliRunner().invoke(main, ["suggest", str(norwich_path), str(plan_file), "--add", "run=fire-safety"])
     assert on_site.exit_code == 2
     assert "fire-safety is delivered on site at practices' internal afternoons, not in runs" in on_site.output
+
+
+def test_a_run_of_a_course_whose_demand_is_met_says_so(norwich: Scenario, norwich_plan: Plan, norwich_path: Path,
+                                                       tmp_path: Path) -> None:
+    """Cancer early diagnosis met in full (67 of 67 seats) was answered "every suitable room,
+    trainer or group is taken" though its trainer and an AV room were free (found by a new
+    user's review): one more run has nobody to seat, and the answer says that."""
+    plan = norwich_plan.model_copy(deep=True)
+    by_course = score_plan(norwich, plan).by_course
+    met = [c.id for c in norwich.courses if c.external and by_course[c.id].demand and
+           by_course[c.id].met >= by_course[c.id].demand]
+    assert met, "a course the plan meets in full"
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.model_dump_json())
+    result = CliRunner().invoke(main, ["suggest", str(norwich_path), str(plan_file), "--add", f"run={met[0]}"])
+    assert result.exit_code == 0, result.output
+    assert (f"One more run of {met[0]} would have nobody to seat: all its demand "
+            f"({by_course[met[0]].demand:,} seats) is met already.") in result.output
