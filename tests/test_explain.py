@@ -20,8 +20,8 @@ PLANTED = [
     (["--set", "calendar.min_weeks_between=10"], ["needs 6 afternoons at least 10 weeks apart", "hold only"]),
     # conflict resolution runs only at external afternoons: internal ones, which it cannot use, went
     # into the count and "more afternoons" (found by a new user's review)
-    (["--set", "policy.mandatory=hard"], ["is mandatory for", "at most", "3 external afternoons. Add a trainer or room, "
-                                          "more external afternoons"]),
+    (["--set", "policy.mandatory=hard"],
+     ["is mandatory for", "at most", "3 external afternoons. Add a trainer or room, more external afternoons"]),
 ]
 
 
