@@ -327,10 +327,25 @@ def subscribers(scenario: Scenario) -> list[str]:
             + [f"cover/{c.id}.ics" for c in scenario.cover_providers])
 
 
-def _feed_name(scenario: Scenario, feed: str) -> str:
+def _feed_names(scenario: Scenario) -> dict[str, str]:
+    """The name a subscriber's calendar list shows for each feed of the scenario: the practice's,
+    trainer's or cover provider's name, the room's with its venue's."""
+    named = ({f"practices/{p.ods_code}.ics": p.name for p in scenario.practices}
+             | {f"trainers/{t.id}.ics": t.name for t in scenario.trainers}
+             | {f"rooms/{room.id}.ics": ", ".join(n for n in (room.name, venue.name) if n)
+                for venue, room in scenario.all_rooms()}
+             | {f"cover/{c.id}.ics": c.name for c in scenario.cover_providers})
+    return {feed: f"{scenario.name}: {name}" for feed, name in named.items() if name}
+
+
+def _feed_name(scenario: Scenario, feed: str, names: dict[str, str]) -> str:
+    """NAMES' name for FEED; a feed the scenario no longer names (kept in state.json for an entity
+    dropped from it, its events cancelled) is named for its id."""
     kind, _, key = feed.removesuffix(".ics").partition("/")
     labels = {"practices": "practice", "trainers": "trainer", "rooms": "room", "cover": "cover"}
-    return MASTER_NAME.format(scenario.name) if kind == "master" else f"{scenario.name}: {labels[kind]} {key}"
+    if kind == "master":
+        return MASTER_NAME.format(scenario.name)
+    return names.get(feed) or f"{scenario.name}: {labels[kind]} {key}"
 
 
 def published_name(folder: Path) -> str | None:
@@ -382,8 +397,8 @@ def export_feeds(scenario: Scenario, plan: Plan, out_dir: str | Path, state_from
     for feed in by_feed:  # names come from ids in the plan and state.json: never outside feeds/
         if not inside(feeds_dir, feed):
             raise ValueError(f"feed {feed!r} would be written outside {feeds_dir}; its id is not a plain name")
-    zones = _Zones(scenario)
-    written = [write_atomic(feeds_dir / feed, _calendar(_feed_name(scenario, feed), scenario, events, zones))
+    zones, names = _Zones(scenario), _feed_names(scenario)
+    written = [write_atomic(feeds_dir / feed, _calendar(_feed_name(scenario, feed, names), scenario, events, zones))
                for feed, events in sorted(by_feed.items())]
     # vars(), not asdict(): asdict deep-copies every event's dict (8.6 of 175 s profiled at 6,300 practices)
     write_atomic(state_path, json.dumps({u: vars(p) for u, p in sorted(state.items())}, indent=1) + "\n")

@@ -231,3 +231,32 @@ def test_a_run_given_to_another_trainer_stays_cancelled_in_the_first_trainer_s_f
     back = _events(tmp_path / "feeds" / "trainers" / f"{gone}.ics")
     assert sorted(str(e["UID"]) for e in back) == sorted(moved)
     assert {(str(e["STATUS"]), int(e["SEQUENCE"])) for e in back} == {("CONFIRMED", 2)}
+
+
+def _calendar_name(path: Path) -> str:
+    return str(icalendar.Calendar.from_ical(path.read_bytes())["X-WR-CALNAME"])
+
+
+def test_each_feed_is_named_for_its_subscriber_and_a_dropped_one_for_its_id(
+        norwich: Scenario, with_new: Scenario, plan: Plan, tmp_path: Path) -> None:
+    """Calendar lists showed the feeds' ids ("Norwich PLT 2027/28: room seminar-a", "...: cover
+    ooh"), which a subscriber sees nowhere else. A feed kept for an entity dropped from the scenario
+    (its events cancelled) has no name there any more: it keeps the id."""
+    export_feeds(norwich, plan, tmp_path)
+    feeds = tmp_path / "feeds"
+    practice, trainer = norwich.practices[0], norwich.trainers[0]
+    assert _calendar_name(feeds / "rooms" / "seminar-a.ics") == (
+        "Norwich PLT 2027/28: Seminar room A, City education centre")
+    assert _calendar_name(feeds / "cover" / "ooh.ics") == "Norwich PLT 2027/28: Out-of-hours provider (IC24)"
+    assert _calendar_name(feeds / "practices" / f"{practice.ods_code}.ics") == f"Norwich PLT 2027/28: {practice.name}"
+    assert _calendar_name(feeds / "trainers" / f"{trainer.id}.ics") == f"Norwich PLT 2027/28: {trainer.name}"
+    assert _calendar_name(feeds / "master.ics") == "Norwich PLT 2027/28: PLT"
+    names = [_calendar_name(p) for p in feeds.rglob("*.ics")]
+    assert len(set(names)) == len(names), "two calendars a subscriber cannot tell apart"
+    given = plan.model_copy(deep=True)
+    next(r for r in given.runs if r.course == "bls").trainer = "t-new"
+    export_feeds(with_new, given, tmp_path)
+    assert _calendar_name(feeds / NEW["trainers"]) == "Norwich PLT 2027/28: New BLS instructor"
+    export_feeds(norwich, plan, tmp_path)  # t-new dropped, its run given back: kept there, cancelled
+    assert [str(e["STATUS"]) for e in _events(feeds / NEW["trainers"])] == ["CANCELLED"]
+    assert _calendar_name(feeds / NEW["trainers"]) == "Norwich PLT 2027/28: trainer t-new"
