@@ -63,6 +63,8 @@ class _Builder:
         self.dates = {(a.event, w.number): w.date for a in plan.afternoons for w in a.waves}
         self.rooms = {room.id: (venue, room) for venue, room in scenario.all_rooms()}
         self.kinds = {a.event: a.kind.value for a in plan.afternoons}
+        self.venue = {v.id: v for v in scenario.venues}
+        self.venue_order = {v.id: i for i, v in enumerate(scenario.venues)}.__getitem__
         self.practice = {p.id: p for p in scenario.practices}.__getitem__  # Scenario.practice scans the list
 
     def at(self, day: dt.date, time: dt.time) -> dt.datetime:
@@ -84,6 +86,7 @@ class _Builder:
                     self.uid("afternoon", a.event, f"w{w.number}"),
                     f"PLT {a.kind.value} afternoon ({a.event}, wave {w.number}): {len(w.practices)} practices closed",
                     self.at(w.date, window.start), self.at(w.date, window.end),
+                    location=self.gone_to(a.event, w.number, None),
                     description=f"Practices closed: {names}", categories=["PLT", a.kind.value],
                     feeds=["master.ics"]))
         return out
@@ -99,6 +102,7 @@ class _Builder:
                         self.uid("closure", pid, a.event),
                         f"PLT {a.kind.value} afternoon: {practice.name} closed ({a.event})",
                         self.at(w.date, window.start), self.at(w.date, window.end),
+                        location=self.gone_to(a.event, w.number, pid),
                         description=self.practice_day(pid, a.event, w.number), categories=["PLT", "closure"],
                         feeds=[f"practices/{practice.ods_code}.ics"]))
         return out
@@ -121,6 +125,31 @@ class _Builder:
             days.setdefault((o.event, o.wave, o.practice), []).append(
                 f"On site: {self.s.course(o.course).name} with {self.trainer_name(o.trainer)}")
         return days
+
+    @functools.cached_property
+    def destinations(self) -> dict[tuple[str, int, str | None], set[str]]:
+        """(event, wave, practice) -> the ids of the venues its staff go to that afternoon, and
+        (event, wave, None) -> those of every practice closed in the wave; a virtual run is
+        nowhere to go."""
+        out: dict[tuple[str, int, str | None], set[str]] = {}
+        for run in self.plan.runs:
+            if run.room is None:
+                continue
+            venue = self.rooms[run.room][0].id
+            for seat in run.seats:
+                out.setdefault((run.event, run.wave, seat.practice), set()).add(venue)
+                out.setdefault((run.event, run.wave, None), set()).add(venue)
+        return out
+
+    def gone_to(self, event: str, wave: int, practice: str | None) -> str:
+        """The LOCATION of an afternoon's closure: the venue with its postcode where its staff go
+        to one, how many and their names (in the scenario's order) where they go to several,
+        nothing where they go nowhere."""
+        ids = sorted(self.destinations.get((event, wave, practice), ()), key=self.venue_order)
+        venues = [self.venue[v] for v in ids]
+        if len(venues) == 1:
+            return f"{venues[0].name}, {venues[0].postcode}".rstrip(", ")
+        return f"{len(venues)} venues: {', '.join(v.name for v in venues)}" if venues else ""
 
     def span(self, blocks: list[str]) -> str:
         return f"{self.blocks[blocks[0]].start:%H:%M}-{self.blocks[blocks[-1]].end:%H:%M}"

@@ -260,3 +260,51 @@ def test_each_feed_is_named_for_its_subscriber_and_a_dropped_one_for_its_id(
     export_feeds(norwich, plan, tmp_path)  # t-new dropped, its run given back: kept there, cancelled
     assert [str(e["STATUS"]) for e in _events(feeds / NEW["trainers"])] == ["CANCELLED"]
     assert _calendar_name(feeds / NEW["trainers"]) == "Norwich PLT 2027/28: trainer t-new"
+
+
+@pytest.fixture(scope="module")
+def two_venues(norwich_doc: Callable[[], dict[str, Any]]) -> Scenario:
+    """Norwich with a second venue, one room, which Norwich's plan never books."""
+    doc = norwich_doc()
+    first = doc["venues"][0]
+    doc["venues"].append({**first, "id": "riverside", "name": "Riverside centre", "postcode": "NR3 1AB",
+                          "rooms": [{**first["rooms"][3], "id": "riverside-a", "name": "Riverside room"}]})
+    return parse_scenario(doc)
+
+
+def _locations(path: Path, kind: str) -> dict[str, str | None]:
+    """Summary -> LOCATION (None without one) of the feed's events whose UIDs are of KIND."""
+    return {str(e["SUMMARY"]): (str(e["LOCATION"]) if "LOCATION" in e else None)
+            for e in _events(path) if f"-{kind}-" in str(e["UID"])}
+
+
+def test_an_external_closure_is_located_where_the_practice_s_staff_go(
+        two_venues: Scenario, plan: Plan, tmp_path: Path) -> None:
+    """A practice's afternoon at an external event, and the master feed's afternoon, had no
+    LOCATION: only the description named the venue. Now the venue with its postcode where staff
+    go to one, how many and which where they go to several, and none where they go nowhere
+    (virtual runs only, or an internal afternoon on site)."""
+    external = next(a for a in plan.afternoons if a.kind.value == "external")
+    runs = [r for r in plan.runs if r.event == external.event and r.room]
+    moved, stays = runs[0], runs[0].seats[0].practice
+    online = next(p for p in external.waves[0].practices if all(s.practice != p for s in moved.seats))
+    changed = plan.model_copy(deep=True)
+    for run in changed.runs:
+        if run.id == moved.id:
+            run.room = "riverside-a"
+        elif run.event == external.event and run.room:
+            run.seats = [s for s in run.seats if s.practice != online]
+    export_feeds(two_venues, plan, tmp_path / "one")
+    export_feeds(two_venues, changed, tmp_path / "two")
+    one, two = tmp_path / "one" / "feeds", tmp_path / "two" / "feeds"
+    city, both = "City education centre, NR1 1PH", "2 venues: City education centre, Riverside centre"
+    for feed, kind in [("master.ics", "afternoon"), (f"practices/{stays}.ics", "closure")]:
+        before, after = _locations(one / feed, kind), _locations(two / feed, kind)
+        assert {loc for s, loc in before.items() if f"({external.event}" in s} == {city}, feed
+        assert {loc for s, loc in after.items() if f"({external.event}" in s} == {both}, feed
+        assert {before[s] for s in before if "internal" in s} == {None}, feed
+    virtual = _locations(two / f"practices/{online}.ics", "closure")
+    assert [loc for s, loc in virtual.items() if f"({external.event})" in s] == [None]
+    day = next(str(e["DESCRIPTION"]) for e in _events(two / f"practices/{online}.ics")
+               if f"({external.event})" in str(e["SUMMARY"]))
+    assert "online (virtual)" in day and "City education centre" not in day
