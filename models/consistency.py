@@ -507,7 +507,8 @@ def reach(s: Scenario, i: int) -> Reach:
     skill = course.needed_skill
     trainers = [t for t in s.trainers if skill in t.skills]
     dates = set(candidate_dates(s)) if trainers else set()
-    free = [t for t in trainers if not dates <= set(t.unavailable)]  # away on every candidate afternoon: no use
+    # away on every candidate afternoon: no use (with no candidate afternoon at all, the calendar is what to say)
+    free = [t for t in trainers if not dates <= set(t.unavailable)] if dates else trainers
     on_site = course.runs_on_site and any(t.on_site for t in free)
     onsite_only = course.delivery.value == "on_site"
     why = None

@@ -663,3 +663,16 @@ def test_a_course_whose_trainers_are_all_away_every_afternoon_is_named(norwich_p
                                                 "trainers.t-bls-2.unavailable": days[1:]}}), encoding="utf-8")
     result = invoke("validate", str(norwich_path), "--patch", str(one_left))
     assert result.exit_code == 0 and "bls" not in result.output.split("valid")[0]
+
+
+def test_with_no_candidate_afternoon_no_trainer_is_said_to_be_away_on_all_of_them(norwich_doc) -> None:
+    """Every month blacked out: there is no candidate afternoon, so every trainer was "unavailable on
+    every candidate afternoon" (an empty set is in every set) and a scenario the calendar alone
+    rules out failed to load under hard mandatory training (the round-trip property test drew it)."""
+    from models import parse_scenario
+
+    doc = norwich_doc()
+    doc["calendar"]["blackout_months"] = list(range(1, 13))
+    doc["policy"]["mandatory"] = "hard"
+    scenario = parse_scenario(doc)  # raised ScenarioError: seven courses "can never run"
+    assert candidate_dates(scenario) == []
