@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from itertools import pairwise
 
 from .checker_view import first_wave_date
@@ -64,31 +65,53 @@ def _worst_share(attainment: dict[str, Attainment]) -> int:
     return max(shares, default=0)
 
 
-def _cost_of_cover(scenario: Scenario, plan: Plan) -> int:
+@dataclass(frozen=True)
+class Payment:
+    """What one payee is owed for one afternoon's wave: a cover provider (its fee for the
+    afternoon and its rate for each practice's patients), a trainer (per run or on-site visit)
+    or a room (per afternoon booked). The cost terms of the score are their sums."""
+
+    kind: str  # "cover", "trainer" or "room"
+    payee: str  # its id
+    event: str
+    wave: int
+    what: str  # in words: "3 practices, 41,200 patients", "2 runs, 1 visit", "booked"
+    amount: int
+
+
+def payments(scenario: Scenario, plan: Plan) -> list[Payment]:
+    """Every payment the plan makes, in plan order; ids the scenario lacks are paid nothing."""
+    out: list[Payment] = []
     providers = {c.id: c for c in scenario.cover_providers}
     sizes = {p.id: p.list_size for p in scenario.practices}
     covered: dict[tuple[str, int, str], set[str]] = defaultdict(set)
     for c in plan.cover:
         covered[c.event, c.wave, c.provider].add(c.practice)
-    total = 0
-    for (_, _, pid), practices in covered.items():
-        provider = providers.get(pid)
-        if provider is None:
-            continue
-        total += provider.cost_per_afternoon
-        total += sum(provider.cost_for(sizes[p]) for p in practices if p in sizes)
-    return total
-
-
-def _cost_of_trainers(scenario: Scenario, plan: Plan) -> int:
+    for (event, wave, pid), practices in covered.items():
+        if (provider := providers.get(pid)) is not None:
+            known = [p for p in practices if p in sizes]
+            out.append(Payment("cover", pid, event, wave,
+                               f"{len(known)} practices, {sum(sizes[p] for p in known):,} patients",
+                               provider.cost_per_afternoon + sum(provider.cost_for(sizes[p]) for p in known)))
     rate = {t.id: t.cost_per_run for t in scenario.trainers}
-    return sum(rate.get(r.trainer, 0) for r in plan.runs) + sum(rate.get(o.trainer, 0) for o in plan.on_site)
+    taught: dict[tuple[str, str, int], Counter[str]] = defaultdict(Counter)
+    for r in plan.runs:
+        taught[r.trainer, r.event, r.wave]["runs"] += 1
+    for o in plan.on_site:
+        taught[o.trainer, o.event, o.wave]["visits"] += 1
+    for (tid, event, wave), count in taught.items():
+        if tid in rate:
+            what = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind in ("runs", "visits") if (n := count[kind]))
+            out.append(Payment("trainer", tid, event, wave, what, rate[tid] * (count["runs"] + count["visits"])))
+    fee = {room.id: room.cost_per_afternoon for _, room in scenario.all_rooms()}
+    for event, wave, room in dict.fromkeys((r.event, r.wave, r.room) for r in plan.runs if r.room is not None):
+        if room in fee:
+            out.append(Payment("room", room, event, wave, "booked", fee[room]))
+    return out
 
 
-def _cost_of_rooms(scenario: Scenario, plan: Plan) -> int:
-    rate = {room.id: room.cost_per_afternoon for _, room in scenario.all_rooms()}
-    used = {(r.event, r.wave, r.room) for r in plan.runs if r.room is not None}
-    return sum(rate.get(room, 0) for _, _, room in used)
+def _cost_of(kind: str, paid: list[Payment]) -> int:
+    return sum(p.amount for p in paid if p.kind == kind)
 
 
 def _spread(scenario: Scenario, plan: Plan) -> int:
@@ -158,6 +181,7 @@ def score_plan(scenario: Scenario, plan: Plan, baseline: Plan | None = None) -> 
     w = scenario.policy.weights
     priority = {c.id: c.priority for c in scenario.courses}
     demand, met = compute_demand(scenario), demand_met(scenario, plan)  # once (430 practices: 0.6 s -> 0.2 s)
+    paid = payments(scenario, plan)
     by_practice = _attainment(demand, met, 0, [p.id for p in scenario.practices])
     by_role = _attainment(demand, met, 1, [r.id for r in scenario.roles])
     by_course = _attainment(demand, met, 2, [c.id for c in scenario.courses])
@@ -166,9 +190,9 @@ def score_plan(scenario: Scenario, plan: Plan, baseline: Plan | None = None) -> 
         "unmet": (unmet, w.unmet),
         "equity_practice": (_worst_share(by_practice), w.equity_practice),
         "equity_role": (_worst_share(by_role), w.equity_role),
-        "cost_cover": (_cost_of_cover(scenario, plan), w.cost),
-        "cost_trainers": (_cost_of_trainers(scenario, plan), w.cost),
-        "cost_rooms": (_cost_of_rooms(scenario, plan), w.cost),
+        "cost_cover": (_cost_of("cover", paid), w.cost),
+        "cost_trainers": (_cost_of("trainer", paid), w.cost),
+        "cost_rooms": (_cost_of("room", paid), w.cost),
         "spread": (_spread(scenario, plan), w.spread),
         "preferences": (_broken_preferences(scenario, plan), w.preferences),
         "stability": (0 if baseline is None else _changes(plan, baseline), w.stability),

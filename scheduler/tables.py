@@ -1,7 +1,7 @@
 """CSV for spreadsheets: the plan's decisions and attainment as flat tables in `out_dir/csv/`.
 
 One file per kind of row: afternoons (one row per wave), course runs, seats, on-site courses,
-cover and attainment (per practice, role and course). Each file is UTF-8 with a header row,
+cover, attainment (per practice, role and course) and costs (who is paid what, per wave). Each file is UTF-8 with a header row,
 rows sorted so the same plan always gives the same bytes, dates in ISO form and times as
 HH:MM. Ids sit beside names so a coordinator can filter by either; each file is written
 atomically, so a spreadsheet never opens half of one.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from models.plan import CourseRun, Plan
 from models.scenario import Scenario
-from models.score import score_plan
+from models.score import payments, score_plan
 
 from .io import write_atomic
 
@@ -32,6 +32,7 @@ HEADERS = {
                 "trainer"],
     "cover": ["event", "wave", "date", "practice", "ods_code", "list_size", "provider"],
     "attainment": ["scope", "id", "name", "demand", "met", "unmet", "share_met_pct"],
+    "costs": ["payee", "id", "name", "event", "wave", "date", "for", "amount"],
 }
 
 
@@ -142,6 +143,17 @@ def _attainment(scenario: Scenario, plan: Plan) -> list[Row]:
     return rows
 
 
+def _costs(scenario: Scenario, plan: Plan) -> list[Row]:
+    """Who is paid what, per afternoon's wave: each cover provider, trainer and room (the score's
+    cost terms are these amounts' sums, by payee)."""
+    names = {("cover", c.id): c.name for c in scenario.cover_providers} | \
+        {("trainer", t.id): t.name for t in scenario.trainers} | \
+        {("room", room.id): f"{room.name}, {venue.name}" for venue, room in scenario.all_rooms()}
+    rows: list[Row] = [[p.kind, p.payee, names.get((p.kind, p.payee), p.payee), p.event, p.wave,
+                        _date(plan, p.event, p.wave), p.what, p.amount] for p in payments(scenario, plan)]
+    return sorted(rows, key=lambda r: (r[0], r[1], r[5], r[3], r[4]))
+
+
 TABLES = {
     "afternoons": _afternoons,
     "runs": _runs,
@@ -149,6 +161,7 @@ TABLES = {
     "on_site": _on_site,
     "cover": _cover,
     "attainment": _attainment,
+    "costs": _costs,
 }
 
 

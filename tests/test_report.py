@@ -191,7 +191,28 @@ def test_writing_twice_gives_the_same_bytes(norwich: Scenario, plan: Plan, tmp_p
     two = write_csv(norwich, plan, tmp_path / "b")
     assert [p.read_bytes() for p in one] == [p.read_bytes() for p in two]
     assert [p.name for p in one] == ["afternoons.csv", "runs.csv", "seats.csv", "on_site.csv",
-                                     "cover.csv", "attainment.csv"]
+                                     "cover.csv", "attainment.csv", "costs.csv"]
+
+
+def test_csv_costs_say_who_is_paid_what_and_sum_to_the_score_s_cost_terms(
+        tables: Tables, norwich: Scenario, plan: Plan) -> None:
+    """The score priced trainers, rooms and cover, but no table said who is paid what (found by a
+    new user's review): costs.csv has a row per payee and afternoon's wave, in money, that add up
+    to the cost terms, and each trainer's to their rate times their runs and visits."""
+    score = score_plan(norwich, plan)
+    for kind, term in (("cover", "cost_cover"), ("trainer", "cost_trainers"), ("room", "cost_rooms")):
+        rows = [r for r in tables["costs"] if r["payee"] == kind]
+        assert rows and sum(int(r["amount"]) for r in rows) == score.terms[term].raw, kind
+    rates = {t.id: t.cost_per_run for t in norwich.trainers}
+    items = Counter([r.trainer for r in plan.runs] + [o.trainer for o in plan.on_site])
+    paid = Counter()
+    for r in tables["costs"]:
+        if r["payee"] == "trainer":
+            paid[r["id"]] += int(r["amount"])
+            assert r["name"] == next(t.name for t in norwich.trainers if t.id == r["id"])
+    assert paid == Counter({tid: rates[tid] * n for tid, n in items.items()})
+    rooms = {(r.event, r.wave, r.room) for r in plan.runs if r.room}
+    assert {(r["event"], int(r["wave"]), r["id"]) for r in tables["costs"] if r["payee"] == "room"} == rooms
 
 
 def test_csv_runs_seats_cover_and_afternoons(tables: Tables, plan: Plan) -> None:
