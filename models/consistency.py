@@ -481,6 +481,7 @@ class Obstacle:
     value: Any
     reason: str
     fix: str
+    away: bool = False  # its trainers exist but none is free on a candidate afternoon (a date question)
 
     def problem(self, consequence: str) -> Problem:
         return Problem(self.path, self.value, f"{self.reason}, so {consequence}")
@@ -523,7 +524,7 @@ def reach(s: Scenario, i: int) -> Reach:
         why = Obstacle(f"courses[{i}].skill" if course.skill else f"courses[{i}].id", skill,
                        f"every trainer{who} with skill {skill!r} ({listed(away, 6)}) is unavailable on every "
                        f"candidate afternoon", f"shorten their unavailable dates ({', '.join(fields[:6])}), add a "
-                       "trainer with the skill or remove the course")
+                       "trainer with the skill or remove the course", away=True)
     elif course.delivery.value == "face_to_face" and not any(
             set(course.room_features) <= set(r.features) and r.capacity >= course.min_group for _, r in s.all_rooms()):
         need = f" with features {course.room_features}" if course.room_features else ""
@@ -536,13 +537,13 @@ def reach(s: Scenario, i: int) -> Reach:
 
 def _check_teachable(s: Scenario) -> list[Problem]:
     """A course no trainer or room lets run is an error only where its mandatory demand must be
-    met (policy.mandatory hard): otherwise its demand counts as unmet (`untaught`)."""
+    met (policy.mandatory hard): otherwise its demand counts as unmet (`untaught`). Trainers away
+    on every candidate afternoon are `validate`'s and `explain`'s to say (`trainers_away`)."""
     problems: list[Problem] = []
     for i, course in enumerate(s.courses):
-        where = reach(s, i)
-        if not where.anywhere and course.mandatory and s.policy.mandatory == "hard":
-            problems.append(where.why.problem(
-                f"mandatory course {course.id} can never run; {where.why.fix}, or make mandatory training soft "
+        if (never := _never_runs(s, i)) is not None and not never.away:
+            problems.append(never.problem(
+                f"mandatory course {course.id} can never run; {never.fix}, or make mandatory training soft "
                 "(policy.mandatory: soft) to count its demand as unmet"))
         if course.blocks > len(s.calendar.blocks):
             problems.append(
@@ -553,6 +554,24 @@ def _check_teachable(s: Scenario) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _never_runs(s: Scenario, i: int) -> Obstacle | None:
+    """Why mandatory course i can never run where its demand must be met (hard), if it cannot."""
+    course = s.courses[i]
+    if not (course.mandatory and s.policy.mandatory == "hard"):
+        return None
+    where = reach(s, i)
+    return None if where.anywhere else where.why
+
+
+def trainers_away(s: Scenario) -> list[Problem]:
+    """Mandatory courses (hard) whose trainers are away on every candidate afternoon: no plan
+    meets their demand. `validate` and `explain` report it, like `calendar_room`; the scenario
+    still loads (a what-if or sweep may try it, and solve answers INFEASIBLE)."""
+    return [never.problem(f"mandatory course {s.courses[i].id} can never run; {never.fix}, or make mandatory "
+                          "training soft (policy.mandatory: soft) to count its demand as unmet")
+            for i in range(len(s.courses)) if (never := _never_runs(s, i)) is not None and never.away]
 
 
 def untaught(s: Scenario) -> list[Problem]:

@@ -123,10 +123,11 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
 
     Example: plt-scheduler validate examples/norwich/scenario.yaml --set cover_providers.ooh.cost_per_afternoon=3000
     """
-    from models.consistency import calendar_room, closing_room, listed
+    from models.consistency import calendar_room, closing_room, listed, trainers_away
 
     s = read_scenario(scenario, sets, drops, patch)
-    no_room = calendar_room(s) or closing_room(s)  # a scenario still (solve says INFEASIBLE), but no plan can have it
+    # a scenario still (solve says INFEASIBLE), but no plan can have it
+    no_room = calendar_room(s) or closing_room(s) or trainers_away(s)
     if no_room:
         source = str(Path(scenario) / "scenario.yaml") if Path(scenario).is_dir() else scenario
         raise InputError(ScenarioError(source + " (edited)" * bool(sets or drops or patch),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from models import Scenario
-from models.consistency import calendar_room, closing_room
+from models.consistency import calendar_room, closing_room, trainers_away
 from solvers.cpsat.build import build_model
 from solvers.instance import build_instance
 
@@ -25,8 +25,9 @@ def calendar_conflicts(s: Scenario) -> list[str]:
 
 
 def closing_conflicts(s: Scenario) -> list[str]:
-    """A practice, or with one wave the whole area, that cannot close often enough: the check `validate` makes."""
-    return [p.message for p in closing_room(s)]
+    """A practice, or with one wave the whole area, that cannot close often enough, or a mandatory
+    course whose trainers are away on every candidate afternoon: the checks `validate` makes."""
+    return [p.message for p in closing_room(s) + trainers_away(s)]
 
 
 def mandatory_conflicts(s: Scenario, seconds: float = 30.0) -> list[str] | None:

@@ -118,3 +118,22 @@ def test_validate_refuses_practices_that_cannot_close_often_enough(norwich_path:
     assert result.output.startswith(f"Error: {norwich_path} (edited): the scenario is not valid (1 problem(s))")
     for word in words:
         assert word in result.output, result.output
+
+
+def test_explain_names_trainers_away_on_every_afternoon(norwich_path: Path, norwich, tmp_path: Path) -> None:
+    """Both BLS trainers away all year under hard mandatory training: explain said at most 0 of the
+    staff due could be reached and advised adding a trainer or room (found by a new user's review).
+    It names the trainers away, as validate does; the scenario still loads."""
+    import yaml
+
+    from models.calendar import candidate_dates
+
+    days = [d.isoformat() for d in candidate_dates(norwich)]
+    patch = tmp_path / "away.yaml"
+    patch.write_text(yaml.safe_dump({"set": {"trainers.t-bls-1.unavailable": days, "trainers.t-bls-2.unavailable": days,
+                                             "policy.mandatory": "hard"}}), encoding="utf-8")
+    result = CliRunner().invoke(main, ["explain", str(norwich_path), "--patch", str(patch), "--time-limit", "20"])
+    assert result.exit_code == 1, result.output
+    assert ("every trainer with skill 'bls' (t-bls-1, t-bls-2) is unavailable on every candidate afternoon, so "
+            "mandatory course bls can never run") in result.output
+    assert "at most 0" not in result.output
