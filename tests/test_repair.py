@@ -484,7 +484,9 @@ def test_a_run_handed_over_twice_counts_once_when_the_repairs_are_ranked(
     but counted as a second one, so a date one change dearer was chosen (13 against 12)."""
     from models.calendar import all_days, candidate_dates
     from solvers.base import get_solver
-    from solvers.repair import _moved, covered_again, days_worked, handed_over, repaired
+    from solvers.handing import days_worked, handed_over
+    from solvers.repair import repaired
+    from solvers.repair_dates import _moved, covered_again
 
     plan = get_solver("greedy").solve(norwich, SolveOptions())
     published = {w.date for a in plan.afternoons for w in a.waves}
@@ -640,7 +642,7 @@ def _as_before(edited: Scenario, plan: Plan, over: set[tuple[str, int]]) -> tupl
     """The plan with `over` handed to trainers free to take them and the rest taken out, as
     `within_limits` did with the runs and dates it gave up by plan order and fewest items alone;
     and how many were taken out."""
-    from solvers.repair import handed_over
+    from solvers.handing import handed_over
 
     handed, _ = handed_over(edited, plan, gone=False, away=False, also=over)
     out = {(kind, i) for kind, i in over
@@ -801,7 +803,7 @@ def test_an_afternoon_moved_off_a_blackout_pushes_its_neighbour_away_for_the_spa
     """Greedy's Norwich afternoons sit as close as the spacing allows: a blackout over plt-2's date
     leaves no date for plt-2 alone. Moved a day, it takes plt-3 a day later with it (six changes);
     with plt-3 pinned, plt-1 goes earlier instead. Without the push nothing mends it."""
-    from solvers import repair
+    from solvers import repair, repair_dates
 
     plan = _greedy_norwich(norwich)
     dates = {a.event: a.waves[0].date for a in plan.afternoons}
@@ -822,7 +824,7 @@ def test_an_afternoon_moved_off_a_blackout_pushes_its_neighbour_away_for_the_spa
     assert label == (f"the baseline with plt-2 moved, with {neighbour} moved {_count_days(shift)} "
                      f"{'earlier' if shift < 0 else 'later'} to keep the spacing")
     assert score_plan(edited, mended, plan).terms["stability"].raw == 6
-    monkeypatch.setattr(repair, "_pushed", lambda *args: None)
+    monkeypatch.setattr(repair_dates, "_pushed", lambda *args: None)
     assert repair.repaired(edited, plan, found) is None
 
 
