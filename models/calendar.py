@@ -127,9 +127,9 @@ def candidate_limits(scenario: Scenario) -> list[DateLimits]:
         if not afternoon:
             away = listed({c.id for c in scenario.cover_providers if day in c.unavailable}, 6)
             reasons.append(f"no cover provider available ({away} away)")
-        elif one_wave and whole_area_cannot_close(scenario, day):
+        elif one_wave and (stops := whole_area_cannot_close(scenario, day)):
             afternoon = False
-            reasons += [f"{why}, and the area closes in one wave" for why in whole_area_cannot_close(scenario, day)]
+            reasons += [f"{why}, and the area closes in one wave" for why in stops]
         else:
             blocked = {p.id for p in scenario.practices if day in p.cannot_close}
             if blocked:

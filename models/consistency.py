@@ -574,6 +574,13 @@ def trainers_away(s: Scenario) -> list[Problem]:
             for i in range(len(s.courses)) if (never := _never_runs(s, i)) is not None and never.away]
 
 
+def unplannable(s: Scenario) -> list[Problem]:
+    """What `validate` refuses, and a sweep marks INVALID, though the scenario loads (so that
+    `solve` answers INFEASIBLE and points to `explain`): too little room in the calendar, practices
+    that cannot close often enough, mandatory courses whose trainers are always away."""
+    return calendar_room(s) or closing_room(s) or trainers_away(s)
+
+
 def untaught(s: Scenario) -> list[Problem]:
     """A note on each course that cannot run, or not in every way the scenario offers it (valid:
     a trainer may have left). A course that cannot run under hard mandatory training is an error

@@ -123,12 +123,10 @@ def validate(scenario: str, sets: tuple[str, ...], drops: tuple[str, ...], patch
 
     Example: plt-scheduler validate examples/norwich/scenario.yaml --set cover_providers.ooh.cost_per_afternoon=3000
     """
-    from models.consistency import calendar_room, closing_room, listed, trainers_away
+    from models.consistency import listed, unplannable
 
     s = read_scenario(scenario, sets, drops, patch)
-    # a scenario still (solve says INFEASIBLE), but no plan can have it
-    no_room = calendar_room(s) or closing_room(s) or trainers_away(s)
-    if no_room:
+    if no_room := unplannable(s):  # a scenario still (solve says INFEASIBLE), but no plan can have it
         source = str(Path(scenario) / "scenario.yaml") if Path(scenario).is_dir() else scenario
         raise InputError(ScenarioError(source + " (edited)" * bool(sets or drops or patch),
                                        [str(p) for p in no_room]).render())

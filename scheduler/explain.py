@@ -90,12 +90,12 @@ def _shortfall(s: Scenario, course_id: str, seconds: float) -> str:
     trainers = [t.name for t in s.trainers if course.needed_skill in t.skills]
     where = f" in {len(rooms)} suitable room(s)" if course.delivery.value == "face_to_face" else ""
     # only the afternoons it can run at: runs at external ones, visits at internal ones
-    kinds = [f"{n} {kind}" for n, kind, runs in ((s.programme.external_afternoons, "external", course.external),
-                                                  (s.programme.internal_afternoons, "internal", course.runs_on_site))
-             if runs]
-    afternoons = f"{' and '.join(kinds)} afternoon{'s' if sum(int(k.split()[0]) for k in kinds) != 1 else ''}" \
-        if kinds else "no afternoon it can run at"
-    more = f"more {' or '.join(k.split()[1] for k in kinds)} afternoons" if kinds else "more afternoons"
+    kinds = [(n, kind) for n, kind, runs in ((s.programme.external_afternoons, "external", course.external),
+                                             (s.programme.internal_afternoons, "internal", course.runs_on_site)) if runs]
+    total = sum(n for n, _ in kinds)
+    afternoons = (" and ".join(f"{n} {kind}" for n, kind in kinds) + f" afternoon{'s' * (total != 1)}" if kinds
+                  else "no afternoon it can run at")
+    more = f"more {' or '.join(kind for _, kind in kinds)} afternoons" if kinds else "more afternoons"
     return (f"{course.name} is mandatory for {due:,} staff this year, but at most {reach:,} can be reached: "
             f"{len(trainers)} trainer(s) with the skill{where}, {afternoons}. Add a trainer or room, {more}, "
             "or make mandatory training soft (policy.mandatory: soft).")

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from models import ScenarioError, dump_scenario, parse_scenario
-from models.consistency import calendar_room, closing_room, trainers_away
+from models.consistency import unplannable
 from models.loading import load_yaml, read_document, reading_fix, yaml_problem
 from models.plan import Plan
 from models.score import score_plan
@@ -103,7 +103,7 @@ def run_variant(task: tuple[str, Variant, float, int, str | None]) -> dict[str, 
         scenario = parse_scenario(doc, f"{scenario_path} ({variant.name})")
     except (EditError, ScenarioError) as exc:  # a bad variant is a row, not the end of the sweep
         return row | {"status": "INVALID", "error": " ".join(line.strip() for line in str(exc).splitlines()[:3])}
-    if no_room := calendar_room(scenario) or closing_room(scenario) or trainers_away(scenario):  # validate's
+    if no_room := unplannable(scenario):  # what validate refuses, with why
         return row | {"status": "INVALID", "error": str(no_room[0])}
     plan = get_solver("cpsat").solve(scenario, SolveOptions(time_limit=time_limit, workers=1, seed=seed))
     row["status"] = plan.solver.status

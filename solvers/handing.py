@@ -146,10 +146,6 @@ def unmet_rise(scenario: Scenario, plan: Plan) -> Callable[[CourseRun | OnSiteCo
     return of
 
 
-def items_of(plan: Plan, which: set[tuple[str, int]]) -> list[CourseRun | OnSiteCourse]:
-    return [plan.runs[i] if kind == "runs" else plan.on_site[i] for kind, i in sorted(which)]
-
-
 def without(plan: Plan, which: set[tuple[str, int]]) -> Plan:
     """The plan less the runs and visits `which` names, as ("runs" or "visits", index)."""
     if not which:

@@ -61,7 +61,7 @@ from models.checker import (
 )
 from models.checker_rules import mandatory_training_unmet, room_unavailable, trainer_unavailable
 from models.checker_view import PlanView
-from models.plan import CourseRun, Cover, Plan
+from models.plan import CourseRun, Cover, OnSiteCourse, Plan
 from models.scenario import CoverProvider, Scenario
 
 from .handing import (
@@ -69,7 +69,6 @@ from .handing import (
     days_worked,
     handed_count,
     handed_over,
-    items_of,
     seated,
     teaching,
     unmet_rise,
@@ -332,7 +331,7 @@ def _nearest_fit(scenario: Scenario, plan: Plan, event: str, named: set[int], al
             moves = len(waves) + sum(len(_waves_of(plan, e)) for e in others)
             changes = 3 * moves + total["practices"] + total["dropped"] + 2 * total["rooms"] + len(out) + \
                 _first_handed(moved, staffed, events, taught, out)
-            unmet = sum(rise(item) for item in items_of(staffed, out)) if out else 0
+            unmet = sum(rise(item) for item in _items(staffed, out)) if out else 0
             ranked.append((weights.stability * changes + weights.unmet * unmet, changes, total["covers"], abs(shift),
                            order, bool(out), without(staffed, out), waves, done, others))
         # the least the score counts (changes, and unmet seats of what is taken out), then the fewest
@@ -446,6 +445,10 @@ def rehoused(scenario: Scenario, plan: Plan, done: dict[str, Counter[str]],
     if len(homeless) == len(moving):
         return plan, homeless
     return plan.model_copy(update={"runs": runs}), homeless
+
+
+def _items(plan: Plan, which: set[tuple[str, int]]) -> list[CourseRun | OnSiteCourse]:
+    return [plan.runs[i] if kind == "runs" else plan.on_site[i] for kind, i in sorted(which)]
 
 
 def _waves_of(plan: Plan, event: str) -> set[int]:

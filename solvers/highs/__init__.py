@@ -75,7 +75,8 @@ class HighsSolver:
         if not run.stop.is_set() and (wrong := _objective_mismatch(run.highs, mip)) is not None:
             run = _without_presolve(run, mip, options, started)
         status = _status(run.highs, mip)
-        if wrong is not None and status == "OPTIMAL" and _objective_mismatch(run.highs, mip) is not None:
+        at_odds = wrong is not None and _objective_mismatch(run.highs, mip) is not None  # after the second run too
+        if at_odds and status == "OPTIMAL":
             status = "FEASIBLE"  # no proof from a model HiGHS scores other than we do (its bound is not reported)
         report = SolverReport(
             name=self.name, status=status, seconds=round(time.perf_counter() - started, 3),
@@ -91,8 +92,7 @@ class HighsSolver:
             value = _polish(m, found, options)  # exact penalty values, and CP-SAT's own check of the plan
             report.stats["polished"] = value is not None
             _complete(plan, m, terms, value or found)  # the plan's score, as cpsat reports it
-            report.bound = _bound(run.highs, mip) if wrong is None or _objective_mismatch(run.highs, mip) is None \
-                else None
+            report.bound = None if at_odds else _bound(run.highs, mip)
             report.gap = _gap(report.objective, report.bound) if report.bound is not None else None
             report.stats["mip_objective"] = run.highs.getInfo().objective_function_value
             if report.status == "OPTIMAL" and report.objective - (report.bound or -math.inf) >= 1:  # no proof of it
